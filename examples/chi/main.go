@@ -1,0 +1,68 @@
+// Command chi shows httpmw middleware in a chi router: each Middleware goes
+// through httpmw.ToHTTPMiddleware into r.Use, or is scoped to a path prefix
+// with httpmw.Under first.
+//
+//	go run ./examples/chi
+//	curl -i localhost:3000/api/hello
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/httpmw/httpmw"
+)
+
+func main() {
+	listen := flag.String("listen", "localhost:3000", "address to listen on")
+	flag.Parse()
+	log.Printf("chi example on http://%s/", *listen)
+	srv := &http.Server{Addr: *listen, Handler: router(), ReadHeaderTimeout: 10 * time.Second}
+	log.Fatal(srv.ListenAndServe())
+}
+
+func router() http.Handler {
+	r := chi.NewRouter()
+	r.Use(httpmw.ToHTTPMiddleware(requestID))
+	r.Use(httpmw.ToHTTPMiddleware(httpmw.Under(httpmw.Path{Base: "/api"}, requireJSON)))
+	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "home")
+	})
+	r.Get("/api/{name}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, "{\"hello\":%q}\n", chi.URLParam(r, "name"))
+	})
+	return r
+}
+
+// requestID gives every response an X-Request-Id, taken from the request
+// when a proxy in front already set one.
+func requestID(next httpmw.Handler) httpmw.Handler {
+	var n atomic.Uint64
+	return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" {
+			id = strconv.FormatUint(n.Add(1), 10)
+		}
+		w.Header().Set("X-Request-Id", id)
+		return next.ServeHTTP(w, r)
+	})
+}
+
+// requireJSON refuses API requests that do not accept JSON, with 406 left
+// for the adapter to write.
+func requireJSON(next httpmw.Handler) httpmw.Handler {
+	return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
+		if a := r.Header.Get("Accept"); a != "" && a != "*/*" && a != "application/json" {
+			return http.StatusNotAcceptable, nil
+		}
+		return next.ServeHTTP(w, r)
+	})
+}
