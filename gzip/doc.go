@@ -1,0 +1,44 @@
+// Package gzip compresses HTTP responses with gzip, or with zstd when the
+// client prefers it: Caddy 0.x's gzip directive, grown to what Caddy 2's
+// encode and klauspost's gzhttp do.
+//
+//	compress, err := gzip.New(gzip.Config{}) // zstd or gzip, level 5, 512 bytes and up
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	http.ListenAndServe(":8080", httpmw.ToHTTP(compress(site)))
+//
+// or, in a chi router, r.Use(httpmw.ToHTTPMiddleware(compress)).
+//
+// The coding follows the request's Accept-Encoding (q-values, "*",
+// "identity" and q=0 refusals), ties going to Config.Prefer's order. A
+// malformed or oversized Accept-Encoding gets the body as it is.
+//
+// What is compressed: responses on paths that pass Config.Ext and
+// Config.Not, with a media type in Config.Types and not in
+// Config.SkipTypes (text-like formats by default, never images, video,
+// audio, archives or compressed fonts), and a body of at least
+// Config.MinLength bytes. The first bytes are held back until the length
+// is known, so a stream of unknown length is compressed once it passes
+// MinLength. A response without a Content-Type gets the sniffed one.
+//
+// What is left alone: HEAD requests, 1xx, 204 and 304 responses, Range
+// requests and 206 responses (served as they are, Accept-Ranges kept),
+// bodies the handler encoded itself (Content-Encoding set), responses
+// marked Cache-Control: no-transform, and protocol upgrades such as
+// websockets, whose connection is handed over untouched.
+//
+// Headers: every response on a compressible path says Vary:
+// Accept-Encoding. A compressed one loses Content-Length and
+// Accept-Ranges, and its strong ETag gets a "-gzip" or "-zstd" suffix;
+// the suffix is removed from If-None-Match and If-Match before the
+// handler sees them, so conditional requests still get their 304.
+//
+// Streaming: Flush (or http.ResponseController's) ends the current
+// compressed block and sends it, so server-sent events arrive one by one.
+// The writer the handler gets keeps Unwrap, Hijack and ReadFrom.
+//
+// BREACH: Config.BreachPadding adds a random amount of padding to each
+// compressed body; see its documentation for what it does and does not
+// protect.
+package gzip

@@ -1,0 +1,109 @@
+package gzip
+
+import (
+	"net/http"
+	"path"
+	"sync"
+
+	"github.com/httpmw/httpmw"
+)
+
+// New returns a middleware that compresses responses as c describes, or
+// a *ConfigError naming the first bad field.
+func New(c Config) (httpmw.Middleware, error) {
+	s, err := c.settings()
+	if err != nil {
+		return nil, err
+	}
+	shared := &compressor{
+		settings: s,
+		codecs:   newCodecPools(s.level),
+		writers:  sync.Pool{New: func() any { return new(responseWriter) }},
+		copyBufs: sync.Pool{New: func() any { return new([copyBufSize]byte) }},
+	}
+	return func(next httpmw.Handler) httpmw.Handler {
+		return &handler{compressor: shared, next: next}
+	}, nil
+}
+
+// copyBufSize is the chunk ReadFrom reads while compressing.
+const copyBufSize = 32 << 10
+
+// compressor is what every handler of one middleware shares: settings
+// and pools.
+type compressor struct {
+	*settings
+	codecs   *codecPools
+	writers  sync.Pool // *responseWriter
+	copyBufs sync.Pool // *[copyBufSize]byte
+}
+
+type handler struct {
+	*compressor
+	next httpmw.Handler
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) (int, error) {
+	if !h.routeCompressible(r.URL.Path) || isUpgrade(r) {
+		return h.next.ServeHTTP(w, r)
+	}
+	// Every answer on this route depends on Accept-Encoding, the ones
+	// sent as they are included: a cache must not serve one to a client
+	// that asked differently.
+	addVary(w.Header())
+	// HEAD has no body to compress, and a range of an encoded body would
+	// be a range of bytes the client never sees whole: both go untouched.
+	if r.Method == http.MethodHead || len(r.Header[hdrRange]) > 0 {
+		return h.next.ServeHTTP(w, r)
+	}
+	enc := negotiate(r.Header[hdrAcceptEncoding], h.prefer)
+	if enc == identity {
+		return h.next.ServeHTTP(w, r)
+	}
+	r, sentINM := stripETagSuffixes(r, enc)
+
+	cw := h.writers.Get().(*responseWriter)
+	cw.reset(h.compressor, w, enc, sentINM)
+	status, err := h.next.ServeHTTP(cw, r)
+	if status >= 400 && cw.untouched() {
+		// Nothing written: the caller writes the error page itself.
+		h.release(cw)
+		return status, err
+	}
+	if cerr := cw.close(); err == nil {
+		err = cerr
+	}
+	h.release(cw)
+	return status, err
+}
+
+func (h *handler) release(cw *responseWriter) {
+	cw.clear()
+	h.writers.Put(cw)
+}
+
+// routeCompressible applies Ext and Not to the request path.
+func (s *settings) routeCompressible(p string) bool {
+	for _, base := range s.not {
+		if (httpmw.Path{Base: base}).Matches(p) {
+			return false
+		}
+	}
+	if s.allExt {
+		return true
+	}
+	ext := path.Ext(p)
+	for _, e := range s.ext {
+		if equalFold(ext, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// isUpgrade reports a request to switch protocols (a websocket over
+// HTTP/1.1, or over HTTP/2's extended CONNECT): the connection is handed
+// over, never compressed.
+func isUpgrade(r *http.Request) bool {
+	return len(r.Header[hdrUpgrade]) > 0 || r.Method == http.MethodConnect
+}
