@@ -1,0 +1,89 @@
+package browse
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"path"
+	"strings"
+
+	"github.com/httpmw/httpmw"
+)
+
+// DefaultIndexNames are the files served for a folder when Config.IndexNames
+// is nil, first match wins, as in Caddy 0.x.
+var DefaultIndexNames = []string{"index.html", "index.htm", "default.html", "default.htm"}
+
+// ErrNotFolder is returned by New when Config.Root is not a folder.
+var ErrNotFolder = errors.New("not a folder")
+
+// Config configures a Server. Its zero value serves the current directory's
+// files and index pages, hides dotfiles, serves precompressed siblings and
+// shows no listings.
+type Config struct {
+	// Root is the folder served. "" means the current directory. Every
+	// access goes through an os.Root opened on it, so neither "..", nor a
+	// symlink pointing outside, can reach a file beyond it.
+	Root string
+
+	// IndexNames are the files served for a folder, first match wins.
+	// nil means DefaultIndexNames.
+	IndexNames []string
+
+	// Listing shows the contents of folders that have no index page
+	// (Caddy's browse directive). false answers 404 for them.
+	Listing bool
+
+	// ListingPaths limits listings to folders under these request paths,
+	// matched like httpmw.Path (Caddy's "browse /docs"). nil or empty means
+	// everywhere, when Listing is on.
+	ListingPaths []string
+
+	// Hide lists glob patterns (path.Match syntax) for files that are neither
+	// listed nor served (404). A pattern without "/" is matched against every
+	// path segment ("*.bak", "node_modules"); a pattern with "/" against the
+	// whole request path from the root ("/private/*").
+	Hide []string
+
+	// ShowDotfiles serves and lists files and folders whose names start with
+	// a dot. false hides them (404), so .git and .env never leave the
+	// machine; ".well-known" (RFC 8615) is always served.
+	ShowDotfiles bool
+
+	// DisablePrecompressed stops serving precompressed siblings. false
+	// serves "app.js.zst", "app.js.br" or "app.js.gz" for "app.js" when the
+	// sibling exists and the client accepts that encoding.
+	DisablePrecompressed bool
+
+	// Template renders HTML listings in place of the built-in page. It is
+	// executed with a *Listing. nil means the built-in page, which streams
+	// and is much faster on large folders.
+	Template *template.Template
+
+	// Welcome serves the root folder ("/") when it has no index page and
+	// nothing to list: listings are off, or the folder has no visible
+	// entry. nil means the empty listing, or 404 when listings are off.
+	Welcome httpmw.Handler
+}
+
+func (c *Config) validate() error {
+	for i, name := range c.IndexNames {
+		if name == "" || strings.ContainsAny(name, "/\\\x00") || name == "." || name == ".." {
+			return fmt.Errorf("browse: Config.IndexNames[%d]: %q is not a file name", i, name)
+		}
+	}
+	for i, p := range c.ListingPaths {
+		if !strings.HasPrefix(p, "/") {
+			return fmt.Errorf("browse: Config.ListingPaths[%d]: %q must start with \"/\"", i, p)
+		}
+	}
+	for i, p := range c.Hide {
+		if p == "" {
+			return fmt.Errorf("browse: Config.Hide[%d]: empty pattern", i)
+		}
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("browse: Config.Hide[%d]: %q: %w", i, p, err)
+		}
+	}
+	return nil
+}

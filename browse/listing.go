@@ -1,0 +1,165 @@
+package browse
+
+import (
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"time"
+)
+
+// Listing is the data a custom Config.Template is executed with.
+type Listing struct {
+	Path   string // the folder's request path, with a trailing slash: "/docs/"
+	Items  []Item // this page of entries, folders first, in the requested order
+	Total  int    // visible entries in the folder, on all pages
+	Sort   string // "name", "size" or "time"
+	Order  string // "asc" or "desc"
+	Offset int    // index of Items[0] among all entries
+	Limit  int    // page size asked for; 0 means all
+}
+
+// Item is one entry of a Listing. Symlinks (inside the root; others are
+// not listed) show their target's size, time and kind.
+type Item struct {
+	Name      string      // file name as on disk
+	URL       string      // relative, escaped link to it; folders end in "/"
+	Size      int64       // bytes; 0 for folders
+	ModTime   time.Time   // last modification, UTC
+	Mode      fs.FileMode // permission and type bits of the target
+	IsDir     bool        // a folder, or a symlink to one
+	IsSymlink bool        // a symbolic link
+}
+
+// HumanSize is Size as people read it: "512 B", "1.5 KiB", "23 MiB".
+func (i Item) HumanSize() string { return humanSize(i.Size) }
+
+// Listing formats, offered to content negotiation in this order; HTML
+// wins ties and is the answer when Accept mentions none of them.
+const (
+	formatHTML = iota
+	formatJSON
+	formatText
+)
+
+var formatTypes = []string{"text/html", "application/json", "text/plain"}
+
+// serveListing writes the listing of the folder dir (open as f) in the
+// format the client accepts, streamed in chunks.
+func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, f *os.File, dir string) (int, error) {
+	q, err := parseListQuery(r.URL.RawQuery)
+	if err != nil {
+		return http.StatusBadRequest, nil
+	}
+	entries, total, err := s.collect(f, dir, q)
+	if err != nil {
+		return s.fsError(w, r, nil, err)
+	}
+	if total == 0 && dir == "/" && s.cfg.Welcome != nil {
+		return s.cfg.Welcome.ServeHTTP(w, r)
+	}
+	format := bestOffer(r.Header.Get("Accept"), formatTypes, formatHTML)
+	if format < 0 {
+		format = formatHTML // nothing acceptable: HTML rather than a 406 page
+	}
+	h := w.Header()
+	h.Add("Vary", "Accept")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-cache") // folders change; revalidate each time
+	switch {
+	case format == formatJSON:
+		h.Set("Content-Type", "application/json")
+	case format == formatText:
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+	case s.cfg.Template != nil:
+		h.Set("Content-Type", "text/html; charset=utf-8")
+	default:
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Security-Policy", listingCSP)
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return http.StatusOK, nil
+	}
+	l := &listing{dir: dir, q: q, entries: entries, total: total}
+	switch {
+	case format == formatJSON:
+		err = s.stream(w, l.writeJSON)
+	case format == formatText:
+		err = s.stream(w, l.writeText)
+	case s.cfg.Template != nil:
+		err = s.cfg.Template.Execute(w, l.forTemplate())
+	default:
+		err = s.stream(w, l.writeHTML)
+	}
+	if err != nil {
+		return http.StatusOK, err // the client went away, mostly
+	}
+	return http.StatusOK, nil
+}
+
+// listing is what the built-in writers render.
+type listing struct {
+	dir     string
+	q       listQuery
+	entries []entry
+	total   int
+}
+
+func (l *listing) forTemplate() *Listing {
+	out := &Listing{Path: l.dir, Total: l.total, Sort: l.q.sort, Order: l.q.order(), Offset: l.q.offset, Limit: l.q.limit}
+	if out.Path != "/" {
+		out.Path += "/"
+	}
+	out.Items = make([]Item, len(l.entries))
+	for i, e := range l.entries {
+		it := Item{Name: e.name, URL: escapeSegment(e.name), Size: e.size, ModTime: time.Unix(0, e.mtime).UTC(),
+			Mode: e.mode, IsDir: e.isDir(), IsSymlink: e.link}
+		if it.IsDir {
+			it.URL += "/"
+			it.Size = 0
+		}
+		out.Items[i] = it
+	}
+	return out
+}
+
+// flushAt is the size at which a writer's buffer goes to the client: the
+// page streams, so its length never sits in memory.
+const flushAt = 32 << 10
+
+// chunkWriter is an append buffer that flushes to w as it fills.
+type chunkWriter struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+// spill writes the buffer out once it is full.
+func (c *chunkWriter) spill() {
+	if len(c.buf) >= flushAt {
+		c.flush()
+	}
+}
+
+func (c *chunkWriter) flush() {
+	if c.err == nil && len(c.buf) > 0 {
+		_, c.err = c.w.Write(c.buf)
+	}
+	c.buf = c.buf[:0]
+}
+
+// stream runs write with a pooled buffer and sends what is left.
+func (s *Server) stream(w io.Writer, write func(*chunkWriter)) error {
+	bp, _ := s.bufs.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, 0, flushAt+4096)
+		bp = &b
+	}
+	c := &chunkWriter{w: w, buf: (*bp)[:0]}
+	write(c)
+	c.flush()
+	*bp = c.buf[:0]
+	s.bufs.Put(bp)
+	return c.err
+}

@@ -1,0 +1,240 @@
+package browse
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// writeHTML writes the built-in listing page: breadcrumb, filter box, and
+// a table sortable by name, size and time, folders first. Rows go out as
+// they are formatted; nothing holds the whole page.
+func (l *listing) writeHTML(c *chunkWriter) {
+	dir := dirWithSlash(l.dir)
+	b := c.buf
+	b = append(b, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"+
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>"...)
+	b = appendHTML(b, dir)
+	b = append(b, "</title>\n<style>"...)
+	b = append(b, listingStyle...)
+	b = append(b, "</style>\n</head>\n<body>\n"...)
+	b = append(b, listingIcons...)
+	b = append(b, "\n<header>\n<h1>"...)
+	b = l.appendBreadcrumb(b, dir)
+	b = append(b, "</h1>\n<div class=\"tools\"><span id=\"count\">"...)
+	b = l.appendSummary(b)
+	b = append(b, "</span><input type=\"search\" id=\"filter\" placeholder=\"Filter (press /)\" aria-label=\"Filter by name\" autocomplete=\"off\" hidden></div>\n</header>\n<main>\n<table id=\"list\" data-sort=\""...)
+	b = append(b, l.q.sort...)
+	b = append(b, "\" data-order=\""...)
+	b = append(b, l.q.order()...)
+	b = append(b, '"')
+	if l.paged() {
+		// Client-side sorting would sort only this page: let the header
+		// links go to the server instead.
+		b = append(b, " data-paged"...)
+	}
+	b = append(b, ">\n<thead><tr>"...)
+	b = l.appendHeader(b, SortName, "Name", "n")
+	b = l.appendHeader(b, SortSize, "Size", "s")
+	b = l.appendHeader(b, SortTime, "Modified", "t")
+	b = append(b, "</tr></thead>\n"...)
+	if l.dir != "/" {
+		b = append(b, "<tbody class=\"up\"><tr><td colspan=\"3\"><a href=\"../\"><svg class=\"i\"><use href=\"#d\"/></svg><span>Parent folder</span></a></td></tr></tbody>\n"...)
+	}
+	b = append(b, "<tbody id=\"rows\">\n"...)
+	c.buf = b
+	for i := range l.entries {
+		c.buf = appendRow(c.buf, &l.entries[i])
+		c.spill()
+	}
+	b = c.buf
+	b = append(b, "</tbody>\n</table>\n"...)
+	if len(l.entries) == 0 {
+		b = append(b, "<p class=\"empty\">"...)
+		if l.total == 0 {
+			b = append(b, "This folder is empty."...)
+		} else {
+			b = append(b, "No entries on this page."...)
+		}
+		b = append(b, "</p>\n"...)
+	}
+	b = append(b, "</main>\n"...)
+	b = l.appendPager(b)
+	b = append(b, "<script>"...)
+	b = append(b, listingScript...)
+	b = append(b, "</script>\n</body>\n</html>\n"...)
+	c.buf = b
+}
+
+func (l *listing) paged() bool { return l.q.limit > 0 || l.q.offset > 0 }
+
+// appendBreadcrumb links every folder above dir with relative URLs, so
+// the page stays right under any mount prefix.
+func (l *listing) appendBreadcrumb(b []byte, dir string) []byte {
+	segs := strings.Split(strings.Trim(dir, "/"), "/")
+	if dir == "/" {
+		segs = nil
+	}
+	up := func(n int) []byte {
+		if n == 0 {
+			return append(b, "./"...)
+		}
+		for range n {
+			b = append(b, "../"...)
+		}
+		return b
+	}
+	b = append(b, "<a href=\""...)
+	b = up(len(segs))
+	b = append(b, "\" title=\"Top folder\"><svg><use href=\"#h\"/></svg></a>"...)
+	if len(segs) == 0 {
+		b = append(b, "<span class=\"sep\">/</span>"...)
+	}
+	for i, seg := range segs {
+		b = append(b, "<span class=\"sep\">/</span>"...)
+		if i == len(segs)-1 {
+			b = append(b, "<span aria-current=\"page\">"...)
+			b = appendHTML(b, seg)
+			b = append(b, "</span>"...)
+			break
+		}
+		b = append(b, "<a href=\""...)
+		b = up(len(segs) - 1 - i)
+		b = append(b, "\">"...)
+		b = appendHTML(b, seg)
+		b = append(b, "</a>"...)
+	}
+	return b
+}
+
+// appendSummary says how many folders and files there are.
+func (l *listing) appendSummary(b []byte) []byte {
+	if l.paged() {
+		first := min(l.q.offset+1, l.total)
+		b = strconv.AppendInt(b, int64(first), 10)
+		b = append(b, '-')
+		b = strconv.AppendInt(b, int64(l.q.offset+len(l.entries)), 10)
+		b = append(b, " of "...)
+		b = strconv.AppendInt(b, int64(l.total), 10)
+		return append(b, " entries"...)
+	}
+	dirs := 0
+	for i := range l.entries {
+		if l.entries[i].isDir() {
+			dirs++
+		}
+	}
+	files := len(l.entries) - dirs
+	switch {
+	case dirs == 0 && files == 0:
+		return append(b, "empty"...)
+	case dirs == 0:
+		return appendCount(b, files, "file", "files")
+	case files == 0:
+		return appendCount(b, dirs, "folder", "folders")
+	}
+	b = appendCount(b, dirs, "folder", "folders")
+	b = append(b, ", "...)
+	return appendCount(b, files, "file", "files")
+}
+
+func appendCount(b []byte, n int, one, many string) []byte {
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, ' ')
+	if n == 1 {
+		return append(b, one...)
+	}
+	return append(b, many...)
+}
+
+// appendHeader writes a sortable column header: a link that sorts by key,
+// toggling the order when the listing is already sorted by it.
+func (l *listing) appendHeader(b []byte, key, label, class string) []byte {
+	b = append(b, "<th class=\""...)
+	b = append(b, class...)
+	b = append(b, '"')
+	next := listQuery{sort: key, desc: key != SortName, limit: l.q.limit}
+	if l.q.sort == key {
+		if l.q.desc {
+			b = append(b, " aria-sort=\"descending\""...)
+		} else {
+			b = append(b, " aria-sort=\"ascending\""...)
+		}
+		next.desc = !l.q.desc
+	}
+	b = append(b, "><a href=\"?"...)
+	b = appendHTML(b, next.encode())
+	b = append(b, "\" data-sort=\""...)
+	b = append(b, key...)
+	b = append(b, "\">"...)
+	b = append(b, label...)
+	return append(b, "</a></th>"...)
+}
+
+// appendRow writes one entry. data-size and data-time carry the raw
+// values the script sorts by.
+func appendRow(b []byte, e *entry) []byte {
+	dir := e.isDir()
+	if dir {
+		b = append(b, "<tr class=\"d\" data-size=\"-1\" data-time=\""...)
+	} else {
+		b = append(b, "<tr data-size=\""...)
+		b = strconv.AppendInt(b, e.size, 10)
+		b = append(b, "\" data-time=\""...)
+	}
+	sec := e.mtime / 1e9
+	b = strconv.AppendInt(b, sec, 10)
+	b = append(b, "\"><td><a href=\""...)
+	b = appendSegment(b, e.name)
+	if dir {
+		b = append(b, "/\"><svg class=\"i\"><use href=\"#d\"/></svg><span>"...)
+	} else {
+		b = append(b, "\"><svg class=\"i\"><use href=\"#f\"/></svg><span>"...)
+	}
+	b = appendHTML(b, e.name)
+	b = append(b, "</span>"...)
+	if e.link {
+		b = append(b, "<svg class=\"l\" role=\"img\" aria-label=\"symbolic link\"><title>symbolic link</title><use href=\"#l\"/></svg>"...)
+	}
+	b = append(b, "</a></td><td class=\"s\""...)
+	if dir {
+		b = append(b, ">&mdash;"...)
+	} else {
+		b = append(b, " title=\""...)
+		b = strconv.AppendInt(b, e.size, 10)
+		b = append(b, " bytes\">"...)
+		b = appendHumanSize(b, e.size)
+	}
+	b = append(b, "</td><td class=\"t\"><time datetime=\""...)
+	t := time.Unix(sec, 0).UTC()
+	b = t.AppendFormat(b, time.RFC3339)
+	b = append(b, "\">"...)
+	b = t.AppendFormat(b, "2006-01-02 15:04")
+	return append(b, "</time></td></tr>\n"...)
+}
+
+// appendPager links the previous and next pages of a paged listing.
+func (l *listing) appendPager(b []byte) []byte {
+	if !l.paged() {
+		return b
+	}
+	b = append(b, "<footer>"...)
+	if l.q.offset > 0 {
+		prev := l.q
+		prev.offset = max(0, l.q.offset-max(l.q.limit, 1))
+		if l.q.limit == 0 {
+			prev.offset = 0
+		}
+		b = append(b, "<a href=\"?"...)
+		b = appendHTML(b, prev.encode())
+		b = append(b, "\" rel=\"prev\">&larr; Previous</a>"...)
+	}
+	if l.q.limit > 0 && l.q.offset+l.q.limit < l.total {
+		next := l.q
+		next.offset += l.q.limit
+		b = append(b, "<a href=\"?"...)
+		b = appendHTML(b, next.encode())
+		b = append(b, "\" rel=\"next\">Next &rarr;</a>"...)
+	}
+	return append(b, "</footer>\n"...)
+}
