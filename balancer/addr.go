@@ -83,7 +83,7 @@ func ParseAddr(s string) (Addr, error) {
 	if host == "" || strings.ContainsAny(host, "[]%") {
 		return Addr{}, fmt.Errorf("%w %q: invalid host", ErrAddr, s)
 	}
-	if strings.Contains(host, ":") && net.ParseIP(host) == nil {
+	if (strings.Contains(host, ":") || rest[0] == '[') && (!strings.Contains(host, ":") || net.ParseIP(host) == nil) {
 		return Addr{}, fmt.Errorf("%w %q: invalid IPv6 host", ErrAddr, s)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '+' {

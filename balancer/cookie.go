@@ -18,7 +18,7 @@ func cookieValue(lines []string, name string) (string, bool) {
 			if eq < 0 || trimSpace(part[:eq]) != name {
 				continue
 			}
-			val := trimSpace(part[eq+1:])
+			val := part[eq+1:] // kept as is: net/http does not trim it either
 			if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
 				val = val[1 : len(val)-1]
 			}

@@ -1,0 +1,209 @@
+package balancer
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// upstream is a real HTTP server on loopback that can be killed and started
+// again on the same address.
+type upstream struct {
+	t       *testing.T
+	network string
+	addr    string
+	handler http.Handler
+	srv     *http.Server
+	done    chan struct{}
+}
+
+func startUpstream(t *testing.T, network, addr string, h http.Handler) *upstream {
+	u := &upstream{t: t, network: network, addr: addr, handler: h}
+	u.start()
+	t.Cleanup(u.kill)
+	return u
+}
+
+func (u *upstream) start() {
+	l, err := net.Listen(u.network, u.addr)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	u.addr = l.Addr().String()
+	u.srv = &http.Server{Handler: u.handler}
+	u.done = make(chan struct{})
+	go func(srv *http.Server, done chan struct{}) {
+		defer close(done)
+		_ = srv.Serve(l)
+	}(u.srv, u.done)
+}
+
+func (u *upstream) kill() {
+	if u.srv == nil {
+		return
+	}
+	u.srv.Close()
+	<-u.done
+	u.srv = nil
+}
+
+// stateChanges returns an OnStateChange hook and the channel it reports on.
+func stateChanges() (func(*Host, bool), chan change) {
+	ch := make(chan change, 64)
+	return func(h *Host, ok bool) { ch <- change{h.String(), ok} }, ch
+}
+
+type change struct {
+	addr    string
+	healthy bool
+}
+
+func waitChange(t *testing.T, ch chan change, want change) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case c := <-ch:
+			if c == want {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no state change %+v within 10s", want)
+		}
+	}
+}
+
+func TestActiveCheckTakesKilledUpstreamOutAndBringsItBack(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/health" {
+			io.WriteString(w, "status: fine")
+		}
+	})
+	a := startUpstream(t, "tcp", "127.0.0.1:0", ok)
+	b := startUpstream(t, "tcp", "127.0.0.1:0", ok)
+	hook, changes := stateChanges()
+	p := newPool(t, Config{
+		Upstreams:     upstreams(a.addr, "http://"+b.addr),
+		Policy:        PolicyRoundRobin,
+		Active:        ActiveCheck{Path: "/health", Interval: 20 * time.Millisecond, Timeout: time.Second, Body: "fine"},
+		OnStateChange: hook,
+	})
+
+	a.kill()
+	waitChange(t, changes, change{a.addr, false})
+	for range 5 {
+		h, err := p.Acquire(nil, nil)
+		if err != nil || h.String() != "http://"+b.addr {
+			t.Fatalf("with a down: %v, %v", h, err)
+		}
+		p.Release(h, Report{})
+	}
+	a.start()
+	waitChange(t, changes, change{a.addr, true})
+	c := picks(t, p, 4, nil)
+	if c[a.addr] != 2 {
+		t.Fatalf("after restart picks = %v", c)
+	}
+}
+
+func TestActiveCheckJudgesStatusAndBody(t *testing.T) {
+	var sick atomic.Bool
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sick.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "fine") // right body, wrong status
+			return
+		}
+		io.WriteString(w, "fine")
+	})
+	u := startUpstream(t, "tcp", "127.0.0.1:0", h)
+	hook, changes := stateChanges()
+	newPool(t, Config{
+		Upstreams:     upstreams(u.addr),
+		Active:        ActiveCheck{Path: "/", Interval: 20 * time.Millisecond, Status: 200, Body: "fine"},
+		OnStateChange: hook,
+	})
+	sick.Store(true)
+	waitChange(t, changes, change{u.addr, false})
+	sick.Store(false)
+	waitChange(t, changes, change{u.addr, true})
+}
+
+func TestActiveCheckOverUnixSocket(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "up.sock")
+	u := startUpstream(t, "unix", sock, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	hook, changes := stateChanges()
+	newPool(t, Config{
+		Upstreams:     upstreams("unix:" + sock),
+		Active:        ActiveCheck{Path: "/", Interval: 20 * time.Millisecond},
+		OnStateChange: hook,
+	})
+	u.kill()
+	waitChange(t, changes, change{"unix:" + sock, false})
+	u.start()
+	waitChange(t, changes, change{"unix:" + sock, true})
+}
+
+func TestCustomCheckAndActivePassForgivesPassiveFailures(t *testing.T) {
+	var healthy atomic.Bool
+	healthy.Store(true)
+	hook, changes := stateChanges()
+	p := newPool(t, Config{
+		Upstreams: upstreams("a:1", "b:1"),
+		Active: ActiveCheck{Interval: 20 * time.Millisecond, Check: func(ctx context.Context, h *Host) error {
+			if HostFromContext(ctx) != h {
+				return errors.New("host missing from the context")
+			}
+			if h.String() == "a:1" && !healthy.Load() {
+				return errors.New("down")
+			}
+			return nil
+		}},
+		Passive:       PassiveCheck{FailWindow: time.Hour},
+		OnStateChange: hook,
+	})
+	a := p.Hosts()[0]
+	a.conns.Add(1)
+	p.Release(a, Report{Failed: true})
+	waitChange(t, changes, change{"a:1", false})
+	// A passing check forgives the passive failure long before the hour.
+	waitChange(t, changes, change{"a:1", true})
+	healthy.Store(false)
+	waitChange(t, changes, change{"a:1", false})
+}
+
+func TestPassiveHostReturnsAfterWindow(t *testing.T) {
+	p := newPool(t, Config{
+		Upstreams: upstreams("a:1", "b:1"),
+		Policy:    PolicyFirst,
+		Passive:   PassiveCheck{MaxFails: 2, FailWindow: 50 * time.Millisecond, UnhealthyStatus: []int{502}, UnhealthyLatency: time.Second},
+	})
+	a := p.Hosts()[0]
+	for _, rep := range []Report{{Status: 502}, {Status: 200, Latency: 2 * time.Second}} {
+		h, _ := p.Acquire(nil, nil)
+		if h != a {
+			t.Fatalf("picked %s before a failed twice", h)
+		}
+		p.Release(h, rep)
+	}
+	if a.Healthy() {
+		t.Fatal("a healthy after two failures")
+	}
+	h, _ := p.Acquire(nil, nil)
+	p.Release(h, Report{})
+	if h == a {
+		t.Fatal("picked a while it is out")
+	}
+	time.Sleep(60 * time.Millisecond) // the window itself is what is tested
+	h, _ = p.Acquire(nil, nil)
+	p.Release(h, Report{})
+	if h != a || !a.Healthy() {
+		t.Fatalf("after the window picked %s, a healthy %v", h, a.Healthy())
+	}
+}
