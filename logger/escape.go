@@ -1,0 +1,50 @@
+package logger
+
+// hexDigits spells the \xhh escapes.
+const hexDigits = "0123456789abcdef"
+
+// appendEscaped appends s the way Apache's ap_escape_logitem does, so text
+// log parsers read it back: `"` and `\` get a backslash, \n \r \t \b \v \f
+// their C escapes, and every other byte outside printable ASCII (control
+// characters, DEL, and bytes >= 0x80) becomes \xhh. A logged value can then
+// neither end its field, forge a line, nor reach a terminal as an escape
+// sequence (ESC and the 8-bit CSI both come out as text).
+func appendEscaped[T string | []byte](b []byte, s T) []byte {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		start = i + 1
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\v':
+			b = append(b, '\\', 'v')
+		case '\f':
+			b = append(b, '\\', 'f')
+		default:
+			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+	}
+	return append(b, s[start:]...)
+}
+
+// appendField appends s escaped, or "-" when it is empty, as Apache does
+// for a missing value.
+func appendField(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, '-')
+	}
+	return appendEscaped(b, s)
+}
