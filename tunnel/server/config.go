@@ -1,0 +1,217 @@
+package server
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+)
+
+// Config configures a Server. Fields left zero take the default named in
+// their comment; New validates the rest and names the field it refuses.
+type Config struct {
+	// Domain is the base of tunnel names: a subdomain "demo" becomes
+	// demo.<Domain>. Default "localhost" (browsers and curl resolve
+	// *.localhost to the loopback address).
+	Domain string
+
+	// TunnelAddr is where ngrok clients connect, always over TLS.
+	// Default ":4443", as the original ngrokd.
+	TunnelAddr string
+	// HTTPAddr and HTTPSAddr are the public listeners for http and https
+	// tunnels; "" disables one (as an empty flag does in the original).
+	// At least one of HTTPAddr, HTTPSAddr and TCPAddr must be set.
+	HTTPAddr  string
+	HTTPSAddr string
+	// TCPAddr is the IP address TCP tunnels bind to, such as "127.0.0.1"
+	// or "0.0.0.0"; "" disables TCP tunnels. The original bound every
+	// interface; here it is an explicit choice.
+	TCPAddr string
+	// TCPPortMin and TCPPortMax bound the ports TCP tunnels may use. Zero
+	// for both lets the kernel choose any free port for a RemotePort of 0
+	// and allows any requested port.
+	TCPPortMin, TCPPortMax int
+
+	// TLSConfig serves the tunnel listener, and the public https listener
+	// unless GetCertificate is set. Nil makes an in-memory development CA
+	// and a certificate for Domain, *.Domain, localhost, 127.0.0.1 and ::1;
+	// clients then trust Server.RootCAs().
+	TLSConfig *tls.Config
+	// GetCertificate picks the certificate for a public https connection
+	// by SNI, so each host may have its own. Nil uses TLSConfig's.
+	GetCertificate func(*tls.ClientHelloInfo) (*tls.Certificate, error)
+
+	// Tokens maps each accepted auth token (Auth.User) to an account name,
+	// which logs, reservations and Policy see instead of the token.
+	Tokens map[string]string
+	// Authenticate checks a token when set, returning the account name, or
+	// an error whose text is sent to the client. Nil checks Tokens.
+	Authenticate func(token string) (account string, err error)
+	// AllowAnonymous accepts any token, as the original does, with the
+	// account "anonymous". It must be set explicitly when Tokens and
+	// Authenticate are both empty.
+	AllowAnonymous bool
+
+	// Reservations maps a subdomain ("demo") or a full hostname
+	// ("app.example.com") to the only account that may claim it.
+	Reservations map[string]string
+	// Policy decides whether an account may claim a tunnel after the
+	// reservations were checked; a non-nil error is sent to the client.
+	// Nil allows any subdomain, random name and TCP port, and a Hostname
+	// outside Domain only when it is reserved for the account.
+	Policy func(Claim) error
+
+	// MaxFrame bounds a protocol frame; default wire.DefaultMaxFrame.
+	MaxFrame int64
+	// MaxTunnelsPerClient bounds tunnels per control connection; default 16.
+	MaxTunnelsPerClient int
+	// MaxPooledProxies bounds the idle proxy connections kept per client;
+	// default 10, as the original.
+	MaxPooledProxies int
+	// MaxPublicConns bounds open public connections (http, https and tcp
+	// together); more are accepted and closed at once. Default 4096.
+	MaxPublicConns int
+	// MaxHeaderBytes bounds a public request head; default 64 KiB.
+	MaxHeaderBytes int
+
+	// AuthTimeout bounds the TLS handshake and first frame of a tunnel
+	// connection; default 10 s, as the original.
+	AuthTimeout time.Duration
+	// PingTimeout closes a control connection that sent nothing (clients
+	// ping every 20 s) for this long; default 30 s, as the original.
+	PingTimeout time.Duration
+	// WriteTimeout bounds each write on a control connection; default 10 s.
+	WriteTimeout time.Duration
+	// ProxyIdleTimeout discards pooled proxy connections older than this;
+	// default 60 s, as the original.
+	ProxyIdleTimeout time.Duration
+	// ProxyWaitTimeout is how long a public connection waits for a proxy
+	// connection when the pool is empty; default 30 s, as the original.
+	ProxyWaitTimeout time.Duration
+	// HeaderReadTimeout bounds reading a public request head (and the
+	// TLS handshake on https); default 10 s, as the original.
+	HeaderReadTimeout time.Duration
+	// IdleTimeout closes a public keep-alive connection idle this long;
+	// default 90 s.
+	IdleTimeout time.Duration
+	// ShutdownTimeout bounds how long Close waits for requests in flight;
+	// default 5 s.
+	ShutdownTimeout time.Duration
+
+	// BindProxyToControlIP accepts a proxy connection only from the IP
+	// address of the control connection that owns its ClientId. Nil means
+	// true; set it to a pointer to false behind a load balancer that
+	// spreads one client over several source addresses.
+	BindProxyToControlIP *bool
+
+	// Logger receives structured logs; never tokens, basic-auth
+	// credentials or whole client ids. Nil discards them.
+	Logger *slog.Logger
+}
+
+// Claim is what Policy decides on: one protocol of one ReqTunnel.
+type Claim struct {
+	Account    string
+	Protocol   string // "http", "https" or "tcp"
+	Hostname   string // as requested, lower-cased; "" if none
+	Subdomain  string // as requested, lower-cased; "" if none
+	RemotePort int    // tcp only; 0 lets the server choose
+	URL        string // the URL the tunnel would get ("" for tcp port 0)
+}
+
+func (c Config) withDefaults() Config {
+	if c.Domain == "" {
+		c.Domain = "localhost"
+	}
+	c.Domain = strings.ToLower(c.Domain)
+	if c.TunnelAddr == "" {
+		c.TunnelAddr = ":4443"
+	}
+	if c.MaxFrame == 0 {
+		c.MaxFrame = 64 << 10
+	}
+	if c.MaxTunnelsPerClient == 0 {
+		c.MaxTunnelsPerClient = 16
+	}
+	if c.MaxPooledProxies == 0 {
+		c.MaxPooledProxies = 10
+	}
+	if c.MaxPublicConns == 0 {
+		c.MaxPublicConns = 4096
+	}
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = 64 << 10
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.AuthTimeout, 10*time.Second)
+	def(&c.PingTimeout, 30*time.Second)
+	def(&c.WriteTimeout, 10*time.Second)
+	def(&c.ProxyIdleTimeout, 60*time.Second)
+	def(&c.ProxyWaitTimeout, 30*time.Second)
+	def(&c.HeaderReadTimeout, 10*time.Second)
+	def(&c.IdleTimeout, 90*time.Second)
+	def(&c.ShutdownTimeout, 5*time.Second)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	bad := func(field, format string, args ...any) error {
+		return fmt.Errorf("server: Config.%s: %s", field, fmt.Sprintf(format, args...))
+	}
+	if strings.ContainsAny(c.Domain, "/: ") || strings.HasPrefix(c.Domain, ".") {
+		return bad("Domain", "must be a bare DNS name, got %q", c.Domain)
+	}
+	if c.HTTPAddr == "" && c.HTTPSAddr == "" && c.TCPAddr == "" {
+		return bad("HTTPAddr", "HTTPAddr, HTTPSAddr and TCPAddr are all empty: no public listener")
+	}
+	if c.TCPAddr != "" && net.ParseIP(c.TCPAddr) == nil {
+		return bad("TCPAddr", "must be an IP address, got %q", c.TCPAddr)
+	}
+	if c.TCPPortMin < 0 || c.TCPPortMax > 65535 || c.TCPPortMin > c.TCPPortMax {
+		return bad("TCPPortMin", "want 0 <= TCPPortMin <= TCPPortMax <= 65535, got %d-%d", c.TCPPortMin, c.TCPPortMax)
+	}
+	if len(c.Tokens) == 0 && c.Authenticate == nil && !c.AllowAnonymous {
+		return bad("Tokens", "no tokens and no Authenticate hook; set AllowAnonymous to accept anyone")
+	}
+	for tok, acct := range c.Tokens {
+		if tok == "" || acct == "" {
+			return bad("Tokens", "empty token or account name")
+		}
+	}
+	if c.MaxFrame < 256 {
+		return bad("MaxFrame", "must be at least 256 bytes, got %d", c.MaxFrame)
+	}
+	for name, v := range map[string]int{
+		"MaxTunnelsPerClient": c.MaxTunnelsPerClient,
+		"MaxPooledProxies":    c.MaxPooledProxies,
+		"MaxPublicConns":      c.MaxPublicConns,
+		"MaxHeaderBytes":      c.MaxHeaderBytes,
+	} {
+		if v < 0 {
+			return bad(name, "must not be negative, got %d", v)
+		}
+	}
+	for name, d := range map[string]time.Duration{
+		"AuthTimeout": c.AuthTimeout, "PingTimeout": c.PingTimeout, "WriteTimeout": c.WriteTimeout,
+		"ProxyIdleTimeout": c.ProxyIdleTimeout, "ProxyWaitTimeout": c.ProxyWaitTimeout,
+		"HeaderReadTimeout": c.HeaderReadTimeout, "IdleTimeout": c.IdleTimeout, "ShutdownTimeout": c.ShutdownTimeout,
+	} {
+		if d < 0 {
+			return bad(name, "must not be negative, got %v", d)
+		}
+	}
+	return nil
+}
+
+func (c Config) bindProxyToIP() bool {
+	return c.BindProxyToControlIP == nil || *c.BindProxyToControlIP
+}

@@ -1,0 +1,369 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/httpmw/httpmw/tunnel/internal/wire"
+)
+
+// control is one authenticated client session: its control connection,
+// its tunnels and its pool of proxy connections.
+type control struct {
+	s       *Server
+	id      string
+	account string
+	ip      string // control connection's IP, for BindProxyToControlIP
+	conn    net.Conn
+
+	out     chan wire.Message // to the writer goroutine
+	proxies chan *pooledProxy
+	done    chan struct{}
+	once    sync.Once
+
+	// affinity remembers the random name or port each protocol got, so a
+	// resumed session gets it back. Guarded by s.mu.
+	affinity map[string]string
+	tunnels  []*tunnel // guarded by s.mu
+}
+
+type pooledProxy struct {
+	conn  net.Conn
+	since time.Time
+}
+
+// resumeRecord keeps an ended session's owner and names for resumeWindow.
+type resumeRecord struct {
+	account  string
+	affinity map[string]string
+	expires  time.Time
+}
+
+// shortID is the part of a client id that logs show: enough to tell
+// sessions apart, too little to replay one.
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+func newClientID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// authenticate maps a token to an account.
+func (s *Server) authenticate(token string) (string, error) {
+	switch {
+	case s.cfg.Authenticate != nil:
+		return s.cfg.Authenticate(token)
+	case len(s.cfg.Tokens) > 0:
+		if acct, ok := lookupToken(s.cfg.Tokens, token); ok {
+			return acct, nil
+		}
+		if !s.cfg.AllowAnonymous {
+			return "", errors.New("authentication failed: unknown token")
+		}
+	}
+	return "anonymous", nil
+}
+
+// serveControl authenticates a control connection and runs it until it
+// ends.
+func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
+	remote := conn.RemoteAddr().String()
+	reply := func(r *wire.AuthResp) {
+		r.Version, r.MmVersion = wire.Version, wire.MmVersion
+		conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+		wire.Write(conn, r)
+	}
+	if auth.Version != wire.Version {
+		s.log.Info("control refused: incompatible version", "remote", remote, "version", auth.Version)
+		reply(&wire.AuthResp{Error: fmt.Sprintf("Incompatible versions. Server %s, client %s. Download a new version at http://ngrok.com", wire.MmVersion, truncate(auth.MmVersion))})
+		conn.Close()
+		return
+	}
+	account, err := s.authenticate(auth.User)
+	if err != nil {
+		s.stats.authFailures.Add(1)
+		s.log.Warn("control refused: authentication failed", "remote", remote)
+		reply(&wire.AuthResp{Error: err.Error()})
+		conn.Close()
+		return
+	}
+	c := &control{
+		s:       s,
+		account: account,
+		ip:      hostOf(remote),
+		conn:    conn,
+		out:     make(chan wire.Message, 64),
+		proxies: make(chan *pooledProxy, s.cfg.MaxPooledProxies),
+		done:    make(chan struct{}),
+	}
+	old, resumed := s.adopt(c, auth.ClientId)
+	if old != nil {
+		old.close("replaced by a new control connection of the same client")
+	}
+	if s.ctx.Err() != nil {
+		c.close("server closing")
+		return
+	}
+	s.log.Info("client connected", "client", shortID(c.id), "account", account, "remote", remote, "resumed", resumed, "os", truncate(auth.OS), "arch", truncate(auth.Arch))
+	conn.SetDeadline(time.Time{})
+	reply(&wire.AuthResp{ClientId: c.id})
+	c.send(&wire.ReqProxy{})
+	if !s.goFunc(c.writeLoop) {
+		c.close("server closing")
+		return
+	}
+	c.readLoop()
+}
+
+// adopt gives c its client id: the one the client sent when that session
+// belongs to the same account (live or recently ended), else a new one.
+// It returns the live control c replaces, if any.
+func (s *Server) adopt(c *control, want string) (old *control, resumed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	c.affinity = map[string]string{}
+	if want != "" {
+		if live, ok := s.controls[want]; ok && live.account == c.account {
+			old, resumed = live, true
+			for k, v := range live.affinity {
+				c.affinity[k] = v
+			}
+		} else if rec, ok := s.resumable[want]; ok && rec.account == c.account && now.Before(rec.expires) {
+			resumed = true
+			c.affinity = rec.affinity
+			delete(s.resumable, want)
+		} else if ok || s.controls[want] != nil {
+			s.log.Warn("client id presented by another account; issuing a new one", "account", c.account, "client", shortID(want))
+		}
+	}
+	if resumed {
+		c.id = want
+	} else {
+		c.id = newClientID()
+	}
+	s.controls[c.id] = c
+	return old, resumed
+}
+
+// send queues m for the writer; it gives up when the control ends.
+func (c *control) send(m wire.Message) bool {
+	select {
+	case c.out <- m:
+		return true
+	case <-c.done:
+		return false
+	}
+}
+
+// askProxy asks the client for one more proxy connection without waiting:
+// if the queue is full, plenty of requests are already on their way.
+func (c *control) askProxy() {
+	select {
+	case c.out <- &wire.ReqProxy{}:
+	default:
+	}
+}
+
+func (c *control) writeLoop() {
+	for {
+		select {
+		case m := <-c.out:
+			c.conn.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+			if err := wire.Write(c.conn, m); err != nil {
+				c.close("write failed: " + err.Error())
+				return
+			}
+		case <-c.done:
+			return
+		}
+	}
+}
+
+func (c *control) readLoop() {
+	defer c.close("control connection ended")
+	for {
+		c.conn.SetReadDeadline(time.Now().Add(c.s.cfg.PingTimeout))
+		msg, err := wire.Read(c.conn, c.s.cfg.MaxFrame)
+		if err != nil {
+			if isTimeout(err) {
+				c.close("no ping for " + c.s.cfg.PingTimeout.String())
+				return
+			}
+			c.s.badFrame(c.conn.RemoteAddr().String(), "control", err)
+			return
+		}
+		switch m := msg.(type) {
+		case *wire.Ping:
+			c.send(&wire.Pong{})
+		case *wire.ReqTunnel:
+			if !c.s.requestTunnels(c, m) {
+				return
+			}
+		default:
+			c.s.log.Debug("control: ignored message", "client", shortID(c.id), "type", msg.Type())
+		}
+	}
+}
+
+// close ends the session: its connection, its tunnels and pooled proxies.
+func (c *control) close(reason string) {
+	c.once.Do(func() {
+		close(c.done)
+		c.conn.Close()
+		s := c.s
+		s.mu.Lock()
+		if s.controls[c.id] == c {
+			delete(s.controls, c.id)
+			s.pruneResumable()
+			s.resumable[c.id] = &resumeRecord{account: c.account, affinity: c.affinity, expires: time.Now().Add(resumeWindow)}
+		}
+		tunnels := c.tunnels
+		c.tunnels = nil
+		for _, t := range tunnels {
+			s.unroute(t)
+		}
+		s.mu.Unlock()
+		for _, t := range tunnels {
+			t.stop()
+		}
+		c.drainProxies()
+		s.log.Info("client disconnected", "client", shortID(c.id), "account", c.account, "reason", reason, "tunnels", len(tunnels))
+	})
+}
+
+// maxResumable bounds remembered sessions; past it the oldest are dropped.
+const maxResumable = 10000
+
+// pruneResumable drops expired records; s.mu is held.
+func (s *Server) pruneResumable() {
+	if len(s.resumable) < maxResumable/2 {
+		return
+	}
+	now := time.Now()
+	for id, r := range s.resumable {
+		if now.After(r.expires) || len(s.resumable) >= maxResumable {
+			delete(s.resumable, id)
+		}
+	}
+}
+
+// registerProxy pools a proxy connection for the session that owns its id.
+func (s *Server) registerProxy(conn net.Conn, m *wire.RegProxy) {
+	remote := conn.RemoteAddr().String()
+	s.mu.Lock()
+	c := s.controls[m.ClientId]
+	s.mu.Unlock()
+	if c == nil {
+		s.log.Info("proxy connection refused: unknown client id", "remote", remote)
+		conn.Close()
+		return
+	}
+	if s.cfg.bindProxyToIP() && hostOf(remote) != c.ip {
+		s.log.Warn("proxy connection refused: not from its control connection's address", "remote", remote, "client", shortID(c.id))
+		conn.Close()
+		return
+	}
+	conn.SetDeadline(time.Time{})
+	select {
+	case c.proxies <- &pooledProxy{conn: conn, since: time.Now()}:
+		// The control may have ended between the lookup and the send;
+		// drain again so the connection is not left in a dead pool.
+		select {
+		case <-c.done:
+			c.drainProxies()
+		default:
+		}
+	default:
+		s.log.Debug("proxy connection closed: pool full", "client", shortID(c.id), "limit", s.cfg.MaxPooledProxies)
+		conn.Close()
+	}
+}
+
+func (c *control) drainProxies() {
+	for {
+		select {
+		case p := <-c.proxies:
+			p.conn.Close()
+		default:
+			return
+		}
+	}
+}
+
+// ErrNoProxy is what a public connection gets when its client provides no
+// proxy connection within Config.ProxyWaitTimeout.
+var ErrNoProxy = errors.New("server: no proxy connection from the tunnel client")
+
+// errClientGone: the session ended while a public connection waited.
+var errClientGone = errors.New("server: tunnel client disconnected")
+
+// takeProxy returns a proxy connection on which StartProxy for t has been
+// sent, asking the client for more when the pool runs dry.
+func (c *control) takeProxy(t *tunnel, clientAddr string, cancel <-chan struct{}) (net.Conn, error) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for attempt := 0; attempt < 20; attempt++ {
+		var p *pooledProxy
+		select {
+		case p = <-c.proxies:
+		default:
+			c.askProxy()
+			if timer == nil {
+				timer = time.NewTimer(c.s.cfg.ProxyWaitTimeout)
+			}
+			select {
+			case p = <-c.proxies:
+			case <-timer.C:
+				return nil, ErrNoProxy
+			case <-c.done:
+				return nil, errClientGone
+			case <-cancel:
+				return nil, errClientGone
+			}
+		}
+		if time.Since(p.since) > c.s.cfg.ProxyIdleTimeout {
+			p.conn.Close()
+			continue
+		}
+		p.conn.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+		if err := wire.Write(p.conn, &wire.StartProxy{Url: t.url, ClientAddr: clientAddr}); err != nil {
+			p.conn.Close()
+			continue
+		}
+		p.conn.SetWriteDeadline(time.Time{})
+		c.askProxy() // replace the one taken, as the original does
+		return p.conn, nil
+	}
+	return nil, ErrNoProxy
+}
+
+func hostOf(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return h
+}
+
+func truncate(s string) string {
+	if len(s) > 64 {
+		return s[:64]
+	}
+	return s
+}

@@ -1,0 +1,73 @@
+// Package server is an ngrokd-compatible tunnel server: the stock ngrok 1.7
+// client and httpmw's tunnel client both use it.
+//
+//	srv, err := server.New(server.Config{
+//		Domain:     "tunnel.example.com",
+//		TunnelAddr: ":4443",
+//		HTTPAddr:   ":80",
+//		HTTPSAddr:  ":443",
+//		TLSConfig:  tlsConf, // the tunnel port's certificate
+//		Tokens:     map[string]string{"s3cret-token": "alice"},
+//	})
+//	if err != nil { ... }
+//	go srv.Serve(ctx) // until ctx ends or srv.Close()
+//
+// # What differs from the original ngrokd
+//
+// The wire protocol is the same (see tunnel/internal/wire/PROTOCOL.md), and
+// so are URLs, routing and the error texts a stock client shows. What the
+// original got wrong is fixed:
+//
+//   - Auth.User is a token checked against Config.Tokens or
+//     Config.Authenticate; unknown tokens get AuthResp.Error.
+//   - A ClientId is made by the server and bound to the account that got
+//     it: another account presenting it gets a fresh id, and proxy
+//     connections are accepted only from the control connection's IP
+//     address (Config.BindProxyToControlIP).
+//   - Subdomains and hostnames can be reserved per account
+//     (Config.Reservations), and Config.Policy decides the rest. A Hostname
+//     outside Domain needs a reservation unless Policy says otherwise.
+//   - Public http and https connections are parsed request by request
+//     (net/http), so a tunnel's basic auth is checked on every request of a
+//     keep-alive connection, in constant time, and never logged;
+//     X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host are set on
+//     each. A Host without its port routes too, and https also routes by
+//     SNI (a request whose Host belongs to another tunnel than its SNI
+//     name gets 421).
+//   - Frames are bounded (Config.MaxFrame); a 2^40 or negative length
+//     closes that one connection.
+//   - Limits: tunnels per client, pooled proxies per client, public
+//     connections in total, header read and idle timeouts, each with a log
+//     line when it bites.
+//   - TCP tunnels bind Config.TCPAddr within TCPPortMin-TCPPortMax, not
+//     every interface; https URLs carry the https listener's port.
+//   - No public connection waits on a dead client forever: without a proxy
+//     connection within Config.ProxyWaitTimeout an http request gets 502.
+//
+// # Testing a client against it
+//
+// A test runs the server on loopback with ephemeral ports and lets it make
+// its own development CA (Config.TLSConfig nil):
+//
+//	srv, err := server.New(server.Config{
+//		Domain:     "example.test",
+//		TunnelAddr: "127.0.0.1:0",
+//		HTTPAddr:   "127.0.0.1:0",
+//		HTTPSAddr:  "127.0.0.1:0",
+//		TCPAddr:    "127.0.0.1", // tcp tunnels; "" refuses them
+//		Tokens:     map[string]string{"test-token": "tester"},
+//	})
+//	go srv.Serve(ctx)
+//	defer srv.Close()
+//
+//	// Client TLS: trust the server's CA; its certificate names localhost,
+//	// 127.0.0.1, ::1, example.test and *.example.test.
+//	tlsConf := &tls.Config{RootCAs: srv.RootCAs(), ServerName: "localhost"}
+//	// Tunnel address: srv.TunnelAddr().String()
+//	// A subdomain "demo" gets http://demo.example.test:<port of HTTPAddr>;
+//	// send requests to srv.HTTPAddr() with that Host header (or with
+//	// Host "demo.example.test", which routes too).
+//
+// srv.CA().CertPEM() gives the CA as PEM for a file (SSL_CERT_FILE), and
+// srv.Stats() the per-tunnel counts of connections, requests and bytes.
+package server

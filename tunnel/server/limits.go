@@ -1,0 +1,149 @@
+package server
+
+import (
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// publicLimit counts open public connections against Config.MaxPublicConns.
+type publicLimit struct {
+	max     int64
+	open    atomic.Int64
+	lastLog atomic.Int64 // unix nanoseconds of the last "limit reached" log
+}
+
+func (l *publicLimit) acquire() bool {
+	if l.open.Add(1) > l.max {
+		l.open.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (l *publicLimit) release() { l.open.Add(-1) }
+
+// refused logs a refused public connection at most once a second, so a
+// flood cannot flood the log too.
+func (s *Server) refused(addr net.Addr) {
+	n := s.stats.refusedPublic.Add(1)
+	now := time.Now().UnixNano()
+	last := s.public.lastLog.Load()
+	if now-last < int64(time.Second) || !s.public.lastLog.CompareAndSwap(last, now) {
+		return
+	}
+	s.log.Warn("public connection refused: MaxPublicConns reached", "limit", s.public.max, "remote", addr.String(), "refused_total", n)
+}
+
+// limitListener accepts public connections, closing at once those over
+// the limit, and hands out *publicConn.
+type limitListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if !l.s.public.acquire() {
+			c.Close()
+			l.s.refused(c.RemoteAddr())
+			continue
+		}
+		return &publicConn{Conn: c, s: l.s}, nil
+	}
+}
+
+// publicConn is one public connection. It owns the proxy stream bound to
+// it (for http, one per keep-alive connection) and releases its slot in the
+// limit when closed.
+type publicConn struct {
+	net.Conn
+	s       *Server
+	once    sync.Once
+	mu      sync.Mutex
+	stream  *proxyStream
+	stopped bool
+}
+
+func (c *publicConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.s.public.release()
+		c.mu.Lock()
+		c.stopped = true
+		st := c.stream
+		c.stream = nil
+		c.mu.Unlock()
+		if st != nil {
+			st.close()
+		}
+	})
+	return err
+}
+
+// activeSet holds connections spliced outside net/http (tcp tunnels,
+// upgraded http), so that Close can end them.
+type activeSet struct {
+	mu     sync.Mutex
+	conns  map[io.Closer]struct{}
+	closed bool
+}
+
+func (a *activeSet) add(c io.Closer) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return false
+	}
+	if a.conns == nil {
+		a.conns = map[io.Closer]struct{}{}
+	}
+	a.conns[c] = struct{}{}
+	return true
+}
+
+func (a *activeSet) remove(c io.Closer) {
+	a.mu.Lock()
+	delete(a.conns, c)
+	a.mu.Unlock()
+}
+
+func (a *activeSet) closeAll() {
+	a.mu.Lock()
+	a.closed = true
+	conns := a.conns
+	a.conns = nil
+	a.mu.Unlock()
+	for c := range conns {
+		c.Close()
+	}
+}
+
+// splice copies both ways between a and b until either side ends, then
+// closes both. It returns the bytes copied a->b and b->a.
+func splice(a, b io.ReadWriteCloser, aReader, bReader io.Reader) (ab, ba int64) {
+	if aReader == nil {
+		aReader = a
+	}
+	if bReader == nil {
+		bReader = b
+	}
+	done := make(chan int64, 1)
+	go func() {
+		n, _ := io.Copy(a, bReader)
+		a.Close()
+		b.Close()
+		done <- n
+	}()
+	ab, _ = io.Copy(b, aReader)
+	a.Close()
+	b.Close()
+	ba = <-done
+	return ab, ba
+}

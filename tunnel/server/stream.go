@@ -1,0 +1,143 @@
+package server
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// proxyStream is a proxy connection after StartProxy: a byte stream to the
+// client's local service for one public connection. It counts the bytes
+// on its tunnel.
+type proxyStream struct {
+	t    *tunnel
+	conn net.Conn
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	once sync.Once
+}
+
+func newStream(t *tunnel, conn net.Conn) *proxyStream {
+	st := &proxyStream{t: t, conn: conn}
+	st.br = bufio.NewReaderSize(st, 16<<10)
+	st.bw = bufio.NewWriterSize(st, 16<<10)
+	t.n.conns.Add(1)
+	t.n.active.Add(1)
+	return st
+}
+
+func (st *proxyStream) Read(p []byte) (int, error) {
+	n, err := st.conn.Read(p)
+	st.t.n.bytesOut.Add(int64(n))
+	return n, err
+}
+
+func (st *proxyStream) Write(p []byte) (int, error) {
+	n, err := st.conn.Write(p)
+	st.t.n.bytesIn.Add(int64(n))
+	return n, err
+}
+
+func (st *proxyStream) Close() error {
+	st.close()
+	return nil
+}
+
+func (st *proxyStream) close() {
+	st.once.Do(func() {
+		st.conn.Close()
+		st.t.n.active.Add(-1)
+	})
+}
+
+func (st *proxyStream) writeRequest(r *http.Request) error {
+	if err := r.Write(st.bw); err != nil {
+		return err
+	}
+	return st.bw.Flush()
+}
+
+// streamFor returns the stream this public connection uses for t, opening
+// one (StartProxy) on first use or when the request names another tunnel.
+// Requests of one HTTP/1 connection come one at a time, so one stream per
+// connection keeps the local service's keep-alive intact.
+func (c *publicConn) streamFor(t *tunnel, r *http.Request) (*proxyStream, error) {
+	c.mu.Lock()
+	old := c.stream
+	if old != nil && old.t == t {
+		c.mu.Unlock()
+		return old, nil
+	}
+	c.stream = nil
+	c.mu.Unlock()
+	if old != nil {
+		old.close()
+	}
+	conn, err := t.ctl.takeProxy(t, r.RemoteAddr, r.Context().Done())
+	if err != nil {
+		return nil, err
+	}
+	st := newStream(t, conn)
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		st.close()
+		return nil, errStopped
+	}
+	c.stream = st
+	c.mu.Unlock()
+	return st, nil
+}
+
+// drop closes st if it is still this connection's stream.
+func (c *publicConn) drop(st *proxyStream) {
+	c.detach(st)
+	st.close()
+}
+
+// detach forgets st without closing it (an upgrade takes it over).
+func (c *publicConn) detach(st *proxyStream) {
+	c.mu.Lock()
+	if c.stream == st {
+		c.stream = nil
+	}
+	c.mu.Unlock()
+}
+
+// serveTCP accepts public connections of a tcp tunnel until it stops.
+func (s *Server) serveTCP(t *tunnel) {
+	for {
+		c, err := t.ln.Accept()
+		if err != nil {
+			return
+		}
+		if !s.public.acquire() {
+			c.Close()
+			s.refused(c.RemoteAddr())
+			continue
+		}
+		pc := &publicConn{Conn: c, s: s}
+		if !s.goFunc(func() { s.proxyTCP(t, pc) }) {
+			pc.Close()
+		}
+	}
+}
+
+func (s *Server) proxyTCP(t *tunnel, pc *publicConn) {
+	if !s.active.add(pc) {
+		pc.Close()
+		return
+	}
+	defer s.active.remove(pc)
+	conn, err := t.ctl.takeProxy(t, pc.RemoteAddr().String(), s.closed)
+	if err != nil {
+		s.stats.noProxy.Add(1)
+		s.log.Warn("public connection closed: no proxy connection", "url", t.url, "remote", pc.RemoteAddr().String(), "err", err)
+		pc.Close()
+		return
+	}
+	st := newStream(t, conn)
+	splice(pc, st, nil, nil)
+	st.close()
+}

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/httpmw/httpmw/tunnel/internal/wire"
+)
+
+// acceptTunnels accepts client connections on the tunnel port. Control and
+// proxy connections share it; the first frame tells them apart.
+func (s *Server) acceptTunnels() {
+	for {
+		c, err := s.tunnelLn.Accept()
+		if err != nil {
+			if s.ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
+				s.log.Error("tunnel listener failed", "err", err)
+			}
+			return
+		}
+		select {
+		case s.pending <- struct{}{}:
+		default:
+			s.log.Warn("tunnel connection refused: too many handshakes in progress", "remote", c.RemoteAddr().String(), "limit", maxPendingTunnelConns)
+			c.Close()
+			continue
+		}
+		if !s.goFunc(func() { s.handleTunnelConn(c) }) {
+			<-s.pending
+			c.Close()
+		}
+	}
+}
+
+// handleTunnelConn does the TLS handshake and reads the first frame within
+// Config.AuthTimeout, then becomes a control or a proxy connection.
+func (s *Server) handleTunnelConn(raw net.Conn) {
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			<-s.pending
+		}
+	}
+	defer release()
+	remote := raw.RemoteAddr().String()
+	tc := tls.Server(raw, s.tlsConf)
+	tc.SetDeadline(time.Now().Add(s.cfg.AuthTimeout))
+	// Close interrupts a handshake in progress through the active set.
+	if !s.active.add(tc) {
+		tc.Close()
+		return
+	}
+	defer s.active.remove(tc)
+	if err := tc.HandshakeContext(s.ctx); err != nil {
+		s.stats.badHandshakes.Add(1)
+		s.log.Debug("tunnel connection: TLS handshake failed", "remote", remote, "err", err)
+		tc.Close()
+		return
+	}
+	msg, err := wire.Read(tc, s.cfg.MaxFrame)
+	if err != nil {
+		s.badFrame(remote, "first frame", err)
+		tc.Close()
+		return
+	}
+	release()
+	switch m := msg.(type) {
+	case *wire.Auth:
+		s.active.remove(tc)
+		s.serveControl(tc, m)
+	case *wire.RegProxy:
+		s.active.remove(tc)
+		s.registerProxy(tc, m)
+	default:
+		s.log.Warn("tunnel connection: unexpected first message", "remote", remote, "type", msg.Type())
+		tc.Close()
+	}
+}
+
+// badFrame logs and counts a connection closed for a frame it sent.
+func (s *Server) badFrame(remote, what string, err error) {
+	switch {
+	case errors.Is(err, wire.ErrFrameTooLarge), errors.Is(err, wire.ErrBadLength):
+		s.stats.badFrames.Add(1)
+		s.log.Warn("tunnel connection closed: frame length refused", "remote", remote, "frame", what, "max", s.cfg.MaxFrame, "err", err)
+	case isTimeout(err):
+		s.stats.badHandshakes.Add(1)
+		s.log.Info("tunnel connection closed: timed out", "remote", remote, "frame", what)
+	case errors.Is(err, wire.ErrUnknownType), errors.Is(err, wire.ErrNoPayload), isDecodeError(err):
+		s.stats.badFrames.Add(1)
+		s.log.Warn("tunnel connection closed: bad frame", "remote", remote, "frame", what, "err", err)
+	default:
+		s.log.Debug("tunnel connection closed", "remote", remote, "frame", what, "err", err)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func isDecodeError(err error) bool {
+	return err != nil && len(err.Error()) > 5 && err.Error()[:5] == "wire:"
+}
