@@ -27,14 +27,14 @@ type Server struct {
 	httpSrv  *http.Server
 	httpsSrv *http.Server
 
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	wgMu    sync.Mutex
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	wgMu     sync.Mutex
 	stopping bool
-	serving atomic.Bool
-	closing sync.Once
-	closed  chan struct{}
+	serving  atomic.Bool
+	closing  sync.Once
+	closed   chan struct{}
 
 	// pending bounds tunnel connections that have not authenticated yet.
 	pending chan struct{}

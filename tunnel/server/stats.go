@@ -26,14 +26,14 @@ type tunnelCounters struct {
 
 // Stats is a snapshot of the server's state and counts.
 type Stats struct {
-	Clients              int   // live control connections
-	PublicConns          int64 // open public connections
-	RefusedPublicConns   int64 // closed at once: MaxPublicConns reached
-	BadFrames            int64 // tunnel connections closed for a refused frame
-	BadHandshakes        int64 // tunnel connections without TLS or first frame
-	AuthFailures         int64
-	NoProxy              int64 // public connections that got no proxy in time
-	Tunnels              []TunnelStats
+	Clients            int   // live control connections
+	PublicConns        int64 // open public connections
+	RefusedPublicConns int64 // closed at once: MaxPublicConns reached
+	BadFrames          int64 // tunnel connections closed for a refused frame
+	BadHandshakes      int64 // tunnel connections without TLS or first frame
+	AuthFailures       int64
+	NoProxy            int64 // public connections that got no proxy in time
+	Tunnels            []TunnelStats
 }
 
 // TunnelStats counts one tunnel's traffic.
