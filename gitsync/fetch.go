@@ -1,0 +1,116 @@
+package gitsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+)
+
+// target is the remote ref a sync follows and where the fetch stores it.
+type target struct {
+	remote plumbing.ReferenceName // on the server: refs/heads/main, HEAD, refs/tags/v1
+	local  plumbing.ReferenceName // in the store
+}
+
+// tracked is what Config asks for, before NewestTag is resolved against the
+// remote's tag list.
+func (c Config) tracked() target {
+	switch {
+	case c.Branch != "":
+		return target{plumbing.NewBranchReferenceName(c.Branch), plumbing.NewRemoteReferenceName(remoteName, c.Branch)}
+	case c.Tag != "":
+		return tagTarget(c.Tag)
+	default:
+		return target{plumbing.HEAD, plumbing.NewRemoteHEADReferenceName(remoteName)}
+	}
+}
+
+func tagTarget(tag string) target {
+	n := plumbing.NewTagReferenceName(tag)
+	return target{n, n}
+}
+
+// tracksRef reports whether a push to ref (as a webhook names it) can change
+// what this config deploys.
+func (c Config) tracksRef(ref string) bool {
+	switch {
+	case c.NewestTag:
+		return plumbing.ReferenceName(ref).IsTag()
+	case c.Branch != "" || c.Tag != "":
+		return ref == c.tracked().remote.String()
+	default:
+		// The default branch's name is the remote's business; any branch
+		// push may be it, and a sync that finds nothing new is cheap.
+		return plumbing.ReferenceName(ref).IsBranch()
+	}
+}
+
+// fetch brings the tracked revision into the store and returns its commit.
+func fetch(ctx context.Context, repo *git.Repository, cfg Config, auth transport.AuthMethod) (plumbing.Hash, target, error) {
+	t := cfg.tracked()
+	if cfg.NewestTag {
+		remote, err := repo.Remote(remoteName)
+		if err != nil {
+			return plumbing.ZeroHash, t, err
+		}
+		refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: auth})
+		if err != nil {
+			return plumbing.ZeroHash, t, fmt.Errorf("gitsync: list remote: %w", err)
+		}
+		tag, ok := newestTag(refs)
+		if !ok {
+			return plumbing.ZeroHash, t, fmt.Errorf("%w: the remote has no tags", ErrRefNotFound)
+		}
+		t = tagTarget(tag)
+	}
+	spec := config.RefSpec("+" + t.remote.String() + ":" + t.local.String())
+	err := repo.FetchContext(ctx, &git.FetchOptions{
+		RemoteName: remoteName,
+		RefSpecs:   []config.RefSpec{spec},
+		Depth:      cfg.Depth,
+		Auth:       auth,
+		Tags:       git.NoTags,
+		Force:      true,
+	})
+	switch {
+	case errors.Is(err, git.NoErrAlreadyUpToDate):
+	case errors.Is(err, git.NoMatchingRefSpecError{}):
+		return plumbing.ZeroHash, t, fmt.Errorf("%w: %s", ErrRefNotFound, t.remote.Short())
+	case err != nil:
+		return plumbing.ZeroHash, t, fmt.Errorf("gitsync: fetch: %w", err)
+	}
+	h, err := commitOf(repo, t.local)
+	return h, t, err
+}
+
+// commitOf resolves a local ref to a commit, peeling annotated tags.
+func commitOf(repo *git.Repository, name plumbing.ReferenceName) (plumbing.Hash, error) {
+	ref, err := repo.Reference(name, true)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("gitsync: resolve %s: %w", name.Short(), err)
+	}
+	h := ref.Hash()
+	for range 10 { // a tag of a tag of ... a commit; git allows chains
+		tag, err := repo.TagObject(h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			break
+		}
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if tag.TargetType != plumbing.CommitObject && tag.TargetType != plumbing.TagObject {
+			return plumbing.ZeroHash, fmt.Errorf("gitsync: tag %s points at a %s, not a commit", name.Short(), tag.TargetType)
+		}
+		h = tag.Target
+	}
+	if _, err := object.GetCommit(repo.Storer, h); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("gitsync: commit %s: %w", h, err)
+	}
+	return h, nil
+}
