@@ -16,7 +16,7 @@ import (
 // Syncer keeps one repository deployed under Config.Dest. Its methods are
 // safe for concurrent use.
 type Syncer struct {
-	cfg  Config
+	cfg     Config
 	kick    chan struct{}   // capacity 1: bursts of webhooks coalesce into one sync
 	closing context.Context // done once Close is called
 	close   context.CancelFunc
@@ -24,7 +24,7 @@ type Syncer struct {
 	mu      sync.Mutex // guards closed, started, wg.Add and status
 	closed  bool
 	started bool
-	looping bool // the loop runs: triggers will be served
+	looping bool           // the loop runs: triggers will be served
 	wg      sync.WaitGroup // the loop and every Sync in flight
 	status  Status
 
