@@ -1,0 +1,222 @@
+package fcgi
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config describes one FastCGI site, in the words of Caddy 0.x's
+// `fastcgi path endpoint [php]` directive. Its zero value serves PHP from
+// the working directory through php-fpm on 127.0.0.1:9000.
+type Config struct {
+	// Endpoints are the FastCGI servers: "host:port", "tcp://host:port",
+	// "unix:/path/to.sock" or a socket path starting with "/". With more
+	// than one, requests are spread across them. Empty means
+	// "127.0.0.1:9000", php-fpm's stock address.
+	Endpoints []string
+
+	// Root is the document root: scripts must exist under it, and it is
+	// DOCUMENT_ROOT and the base of SCRIPT_FILENAME. Empty means the
+	// working directory. php-fpm must see the same files at the same path.
+	Root string
+
+	// Ext sends requests whose path ends with it (such as ".php") to
+	// FastCGI even when Split is empty; matched without ASCII case.
+	Ext string
+
+	// Split cuts the path into SCRIPT_NAME and PATH_INFO at its first
+	// occurrence that ends the path or is followed by '/'. ASCII only,
+	// starts with '.', matched without ASCII case.
+	Split string
+
+	// Index lists the files tried, in order, for a request whose path ends
+	// in '/'.
+	//
+	// When Ext, Split and Index are all empty, Caddy's php preset applies:
+	// Ext ".php", Split ".php", Index ["index.php"].
+	Index []string
+
+	// Env adds or overrides CGI variables for every request.
+	Env map[string]string
+
+	// Except lists path prefixes (matched as httpmw.Path) never sent to
+	// FastCGI; they go to the next handler.
+	Except []string
+
+	// DialTimeout bounds connecting to an endpoint. Zero means 5s.
+	DialTimeout time.Duration
+
+	// WriteTimeout bounds each write of the request to the endpoint.
+	// Zero means 60s.
+	WriteTimeout time.Duration
+
+	// ReadTimeout bounds the wait for each read from the endpoint,
+	// including the time the script takes before its first output and
+	// the wait for a free connection. Zero means 60s.
+	ReadTimeout time.Duration
+
+	// MaxConns caps the open connections to each endpoint; requests beyond
+	// it wait for one. php-fpm ties a worker to every kept-alive
+	// connection, so keep it at or below pm.max_children minus whatever
+	// else talks to that pool. Zero means 5, the Debian pool's default.
+	MaxConns int
+
+	// IdleTimeout closes a pooled connection left unused this long, which
+	// frees its php-fpm worker. Zero means 30s.
+	IdleTimeout time.Duration
+
+	// SpoolMemory is how much of a request body without Content-Length
+	// (chunked) is held in memory before spilling to a temporary file.
+	// Zero means 1 MiB.
+	SpoolMemory int64
+
+	// MaxSpool is the largest body without Content-Length accepted; a
+	// larger one gets 413. Zero means 64 MiB. Bodies with a length are
+	// streamed as they come and limited by php-fpm (post_max_size).
+	MaxSpool int64
+
+	// TempDir holds spooled bodies. Empty means os.TempDir().
+	TempDir string
+
+	// ServerSoftware is SERVER_SOFTWARE. Empty means "httpmw".
+	ServerSoftware string
+
+	// OnStderr receives what the script wrote to FastCGI's stderr (PHP
+	// warnings and error_log() calls); the response is unaffected. nil
+	// logs each message with slog.Default() at level Warn.
+	OnStderr func(r *http.Request, msg []byte)
+}
+
+// PHP returns Caddy's php preset: Ext ".php", Split ".php", Index
+// "index.php", serving root through the given endpoints.
+func PHP(root string, endpoints ...string) Config {
+	return Config{Root: root, Endpoints: endpoints, Ext: ".php", Split: ".php", Index: []string{"index.php"}}
+}
+
+// settings is a Config with defaults applied and values checked.
+type settings struct {
+	Config
+	root   string // absolute, cleaned
+	ext    string // lower case
+	split  string // lower case
+	except []string
+}
+
+func (c Config) settings() (*settings, error) {
+	s := &settings{Config: c}
+	if len(s.Endpoints) == 0 {
+		s.Endpoints = []string{"127.0.0.1:9000"}
+	}
+	for i, e := range s.Endpoints {
+		if _, _, err := parseEndpoint(e); err != nil {
+			return nil, fmt.Errorf("fcgi: Config.Endpoints[%d]: %w", i, err)
+		}
+	}
+	root := s.Root
+	if root == "" {
+		root = "."
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("fcgi: Config.Root: %w", err)
+	}
+	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("fcgi: Config.Root: %q is not a directory", root)
+	}
+	s.root = abs
+
+	if s.Ext == "" && s.Split == "" && len(s.Index) == 0 {
+		p := PHP("")
+		s.Ext, s.Split, s.Index = p.Ext, p.Split, p.Index
+	}
+	if s.ext, err = suffixOption(s.Ext); err != nil {
+		return nil, fmt.Errorf("fcgi: Config.Ext: %w", err)
+	}
+	if s.split, err = suffixOption(s.Split); err != nil {
+		return nil, fmt.Errorf("fcgi: Config.Split: %w", err)
+	}
+	for i, idx := range s.Index {
+		if idx == "" || strings.ContainsAny(idx, "/\x00") || idx == "." || idx == ".." {
+			return nil, fmt.Errorf("fcgi: Config.Index[%d]: %q must be a plain file name", i, idx)
+		}
+	}
+	for k, v := range s.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") || strings.ContainsRune(v, 0) {
+			return nil, fmt.Errorf("fcgi: Config.Env: %q: names must be non-empty without '=' or NUL, values without NUL", k)
+		}
+	}
+	for i, e := range s.Except {
+		if !strings.HasPrefix(e, "/") {
+			return nil, fmt.Errorf("fcgi: Config.Except[%d]: %q must start with '/'", i, e)
+		}
+		s.except = append(s.except, e)
+	}
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"DialTimeout", &s.DialTimeout, 5 * time.Second},
+		{"WriteTimeout", &s.WriteTimeout, 60 * time.Second},
+		{"ReadTimeout", &s.ReadTimeout, 60 * time.Second},
+		{"IdleTimeout", &s.IdleTimeout, 30 * time.Second},
+	} {
+		if *d.v < 0 {
+			return nil, fmt.Errorf("fcgi: Config.%s: must not be negative, got %v", d.name, *d.v)
+		}
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	if s.MaxConns < 0 {
+		return nil, fmt.Errorf("fcgi: Config.MaxConns: must not be negative, got %d", s.MaxConns)
+	}
+	if s.MaxConns == 0 {
+		s.MaxConns = 5
+	}
+	if s.SpoolMemory < 0 || s.MaxSpool < 0 {
+		return nil, fmt.Errorf("fcgi: Config.SpoolMemory, Config.MaxSpool: must not be negative")
+	}
+	if s.SpoolMemory == 0 {
+		s.SpoolMemory = 1 << 20
+	}
+	if s.MaxSpool == 0 {
+		s.MaxSpool = 64 << 20
+	}
+	if s.ServerSoftware == "" {
+		s.ServerSoftware = "httpmw"
+	}
+	return s, nil
+}
+
+// suffixOption checks Ext or Split: empty, or '.' followed by ASCII
+// without '/' or NUL. It returns the value in lower case.
+func suffixOption(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	if v[0] != '.' || len(v) < 2 {
+		return "", fmt.Errorf("must start with \".\" and name an extension, got %q", v)
+	}
+	b := []byte(v)
+	for i, c := range b {
+		if c >= 0x80 || c < 0x20 || c == '/' || c == 0x7f {
+			return "", fmt.Errorf("must be printable ASCII without '/', got %q", v)
+		}
+		b[i] = lowerASCII(c)
+	}
+	return string(b), nil
+}
+
+func (s *settings) onStderr(r *http.Request, msg []byte) {
+	if s.OnStderr != nil {
+		s.OnStderr(r, msg)
+		return
+	}
+	slog.Default().Warn("fcgi: stderr", "path", r.URL.Path, "msg", strings.TrimSpace(string(msg)))
+}

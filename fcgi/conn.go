@@ -1,0 +1,110 @@
+package fcgi
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// conn is one connection to a FastCGI server, with the buffers reused by
+// every request sent over it.
+type conn struct {
+	nc   net.Conn
+	br   *bufio.Reader
+	wbuf []byte // request records are assembled here, then written at once
+
+	readTimeout  time.Duration
+	writeTimeout time.Duration
+
+	mu        sync.Mutex // guards cancelled against a deadline being reset
+	cancelled bool
+
+	idleSince time.Time
+	reused    bool // has served a request before
+}
+
+func newConn(nc net.Conn, s *settings) *conn {
+	c := &conn{nc: nc, readTimeout: s.ReadTimeout, writeTimeout: s.WriteTimeout}
+	c.br = bufio.NewReaderSize(deadlineReader{c}, 16<<10)
+	return c
+}
+
+// errCancelled is what reads and writes return once cancel was called.
+var errCancelled = errors.New("fcgi: request cancelled")
+
+// deadlineReader gives every read from the server ReadTimeout, so a
+// script may run long as long as it keeps talking.
+type deadlineReader struct{ c *conn }
+
+func (d deadlineReader) Read(p []byte) (int, error) {
+	if err := d.c.setDeadline(d.c.nc.SetReadDeadline, d.c.readTimeout); err != nil {
+		return 0, err
+	}
+	return d.c.nc.Read(p)
+}
+
+// write sends p with WriteTimeout.
+func (c *conn) write(p []byte) error {
+	if err := c.setDeadline(c.nc.SetWriteDeadline, c.writeTimeout); err != nil {
+		return err
+	}
+	_, err := c.nc.Write(p)
+	return err
+}
+
+func (c *conn) setDeadline(set func(time.Time) error, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancelled {
+		return errCancelled
+	}
+	return set(time.Now().Add(d))
+}
+
+// cancel makes pending and future reads and writes fail at once. It is
+// safe to call from another goroutine; the conn cannot be reused after.
+func (c *conn) cancel() {
+	c.mu.Lock()
+	c.cancelled = true
+	c.mu.Unlock()
+	_ = c.nc.SetDeadline(time.Unix(1, 0))
+}
+
+func (c *conn) close() error { return c.nc.Close() }
+
+// alive reports whether an idle connection still looks usable: the server
+// has neither closed it nor sent anything unasked. It peeks without
+// blocking, one syscall, and catches the common case of a php-fpm restart
+// or a worker that exited after pm.max_requests.
+func (c *conn) alive() bool {
+	if c.br.Buffered() > 0 {
+		return false
+	}
+	sc, ok := c.nc.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	alive := true
+	var buf [1]byte
+	err = raw.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		switch {
+		case err == syscall.EAGAIN || err == syscall.EWOULDBLOCK:
+			// Nothing to read: the healthy idle state.
+		case err != nil || n == 0 || n > 0:
+			alive = false // error, EOF, or bytes nobody asked for
+		}
+		return true // never wait for readiness
+	})
+	return err == nil && alive
+}
+
+var _ io.Reader = deadlineReader{}

@@ -1,0 +1,171 @@
+package fcgi
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// phpFPM is a real php-fpm started by a test: one pool on a loopback port,
+// one on a unix socket, both serving Root.
+type phpFPM struct {
+	t    *testing.T
+	dir  string // config, pid, logs, socket
+	Addr string // 127.0.0.1:port
+	Sock string // unix socket path
+	Root string // document root the tests fill with scripts
+	opts fpmOptions
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+type fpmOptions struct {
+	children    int // per pool; zero means 4
+	maxRequests int // pm.max_requests; zero means unlimited
+}
+
+const fpmBinary = "/usr/sbin/php-fpm8.2"
+
+func findFPM(t testing.TB) string {
+	for _, p := range []string{fpmBinary, "php-fpm8.2", "php-fpm"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	t.Skip("SKIPPING: php-fpm is not installed (apt-get install php-fpm); CI must install it")
+	return ""
+}
+
+// startFPM starts php-fpm and waits until both pools accept. It is killed
+// when the test ends.
+func startFPM(t *testing.T, opts fpmOptions) *phpFPM {
+	t.Helper()
+	findFPM(t)
+	if opts.children == 0 {
+		opts.children = 4
+	}
+	dir := t.TempDir()
+	f := &phpFPM{t: t, dir: dir, opts: opts, Root: filepath.Join(dir, "root"), Sock: filepath.Join(dir, "fpm.sock"), Addr: freeAddr(t)}
+	if err := os.Mkdir(f.Root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f.start()
+	t.Cleanup(f.stop)
+	return f
+}
+
+func freeAddr(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func (f *phpFPM) config() string {
+	pool := func(name, listen string) string {
+		s := fmt.Sprintf(`[%s]
+listen = %s
+pm = static
+pm.max_children = %d
+catch_workers_output = yes
+; Deliberately lax, as a careless server might be: the handler, not
+; php-fpm, must keep uploads from running.
+security.limit_extensions = .php .PHP .pHp .jpg
+php_admin_value[log_errors] = On
+php_admin_value[display_errors] = Off
+php_admin_value[post_max_size] = 64M
+php_admin_value[upload_max_filesize] = 64M
+php_admin_value[output_buffering] = 0
+php_admin_value[cgi.fix_pathinfo] = 1
+`, name, listen, f.opts.children)
+		if f.opts.maxRequests > 0 {
+			s += fmt.Sprintf("pm.max_requests = %d\n", f.opts.maxRequests)
+		}
+		return s
+	}
+	return fmt.Sprintf("[global]\npid = %s\nerror_log = %s\ndaemonize = no\n\n",
+		filepath.Join(f.dir, "fpm.pid"), filepath.Join(f.dir, "fpm.log")) +
+		pool("tcp", f.Addr) + "\n" + pool("unix", f.Sock)
+}
+
+func (f *phpFPM) start() {
+	t := f.t
+	conf := filepath.Join(f.dir, "fpm.conf")
+	if err := os.WriteFile(conf, []byte(f.config()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// -n: no php.ini, so the host's settings cannot change what tests see;
+	// -R: the test may run as root.
+	f.cmd = exec.Command(findFPM(t), "-n", "-R", "-y", conf)
+	f.cmd.Stdout, f.cmd.Stderr = os.Stderr, os.Stderr
+	f.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := f.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f.done = make(chan struct{})
+	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(f.cmd, f.done)
+	deadline := time.Now().Add(15 * time.Second)
+	for _, a := range [][2]string{{"tcp", f.Addr}, {"unix", f.Sock}} {
+		for {
+			c, err := net.Dial(a[0], a[1])
+			if err == nil {
+				c.Close()
+				break
+			}
+			select {
+			case <-f.done:
+				log, _ := os.ReadFile(filepath.Join(f.dir, "fpm.log"))
+				t.Fatalf("php-fpm exited: %s", log)
+			case <-time.After(10 * time.Millisecond): // polling a foreign process: no channel to wait on
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("php-fpm did not accept on %s", a[1])
+			}
+		}
+	}
+}
+
+// stop kills php-fpm and its workers, and waits for them.
+func (f *phpFPM) stop() {
+	if f.cmd == nil {
+		return
+	}
+	_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
+	<-f.done
+	f.cmd = nil
+	os.Remove(f.Sock)
+}
+
+// restart stops php-fpm and starts it again on the same addresses.
+func (f *phpFPM) restart() {
+	f.stop()
+	f.start()
+}
+
+// script writes a file under Root.
+func (f *phpFPM) script(name, body string) string {
+	f.t.Helper()
+	p := filepath.Join(f.Root, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+// log returns php-fpm's own log, for failure messages.
+func (f *phpFPM) log() string {
+	b, _ := os.ReadFile(filepath.Join(f.dir, "fpm.log"))
+	return strings.TrimSpace(string(b))
+}

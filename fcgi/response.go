@@ -1,0 +1,255 @@
+package fcgi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/textproto"
+	"strconv"
+)
+
+// maxHeaderBytes bounds the CGI header block a script may send.
+const maxHeaderBytes = 1 << 20
+
+// exchange is one response being read from a connection.
+type exchange struct {
+	c   *conn
+	w   http.ResponseWriter
+	r   *http.Request
+	s   *settings
+	hdr []byte // CGI header bytes until the blank line
+
+	gotBytes    bool // the server sent anything at all
+	wroteHeader bool
+	status      int
+}
+
+// readResponse copies the script's stdout to w and its stderr to the
+// hook, until FCGI_END_REQUEST. Body bytes are flushed to the client as
+// soon as no more are waiting on the connection, so a PHP flush() reaches
+// the client at once while a burst of records still goes out in one write.
+func (x *exchange) readResponse() error {
+	var hb [headerLen]byte
+	for {
+		h, err := readRecordHeader(x.c.br, &hb)
+		if err != nil {
+			return err
+		}
+		x.gotBytes = true
+		if h.id != requestID {
+			if h.id == 0 {
+				if _, err := x.c.br.Discard(int(h.length) + int(h.padding)); err != nil {
+					return err
+				}
+				continue // a management record: nothing to do with us
+			}
+			return fmt.Errorf("%w: record for request %d", errProtocol, h.id)
+		}
+		n := int(h.length)
+		switch h.typ {
+		case recStdout:
+			if err := x.stdout(n); err != nil {
+				return err
+			}
+		case recStderr:
+			if n > 0 {
+				msg := make([]byte, n)
+				if _, err := io.ReadFull(x.c.br, msg); err != nil {
+					return err
+				}
+				x.s.onStderr(x.r, msg)
+			}
+		case recEndRequest:
+			if n != 8 {
+				return fmt.Errorf("%w: end request of %d bytes", errProtocol, n)
+			}
+			body, err := x.c.br.Peek(8)
+			if err != nil {
+				return err
+			}
+			proto := body[4]
+			if _, err := x.c.br.Discard(8 + int(h.padding)); err != nil {
+				return err
+			}
+			if proto != 0 {
+				return fmt.Errorf("%w: request refused, protocol status %d", ErrBadResponse, proto)
+			}
+			if !x.wroteHeader {
+				return fmt.Errorf("%w: no CGI headers before the end of the request", ErrBadResponse)
+			}
+			return nil
+		default:
+			if _, err := x.c.br.Discard(n); err != nil {
+				return err
+			}
+		}
+		if _, err := x.c.br.Discard(int(h.padding)); err != nil {
+			return err
+		}
+	}
+}
+
+// stdout handles n bytes of an FCGI_STDOUT record.
+func (x *exchange) stdout(n int) error {
+	for n > 0 {
+		chunk, err := x.c.br.Peek(min(n, x.c.br.Size()))
+		if err != nil {
+			return err
+		}
+		if !x.wroteHeader {
+			body, err := x.header(chunk)
+			if err != nil {
+				return err
+			}
+			chunk = body
+		}
+		if len(chunk) > 0 {
+			if _, err := x.w.Write(chunk); err != nil {
+				return &clientError{err}
+			}
+		}
+		k := min(n, x.c.br.Size())
+		if _, err := x.c.br.Discard(k); err != nil {
+			return err
+		}
+		n -= k
+		if x.wroteHeader && x.c.br.Buffered() == 0 {
+			if err := x.flush(); err != nil {
+				return &clientError{err}
+			}
+		}
+	}
+	return nil
+}
+
+// flush sends what the client's writer buffered. A writer that cannot
+// flush is not an error: the bytes go out when the handler returns.
+func (x *exchange) flush() error {
+	switch f := x.w.(type) {
+	case interface{ FlushError() error }:
+		return f.FlushError()
+	case http.Flusher:
+		f.Flush()
+		return nil
+	}
+	err := http.NewResponseController(x.w).Flush()
+	if errors.Is(err, http.ErrNotSupported) {
+		return nil
+	}
+	return err
+}
+
+// header collects CGI header bytes from p. Once the blank line is in, it
+// sends the header to the client and returns the body bytes that followed.
+func (x *exchange) header(p []byte) ([]byte, error) {
+	x.hdr = append(x.hdr, p...)
+	end, next := headerEnd(x.hdr)
+	if end < 0 {
+		if len(x.hdr) > maxHeaderBytes {
+			return nil, fmt.Errorf("%w: CGI headers over %d bytes", ErrBadResponse, maxHeaderBytes)
+		}
+		return nil, nil
+	}
+	status, err := parseCGIHeader(x.hdr[:end], x.w.Header())
+	if err != nil {
+		return nil, err
+	}
+	body := x.hdr[next:]
+	x.status, x.wroteHeader = status, true
+	x.w.WriteHeader(status)
+	return body, nil
+}
+
+// headerEnd finds the blank line ending a CGI header, with LF or CRLF
+// line ends: it returns where the header stops and where the body starts.
+func headerEnd(b []byte) (end, body int) {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\n' {
+			continue
+		}
+		switch {
+		case i+1 < len(b) && b[i+1] == '\n':
+			return i, i + 2
+		case i+2 < len(b) && b[i+1] == '\r' && b[i+2] == '\n':
+			return i, i + 3
+		}
+	}
+	return -1, -1
+}
+
+// parseCGIHeader parses the header lines of a CGI response (RFC 3875
+// section 6.3) into h and returns the status: the Status header's, else
+// 302 with a Location, else 200. Any line that is not a well-formed
+// "Name: value" is an error: letting it through could split the response.
+func parseCGIHeader(b []byte, h http.Header) (int, error) {
+	status := 0
+	location := false
+	for len(b) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			line, b = b, nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || !validFieldName(line[:colon]) {
+			return 0, fmt.Errorf("%w: malformed header line", ErrBadResponse)
+		}
+		value := bytes.Trim(line[colon+1:], " \t")
+		if !validFieldValue(value) {
+			return 0, fmt.Errorf("%w: control character in header value", ErrBadResponse)
+		}
+		key := textproto.CanonicalMIMEHeaderKey(string(line[:colon]))
+		switch key {
+		case "Status":
+			if len(value) < 3 {
+				return 0, fmt.Errorf("%w: bad Status header", ErrBadResponse)
+			}
+			code, err := strconv.Atoi(string(value[:3]))
+			if err != nil || code < 200 || code > 999 || (len(value) > 3 && value[3] != ' ') {
+				return 0, fmt.Errorf("%w: bad Status header", ErrBadResponse)
+			}
+			status = code
+			continue
+		case "Location":
+			location = true
+		case "Connection", "Keep-Alive", "Transfer-Encoding", "Trailer", "Upgrade", "Proxy-Connection":
+			continue // hop-by-hop: framing is this server's business
+		}
+		h[key] = append(h[key], string(value))
+	}
+	if status == 0 {
+		status = http.StatusOK
+		if location {
+			status = http.StatusFound
+		}
+	}
+	return status, nil
+}
+
+func validFieldName(b []byte) bool {
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte("()<>@,;:\\\"/[]?={}"), c) >= 0 {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func validFieldValue(b []byte) bool {
+	for _, c := range b {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// clientError is a failed write to the client: the server is not to blame.
+type clientError struct{ err error }
+
+func (e *clientError) Error() string { return "fcgi: writing to client: " + e.err.Error() }
+func (e *clientError) Unwrap() error { return e.err }
