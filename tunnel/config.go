@@ -1,0 +1,242 @@
+package tunnel
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+)
+
+// Config configures a Session and, through the embedded Endpoint, the tunnel
+// that Listen opens. Every field but Server has a working zero value; the
+// defaults are those of DefaultConfig, which follow the stock ngrok 1.7
+// client where it had one.
+type Config struct {
+	// Server is the ngrokd tunnel address, host:port (ngrokd's -tunnelAddr,
+	// 4443 by default). Required.
+	Server string
+
+	// TLSConfig is used for every connection to Server; it is cloned. nil
+	// means the system's roots (so SSL_CERT_FILE and SSL_CERT_DIR apply) and
+	// the host of Server as ServerName; an empty ServerName is filled the
+	// same way. Verification is skipped only if InsecureSkipVerify is set
+	// here explicitly.
+	TLSConfig *tls.Config
+
+	// AuthToken is sent as Auth.User. A stock ngrokd ignores it; httpmw's
+	// tunnel/server checks it. It is never logged.
+	AuthToken string
+
+	// Endpoint is the tunnel Listen asks for. Dial ignores it.
+	Endpoint
+
+	// ProxyPool is how many proxy connections are registered up front, so a
+	// new public connection does not wait for a TLS handshake. 0 means 4;
+	// negative means none (only on the server's ReqProxy, as the stock
+	// client does). A stock ngrokd keeps at most 10 per client.
+	ProxyPool int
+
+	// DialTimeout bounds the TCP connect and TLS handshake of every
+	// connection to Server. 0 means 10 s.
+	DialTimeout time.Duration
+	// ReplyTimeout bounds the wait for AuthResp and NewTunnel. 0 means 10 s.
+	ReplyTimeout time.Duration
+	// WriteTimeout bounds each write on the control connection. 0 means 10 s.
+	WriteTimeout time.Duration
+	// PingInterval is how often the client pings. 0 means 20 s.
+	PingInterval time.Duration
+	// PongTimeout is how long a Ping may go unanswered before the session
+	// reconnects. 0 means 15 s.
+	PongTimeout time.Duration
+	// BackoffMin and BackoffMax bound the wait before each reconnect
+	// attempt: it starts at BackoffMin, doubles up to BackoffMax, gets up to
+	// a quarter more at random so that many clients do not retry in step,
+	// and starts over after a successful reconnect. 0 means 1 s and 30 s.
+	BackoffMin, BackoffMax time.Duration
+
+	// Logger receives connection and reconnect reports; it never sees the
+	// auth token, the HTTP credentials or the client id. nil means no logs.
+	Logger *slog.Logger
+
+	// OnEvent is called on the session's own goroutine when the session
+	// connects, loses its control connection, or gets a tunnel URL. It must
+	// return quickly and must not call Close. nil means no events.
+	OnEvent func(Event)
+}
+
+// Endpoint is the public side of one tunnel, as sent in ReqTunnel.
+type Endpoint struct {
+	// Protocol is "http", "https", "tcp", or several joined by "+", such as
+	// "http+https" (one Listener then serves both URLs). "" means "http".
+	Protocol string
+	// Subdomain asks for <Subdomain>.<server domain> (http and https only).
+	// "" lets the server pick a random one.
+	Subdomain string
+	// Hostname asks for this exact host name (http and https only).
+	Hostname string
+	// HTTPAuth, "user:pass", makes the server require these Basic
+	// credentials on requests (http and https only). It is never logged.
+	HTTPAuth string
+	// RemotePort asks for this public port (tcp only). 0 lets the server
+	// choose.
+	RemotePort uint16
+}
+
+// DefaultConfig returns a Config with every default spelled out; set Server
+// (and whatever else) before use.
+func DefaultConfig() Config {
+	return Config{
+		Endpoint:     Endpoint{Protocol: "http"},
+		ProxyPool:    4,
+		DialTimeout:  10 * time.Second,
+		ReplyTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second,
+		PingInterval: 20 * time.Second,
+		PongTimeout:  15 * time.Second,
+		BackoffMin:   time.Second,
+		BackoffMax:   30 * time.Second,
+	}
+}
+
+// maxPoolSize bounds ProxyPool; maxProxies bounds the proxy connections a
+// session keeps idle or dialing, whatever a server asks with ReqProxy.
+const (
+	maxPoolSize = 64
+	maxProxies  = 128
+)
+
+// withDefaults validates c and returns it with zero fields set to defaults.
+func (c Config) withDefaults() (Config, error) {
+	if c.Server == "" {
+		return c, fmt.Errorf("tunnel: Config.Server: required (host:port of the ngrokd tunnel address)")
+	}
+	if _, _, err := net.SplitHostPort(c.Server); err != nil {
+		return c, fmt.Errorf("tunnel: Config.Server: must be host:port, got %q", c.Server)
+	}
+	if c.ProxyPool > maxPoolSize {
+		return c, fmt.Errorf("tunnel: Config.ProxyPool: must be at most %d, got %d", maxPoolSize, c.ProxyPool)
+	}
+	def := DefaultConfig()
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"DialTimeout", &c.DialTimeout, def.DialTimeout},
+		{"ReplyTimeout", &c.ReplyTimeout, def.ReplyTimeout},
+		{"WriteTimeout", &c.WriteTimeout, def.WriteTimeout},
+		{"PingInterval", &c.PingInterval, def.PingInterval},
+		{"PongTimeout", &c.PongTimeout, def.PongTimeout},
+		{"BackoffMin", &c.BackoffMin, def.BackoffMin},
+		{"BackoffMax", &c.BackoffMax, def.BackoffMax},
+	} {
+		if *d.v < 0 {
+			return c, fmt.Errorf("tunnel: Config.%s: must not be negative, got %v", d.name, *d.v)
+		}
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	if c.BackoffMax < c.BackoffMin {
+		return c, fmt.Errorf("tunnel: Config.BackoffMax: must be at least BackoffMin (%v), got %v", c.BackoffMin, c.BackoffMax)
+	}
+	switch {
+	case c.ProxyPool == 0:
+		c.ProxyPool = def.ProxyPool
+	case c.ProxyPool < 0:
+		c.ProxyPool = 0
+	}
+	return c, nil
+}
+
+// tlsConfig is the configuration every connection to the server uses.
+func (c *Config) tlsConfig() *tls.Config {
+	var t *tls.Config
+	if c.TLSConfig != nil {
+		t = c.TLSConfig.Clone()
+	} else {
+		t = &tls.Config{}
+	}
+	if t.ServerName == "" {
+		host, _, _ := net.SplitHostPort(c.Server)
+		t.ServerName = host
+	}
+	// Every public connection costs one proxy connection, so resuming TLS
+	// sessions instead of full handshakes is what keeps new connections
+	// cheap.
+	if t.ClientSessionCache == nil {
+		t.ClientSessionCache = tls.NewLRUClientSessionCache(32)
+	}
+	return t
+}
+
+// protocols are what ReqTunnel.Protocol may join with "+".
+var protocols = map[string]bool{"http": true, "https": true, "tcp": true}
+
+// withDefaults validates e and returns it with Protocol defaulted; field
+// names in errors are prefixed with owner ("Config" or "Endpoint").
+func (e Endpoint) withDefaults(owner string) (Endpoint, error) {
+	if e.Protocol == "" {
+		e.Protocol = "http"
+	}
+	seen := map[string]bool{}
+	for _, p := range strings.Split(e.Protocol, "+") {
+		if !protocols[p] || seen[p] {
+			return e, fmt.Errorf("tunnel: %s.Protocol: must be http, https, tcp or a +-joined set of them, got %q", owner, e.Protocol)
+		}
+		seen[p] = true
+	}
+	web := seen["http"] || seen["https"]
+	if e.Subdomain != "" {
+		if !web {
+			return e, fmt.Errorf("tunnel: %s.Subdomain: only for http and https tunnels", owner)
+		}
+		if !validHost(e.Subdomain, 63) || strings.Contains(e.Subdomain, ".") {
+			return e, fmt.Errorf("tunnel: %s.Subdomain: must be one DNS label (letters, digits, '-'), got %q", owner, e.Subdomain)
+		}
+	}
+	if e.Hostname != "" {
+		if !web {
+			return e, fmt.Errorf("tunnel: %s.Hostname: only for http and https tunnels", owner)
+		}
+		if !validHost(e.Hostname, 253) {
+			return e, fmt.Errorf("tunnel: %s.Hostname: must be a DNS name, got %q", owner, e.Hostname)
+		}
+	}
+	if e.HTTPAuth != "" {
+		if !web {
+			return e, fmt.Errorf("tunnel: %s.HTTPAuth: only for http and https tunnels", owner)
+		}
+		// The credentials travel in one frame, which the 1.7 peers read
+		// with a single Read; keep it well inside one TLS record.
+		if !strings.Contains(e.HTTPAuth, ":") || len(e.HTTPAuth) > 1024 || strings.ContainsAny(e.HTTPAuth, "\r\n") {
+			return e, fmt.Errorf("tunnel: %s.HTTPAuth: must be user:pass, at most 1024 bytes", owner)
+		}
+	}
+	if e.RemotePort != 0 && !seen["tcp"] {
+		return e, fmt.Errorf("tunnel: %s.RemotePort: only for tcp tunnels", owner)
+	}
+	return e, nil
+}
+
+// validHost reports whether s is a dot-separated list of DNS labels made
+// of letters, digits and '-', at most max bytes.
+func validHost(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,28 @@
+// Package tunnel is an ngrok 1.x client whose tunnels are net.Listeners: an
+// app serves itself to the public through an ngrokd server (httpmw's
+// tunnel/server, or a stock ngrokd 1.7) with plain http.Serve.
+//
+//	l, err := tunnel.Listen(ctx, tunnel.Config{
+//		Server:    "tunnel.example.com:4443",
+//		AuthToken: os.Getenv("TUNNEL_TOKEN"),
+//		Endpoint:  tunnel.Endpoint{Subdomain: "demo"},
+//	})
+//	if err != nil {
+//		return err // a refusal is an *AuthError or a *TunnelError
+//	}
+//	fmt.Println("public URL:", l.URL())
+//	return http.Serve(l, handler)
+//
+// Each public connection arrives on its own proxy connection from the
+// server; Accept returns it as a *Conn whose RemoteAddr is the public client's
+// address. Nothing is dialed locally and no bytes are copied by this package.
+//
+// A Session is one control connection; several Listeners may share it
+// (Dial, then Session.Listen). It pings the server, and when the control
+// connection fails it reconnects with backoff, presenting its previous
+// client id so that the URLs stay the same; Accept sees nothing of it. A
+// pool of registered proxy connections (Config.ProxyPool) is kept warm, so a
+// new public connection does not wait for a TLS handshake.
+//
+// The wire protocol and its quirks are described in internal/wire/PROTOCOL.md.
+package tunnel

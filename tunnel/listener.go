@@ -1,0 +1,118 @@
+package tunnel
+
+import (
+	"context"
+	"net"
+	"sync"
+)
+
+// Listener is a net.Listener whose connections come through one tunnel of
+// a Session. http.Serve(l, h) serves the public URL.
+type Listener struct {
+	s      *Session
+	ep     Endpoint
+	owns   bool // Close also closes the session (made by Listen)
+	conns  chan net.Conn
+	closed chan struct{}
+	once   sync.Once
+
+	urls []string // guarded by s.mu
+}
+
+var _ net.Listener = (*Listener)(nil)
+
+// Listen connects to cfg.Server, authenticates, and opens the tunnel that
+// cfg.Endpoint describes, on a Session of its own that the Listener's Close
+// closes. The server's refusals are an *AuthError or a *TunnelError.
+//
+// ctx bounds the Listener's whole life, not only the setup: cancelling it
+// closes the Listener as Close does.
+func Listen(ctx context.Context, cfg Config) (*Listener, error) {
+	ep, err := cfg.Endpoint.withDefaults("Config")
+	if err != nil {
+		return nil, err
+	}
+	s, err := Dial(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.listen(ctx, ep)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	l.owns = true
+	return l, nil
+}
+
+func newListener(s *Session, ep Endpoint) *Listener {
+	return &Listener{s: s, ep: ep, conns: make(chan net.Conn), closed: make(chan struct{})}
+}
+
+// Accept waits for the next public connection. It keeps waiting across
+// reconnects; after Close, or the session's end, it returns an error
+// wrapping net.ErrClosed.
+func (l *Listener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.closed:
+	case <-l.s.closed:
+	}
+	return nil, &net.OpError{Op: "accept", Net: "tunnel", Addr: l.Addr(), Err: net.ErrClosed}
+}
+
+// deliver hands c to Accept, or closes it if the listener closes first.
+func (l *Listener) deliver(c net.Conn) {
+	select {
+	case l.conns <- c:
+	case <-l.closed:
+		c.Close()
+	case <-l.s.closed:
+		c.Close()
+	}
+}
+
+// Close stops Accept. For a Listener made by Listen it also closes the
+// session, and waits for its goroutines to end. Connections already
+// accepted stay open.
+func (l *Listener) Close() error {
+	l.once.Do(func() {
+		close(l.closed)
+		l.s.forget(l)
+	})
+	if l.owns {
+		return l.s.Close()
+	}
+	return nil
+}
+
+// Addr returns the tunnel's first public URL as an Addr.
+func (l *Listener) Addr() net.Addr { return Addr{URL: l.URL()} }
+
+// URL is the tunnel's public URL; the first one when Protocol names several.
+func (l *Listener) URL() string {
+	if u := l.URLs(); len(u) > 0 {
+		return u[0]
+	}
+	return ""
+}
+
+// URLs are the tunnel's public URLs, one per protocol, in the order the
+// server assigned them. They stay the same across reconnects when the
+// server gives them back, which ngrokd does for the same client id.
+func (l *Listener) URLs() []string {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	return append([]string(nil), l.urls...)
+}
+
+// Session returns the session the Listener's tunnel belongs to.
+func (l *Listener) Session() *Session { return l.s }
+
+// setURLs replaces the URLs and returns the old ones; s.mu is held.
+func (l *Listener) setURLs(urls []string) []string {
+	old := l.urls
+	l.urls = urls
+	return old
+}

@@ -1,0 +1,371 @@
+package tunnel
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"time"
+)
+
+// Session is one authenticated control connection to an ngrokd server and
+// the proxy connections under it. Several Listeners may share a Session: the
+// server names the tunnel on each proxy connection, and the session hands
+// the connection to that tunnel's Listener.
+//
+// A Session survives the loss of its control connection: it reconnects with
+// backoff, presents its previous client id so that the server gives the same
+// URLs back, and registers every open Listener's tunnel again. Accept calls
+// see nothing of it; connections in flight may be lost.
+type Session struct {
+	cfg Config
+	tls *tls.Config
+	log *slog.Logger
+
+	ctx     context.Context // cancelled by Close: interrupts dials
+	cancel  context.CancelFunc
+	closed  chan struct{}
+	once    sync.Once
+	stopCtx func() bool // detaches the caller's ctx
+	wg      sync.WaitGroup
+
+	reqMu sync.Mutex // one ReqTunnel exchange at a time on the control connection
+
+	mu        sync.Mutex
+	isClosed  bool
+	ctl       *control      // nil while reconnecting
+	up        chan struct{} // closed when ctl is set; replaced when it goes down
+	clientID  string        // a bearer credential: never logged
+	listeners []*Listener
+	routes    map[string]*Listener // public URL -> listener
+	proxies   int                  // proxy connections dialing or idle
+}
+
+// Dial authenticates with the server at cfg.Server and returns a Session
+// with no tunnel yet; add them with Session.Listen. cfg.Endpoint is ignored.
+// A refusal from the server is an *AuthError.
+//
+// ctx bounds the whole session, not only the dial: cancelling it closes the
+// session as Close does.
+func Dial(ctx context.Context, cfg Config) (*Session, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{
+		cfg:    cfg,
+		tls:    cfg.tlsConfig(),
+		log:    cfg.Logger,
+		closed: make(chan struct{}),
+		up:     make(chan struct{}),
+		routes: map[string]*Listener{},
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	ctl, err := s.establish(ctx)
+	if err != nil {
+		s.cancel()
+		s.wg.Wait()
+		return nil, err
+	}
+	s.wg.Add(1)
+	go s.supervise(ctl)
+	s.stopCtx = context.AfterFunc(ctx, func() { s.Close() })
+	return s, nil
+}
+
+// Close closes the control connection, the idle proxy connections and every
+// Listener of the session, whose pending and later Accepts return
+// net.ErrClosed. Connections already accepted stay open. Close waits for the
+// session's goroutines to end; it returns nil.
+func (s *Session) Close() error {
+	s.once.Do(func() {
+		s.mu.Lock()
+		s.isClosed = true
+		close(s.closed)
+		ctl := s.ctl
+		s.mu.Unlock()
+		s.cancel()
+		if ctl != nil {
+			ctl.close(net.ErrClosed)
+		}
+		if s.stopCtx != nil {
+			s.stopCtx()
+		}
+	})
+	s.wg.Wait()
+	return nil
+}
+
+// establish dials, authenticates, registers every listener's tunnel and
+// fills the proxy pool. On success the control connection is installed.
+func (s *Session) establish(ctx context.Context) (*control, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(s.ctx, cancel) // Close interrupts
+	defer stop()
+
+	ctl, err := s.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.reqMu.Lock()
+	defer s.reqMu.Unlock()
+	s.mu.Lock()
+	ls := append([]*Listener(nil), s.listeners...)
+	s.mu.Unlock()
+	for _, l := range ls {
+		urls, err := s.request(ctx, ctl, l.ep)
+		if err != nil {
+			ctl.close(err)
+			return nil, err
+		}
+		s.assign(l, urls)
+	}
+	s.mu.Lock()
+	if s.isClosed {
+		s.mu.Unlock()
+		ctl.close(net.ErrClosed)
+		return nil, net.ErrClosed
+	}
+	s.ctl = ctl
+	close(s.up)
+	s.mu.Unlock()
+	for range s.cfg.ProxyPool {
+		s.dialProxy(ctl)
+	}
+	s.log.Info("tunnel: connected", "server", s.cfg.Server)
+	s.emit(Event{Kind: EventConnected})
+	return ctl, nil
+}
+
+// supervise keeps the session connected until it is closed: it pings on
+// the current control connection and, when that fails, reconnects.
+func (s *Session) supervise(ctl *control) {
+	defer s.wg.Done()
+	for ctl != nil {
+		err := s.heartbeat(ctl)
+		ctl.close(err)
+		s.mu.Lock()
+		s.ctl = nil
+		s.up = make(chan struct{})
+		closed := s.isClosed
+		s.mu.Unlock()
+		if closed {
+			return
+		}
+		ctl = s.reconnect(err)
+	}
+}
+
+// heartbeat pings every PingInterval and returns why ctl is no longer
+// usable: it failed, a Pong came too late, or the session closed.
+func (s *Session) heartbeat(ctl *control) error {
+	ping := time.NewTicker(s.cfg.PingInterval)
+	defer ping.Stop()
+	var pongTimer *time.Timer
+	var pongDue <-chan time.Time
+	defer func() {
+		if pongTimer != nil {
+			pongTimer.Stop()
+		}
+	}()
+	for {
+		select {
+		case <-s.closed:
+			return net.ErrClosed
+		case <-ctl.done:
+			return ctl.err
+		case <-ping.C:
+			if err := ctl.write(pingMsg); err != nil {
+				return err
+			}
+			if pongTimer == nil { // time the oldest unanswered Ping
+				pongTimer = time.NewTimer(s.cfg.PongTimeout)
+				pongDue = pongTimer.C
+			}
+		case <-ctl.pongs:
+			if pongTimer != nil {
+				pongTimer.Stop()
+				pongTimer, pongDue = nil, nil
+			}
+		case <-pongDue:
+			return fmt.Errorf("tunnel: no Pong within %v: %w", s.cfg.PongTimeout, ErrTimeout)
+		}
+	}
+}
+
+// reconnect retries establish with backoff until it succeeds (the new
+// control connection) or the session closes (nil).
+func (s *Session) reconnect(cause error) *control {
+	for attempt := 1; ; attempt++ {
+		delay := s.backoff(attempt)
+		s.log.Warn("tunnel: reconnecting", "server", s.cfg.Server, "err", cause, "attempt", attempt, "delay", delay)
+		s.emit(Event{Kind: EventReconnecting, Err: cause, Attempt: attempt, Delay: delay})
+		t := time.NewTimer(delay)
+		select {
+		case <-s.closed:
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		ctl, err := s.establish(s.ctx)
+		if err == nil {
+			return ctl
+		}
+		if s.ctx.Err() != nil {
+			return nil
+		}
+		cause = err
+	}
+}
+
+// backoff is the wait before reconnect attempt n (from 1).
+func (s *Session) backoff(n int) time.Duration {
+	d := s.cfg.BackoffMin
+	for i := 1; i < n && d < s.cfg.BackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, s.cfg.BackoffMax)
+	d += rand.N(d/4 + 1)
+	return min(d, s.cfg.BackoffMax)
+}
+
+func (s *Session) emit(e Event) {
+	if s.cfg.OnEvent != nil {
+		s.cfg.OnEvent(e)
+	}
+}
+
+// current waits until the session has a control connection.
+func (s *Session) current(ctx context.Context) (*control, error) {
+	for {
+		s.mu.Lock()
+		ctl, up, closed := s.ctl, s.up, s.isClosed
+		s.mu.Unlock()
+		switch {
+		case closed:
+			return nil, net.ErrClosed
+		case ctl != nil:
+			return ctl, nil
+		}
+		select {
+		case <-up:
+		case <-s.closed:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Listen asks the server for the tunnel ep describes and returns its
+// Listener. A refusal from the server is a *TunnelError. While the session
+// is reconnecting, Listen waits for it, within ctx.
+//
+// Closing the Listener stops its Accepts; the protocol has no way to give a
+// tunnel back, so the server keeps its URL until the session ends, and
+// connections to it are refused.
+func (s *Session) Listen(ctx context.Context, ep Endpoint) (*Listener, error) {
+	ep, err := ep.withDefaults("Endpoint")
+	if err != nil {
+		return nil, err
+	}
+	return s.listen(ctx, ep)
+}
+
+func (s *Session) listen(ctx context.Context, ep Endpoint) (*Listener, error) {
+	s.reqMu.Lock()
+	defer s.reqMu.Unlock()
+	ctl, err := s.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	urls, err := s.request(ctx, ctl, ep)
+	if err != nil {
+		return nil, err
+	}
+	l := newListener(s, ep)
+	s.mu.Lock()
+	if s.isClosed {
+		s.mu.Unlock()
+		return nil, net.ErrClosed
+	}
+	s.listeners = append(s.listeners, l)
+	s.mu.Unlock()
+	s.assign(l, urls)
+	return l, nil
+}
+
+// assign routes urls to l, replacing the URLs it had.
+func (s *Session) assign(l *Listener, urls []string) {
+	s.mu.Lock()
+	select {
+	case <-l.closed: // closed while a reconnect asked for its tunnel
+		s.mu.Unlock()
+		return
+	default:
+	}
+	old := l.setURLs(urls)
+	for _, u := range old {
+		if s.routes[u] == l {
+			delete(s.routes, u)
+		}
+	}
+	known := map[string]bool{}
+	for _, u := range old {
+		known[u] = true
+	}
+	for _, u := range urls {
+		s.routes[u] = l
+	}
+	s.mu.Unlock()
+	for _, u := range urls {
+		if !known[u] {
+			s.log.Info("tunnel: serving", "url", u)
+			s.emit(Event{Kind: EventTunnel, URL: u})
+		}
+	}
+}
+
+// forget removes a closed listener so that reconnects no longer ask for
+// its tunnel.
+func (s *Session) forget(l *Listener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, x := range s.listeners {
+		if x == l {
+			s.listeners = append(s.listeners[:i], s.listeners[i+1:]...)
+			break
+		}
+	}
+	for u, x := range s.routes {
+		if x == l {
+			delete(s.routes, u)
+		}
+	}
+}
+
+func (s *Session) route(url string) *Listener {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.routes[url]
+}
+
+// dial opens a TLS connection to the server.
+func (s *Session) dial(ctx context.Context) (*tls.Conn, error) {
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: s.cfg.DialTimeout}, Config: s.tls}
+	c, err := d.DialContext(ctx, "tcp", s.cfg.Server)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("tunnel: dial %s: %w", s.cfg.Server, ErrTimeout)
+		}
+		return nil, fmt.Errorf("tunnel: dial %s: %w", s.cfg.Server, err)
+	}
+	return c.(*tls.Conn), nil
+}
