@@ -39,7 +39,7 @@ func (l *Logger) appendClient(b []byte, r *http.Request) []byte {
 	if a.IsValid() {
 		return a.AppendTo(b)
 	}
-	return appendField(b, raw)
+	return appendWord(b, raw)
 }
 
 // client returns the client address, or when RemoteAddr is no IP address

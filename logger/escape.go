@@ -48,3 +48,21 @@ func appendField(b []byte, s string) []byte {
 	}
 	return appendEscaped(b, s)
 }
+
+// appendWord is appendEscaped for the unquoted fields of a CLF line (the
+// user, a peer that is no IP address): a space or a bracket there would
+// shift every field after it for a parser, so those become \xhh as well.
+func appendWord[T string | []byte](b []byte, s T) []byte {
+	if len(s) == 0 {
+		return append(b, '-')
+	}
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c == '[' || c == ']' {
+			b = appendEscaped(b, s[start:i])
+			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+			start = i + 1
+		}
+	}
+	return appendEscaped(b, s[start:])
+}

@@ -55,6 +55,9 @@ func loggedStatus(returned int, rw *respwriter.Writer) int {
 
 func (l *Logger) log(r *http.Request, rw *respwriter.Writer, start time.Time, status int) {
 	e := entry{r: r, header: rw.Header(), start: start, dur: l.clock.now().Sub(start), status: status, size: rw.Size()}
+	if r.Method == http.MethodHead {
+		e.size = 0 // net/http drops a HEAD body; log what the client got
+	}
 	if l.slog != nil {
 		l.logRecord(&e)
 		return

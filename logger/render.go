@@ -122,7 +122,7 @@ func appendUser(b []byte, r *http.Request) []byte {
 	var src, dst [192]byte
 	if len(enc) > len(src) {
 		user, _, _ := r.BasicAuth()
-		return appendField(b, user)
+		return appendWord(b, user)
 	}
 	n, err := base64.StdEncoding.Decode(dst[:], src[:copy(src[:], enc)])
 	if err != nil {
@@ -132,10 +132,7 @@ func appendUser(b []byte, r *http.Request) []byte {
 	if i := bytes.IndexByte(user, ':'); i >= 0 {
 		user = user[:i]
 	}
-	if len(user) == 0 {
-		return append(b, '-')
-	}
-	return appendEscaped(b, user)
+	return appendWord(b, user)
 }
 
 // appendDuration writes d in the largest unit that keeps it at or above 1:
