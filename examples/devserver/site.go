@@ -88,7 +88,7 @@ var welcomePage = template.Must(template.New("welcome").Parse(`<!doctype html>
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #222; }
 h1 { font-size: 1.6rem; }
 code, pre { background: #f3f3f3; border-radius: 4px; padding: .1rem .3rem; }
-pre { padding: .8rem; overflow-x: auto; }
+pre { padding: .8rem; white-space: pre-wrap; word-break: break-word; }
 </style>
 </head>
 <body>
