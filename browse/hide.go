@@ -36,9 +36,18 @@ func (h *hider) hidden(p string) bool {
 			return true
 		}
 	}
-	for _, pat := range h.full {
-		if ok, _ := path.Match(pat, p); ok {
-			return true
+	if len(h.full) == 0 {
+		return false
+	}
+	// A hidden folder hides everything in it: try each prefix of p.
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		for _, pat := range h.full {
+			if ok, _ := path.Match(pat, p[:i]); ok {
+				return true
+			}
 		}
 	}
 	return false

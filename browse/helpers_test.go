@@ -1,0 +1,98 @@
+package browse
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/httpmw/httpmw"
+)
+
+// site is a served folder with its parent (where secrets live that must
+// never be reachable) and a real HTTP server in front of it.
+type site struct {
+	parent, root string
+	srv          *httptest.Server
+	client       *http.Client
+}
+
+// writeFile creates root/name (and its folders) holding body.
+func writeFile(t testing.TB, root, name, body string) {
+	t.Helper()
+	p := filepath.Join(root, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newSite makes an empty folder "site" inside a temp parent holding
+// "secret.txt", and serves it with cfg (Root is filled in) once files are
+// added by fill.
+func newSite(t testing.TB, cfg Config, fill func(root string)) *site {
+	t.Helper()
+	parent := t.TempDir()
+	root := filepath.Join(parent, "site")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, parent, "secret.txt", "outside the root")
+	if fill != nil {
+		fill(root)
+	}
+	cfg.Root = root
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(httpmw.ToHTTP(s))
+	tr := &http.Transport{DisableCompression: true}
+	client := &http.Client{
+		Transport: tr,
+		Timeout:   30 * time.Second,
+		// Redirects are asserted, not followed.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		srv.Close()
+		s.Close()
+	})
+	return &site{parent: parent, root: root, srv: srv, client: client}
+}
+
+// get requests path (sent as is) with the given header pairs.
+func (s *site) get(t testing.TB, method, path string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(b)
+}
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+func newRequest(method, path string) *http.Request {
+	r := httptest.NewRequest(method, "/", nil)
+	r.URL.Path = path // as a server hands it on, decoded and uncleaned
+	return r
+}
