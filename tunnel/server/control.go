@@ -157,6 +157,12 @@ func (s *Server) adopt(c *control, want string) (old *control, resumed bool) {
 	return old, resumed
 }
 
+// endAfterWrites, queued like a message, makes the writer end the session
+// once everything queued before it was written.
+type endAfterWrites string
+
+func (endAfterWrites) Type() string { return "" }
+
 // send queues m for the writer; it gives up when the control ends.
 func (c *control) send(m wire.Message) bool {
 	select {
@@ -180,6 +186,10 @@ func (c *control) writeLoop() {
 	for {
 		select {
 		case m := <-c.out:
+			if end, ok := m.(endAfterWrites); ok {
+				c.close(string(end))
+				return
+			}
 			c.conn.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
 			if err := wire.Write(c.conn, m); err != nil {
 				c.close("write failed: " + err.Error())
@@ -209,6 +219,9 @@ func (c *control) readLoop() {
 			c.send(&wire.Pong{})
 		case *wire.ReqTunnel:
 			if !c.s.requestTunnels(c, m) {
+				// Let the writer send the error first, then end.
+				c.send(endAfterWrites("tunnel request refused and no tunnel left"))
+				<-c.done
 				return
 			}
 		default:

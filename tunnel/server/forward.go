@@ -103,7 +103,7 @@ func (h *publicHandler) forward(w http.ResponseWriter, r *http.Request, pc *publ
 	}
 	removeHopByHop(dst)
 	w.WriteHeader(resp.StatusCode)
-	_, copyErr := copyBody(w, rc, resp)
+	_, copyErr := copyBody(w, rc, resp, st.br)
 	resp.Body.Close()
 	if err := finishBody(); err != nil || copyErr != nil || resp.Close || out.Close {
 		pc.drop(st)
@@ -200,15 +200,14 @@ func readResponse(br *bufio.Reader, req *http.Request) (*http.Response, error) {
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
-// copyBody copies the response body, flushing after each read when the
-// length is unknown so that streamed responses (SSE) are not held back.
-// Only an error on the local side's read is returned as fatal for the
-// public response; a public client gone is reported too.
-func copyBody(w io.Writer, rc *http.ResponseController, resp *http.Response) (int64, error) {
+// copyBody copies the response body. It flushes whenever it has sent all
+// that has arrived from the tunnel, so a response that trickles (SSE, a
+// slow download) is not held back in a buffer; a body that arrives faster
+// than that is written in large chunks anyway.
+func copyBody(w io.Writer, rc *http.ResponseController, resp *http.Response, src *bufio.Reader) (int64, error) {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
-	stream := resp.ContentLength < 0
 	var n int64
 	for {
 		nr, rerr := resp.Body.Read(buf)
@@ -218,7 +217,7 @@ func copyBody(w io.Writer, rc *http.ResponseController, resp *http.Response) (in
 			if werr != nil {
 				return n, werr
 			}
-			if stream {
+			if src.Buffered() == 0 {
 				if err := rc.Flush(); err != nil {
 					return n, err
 				}

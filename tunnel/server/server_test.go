@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -130,4 +131,23 @@ func TestUnknownTokenRefused(t *testing.T) {
 	if strings.Contains(resp.Error, "wrong") {
 		t.Fatalf("error echoes the token: %q", resp.Error)
 	}
+}
+
+// waitFor polls cond: the server's state changes on its own goroutines
+// and has no event to wait on from outside.
+func waitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 5s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func tlsClient(raw net.Conn, srv *Server) *tls.Conn {
+	c := tls.Client(raw, &tls.Config{RootCAs: srv.RootCAs(), ServerName: "localhost"})
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	return c
 }

@@ -1,0 +1,272 @@
+package server
+
+import (
+	"encoding/binary"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/httpmw/httpmw/tunnel/internal/wire"
+)
+
+// liveTunnel registers an http tunnel for alice and checks it serves, so a
+// fault test can show that other clients were not affected.
+func liveTunnel(t *testing.T, srv *Server, sub string) func() {
+	t.Helper()
+	local := echoServer(t)
+	c, _ := connect(t, srv, "alice-token", "", local.Listener.Addr().String())
+	nt := c.tunnel(&wire.ReqTunnel{ReqId: "x", Protocol: "http", Subdomain: sub})[0]
+	client := newHTTPClient(t)
+	check := func() {
+		t.Helper()
+		if code, body := publicGet(t, client, srv, nt.Url, "/still-here", nil); code != 200 {
+			t.Fatalf("other client's tunnel: %d %q", code, body)
+		}
+	}
+	check()
+	return check
+}
+
+func TestFrameLengthsRefused(t *testing.T) {
+	srv := newTestServer(t, nil)
+	check := liveTunnel(t, srv, "bystander")
+	for i, prefix := range []uint64{1 << 40, 1 << 63, uint64(srv.cfg.MaxFrame) + 1} {
+		conn := dialTunnel(t, srv)
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], prefix)
+		conn.Write(b[:])
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if n, err := conn.Read(make([]byte, 1)); err == nil {
+			t.Fatalf("prefix %#x: server answered %d bytes instead of closing", prefix, n)
+		}
+		conn.Close()
+		if got := srv.Stats().BadFrames; got != int64(i+1) {
+			t.Fatalf("BadFrames = %d after %d bad prefixes", got, i+1)
+		}
+	}
+	// Also on an established control connection.
+	c, _ := connect(t, srv, "alice-token", "", "")
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], 1<<40)
+	c.ctl.Write(b[:])
+	waitFor(t, func() bool { return srv.Stats().BadFrames == 4 })
+	check()
+}
+
+func TestGarbageInsteadOfTLS(t *testing.T) {
+	srv := newTestServer(t, nil)
+	check := liveTunnel(t, srv, "bystander")
+	for _, garbage := range []string{"GET / HTTP/1.1\r\nHost: x\r\n\r\n", strings.Repeat("\x00", 4096), "\x16\x03\x01\xff\xff"} {
+		conn, err := net.Dial("tcp", srv.TunnelAddr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Write([]byte(garbage))
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.Copy(io.Discard, conn) // until the server closes it
+		conn.Close()
+	}
+	check()
+	if got := srv.Stats().BadHandshakes; got < 2 {
+		t.Fatalf("BadHandshakes = %d", got)
+	}
+}
+
+func TestSilentTunnelConnTimesOut(t *testing.T) {
+	srv := newTestServer(t, func(c *Config) { c.AuthTimeout = 200 * time.Millisecond; c.PingTimeout = 300 * time.Millisecond })
+	conn, err := net.Dial("tcp", srv.TunnelAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); isTimeout(err) {
+		t.Fatal("server kept a silent connection open")
+	}
+	// A control that never pings is closed after PingTimeout.
+	connect(t, srv, "alice-token", "", "")
+	waitFor(t, func() bool { return srv.Stats().Clients == 1 })
+	waitFor(t, func() bool { return srv.Stats().Clients == 0 })
+}
+
+func TestSlowlorisPublicConnection(t *testing.T) {
+	srv := newTestServer(t, func(c *Config) { c.HeaderReadTimeout = 300 * time.Millisecond })
+	check := liveTunnel(t, srv, "bystander")
+	conn, err := net.Dial("tcp", srv.HTTPAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		for _, b := range []byte("GET / HTTP/1.1\r\nHost: bystander.example.test\r\nX-Slow: ") {
+			if _, err := conn.Write([]byte{b}); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	check() // others are served meanwhile
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	io.Copy(io.Discard, conn)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("slow header held the connection for %v", took)
+	}
+	conn.Close()
+	<-closed
+}
+
+// TestIdlePublicConnectionsBounded opens many idle public connections (a
+// bounded stand-in for the 10,000: 1,500 here, against a limit of
+// 300, so that the test stays fast on two cores) and checks that the
+// extras are refused at once, the rest expire with the header timeout, and
+// goroutines come back down.
+func TestIdlePublicConnectionsBounded(t *testing.T) {
+	const limit, opened = 300, 1500
+	srv := newTestServer(t, func(c *Config) {
+		c.MaxPublicConns = limit
+		c.HeaderReadTimeout = time.Second
+	})
+	check := liveTunnel(t, srv, "bystander")
+	base := runtime.NumGoroutine()
+	conns := make([]net.Conn, 0, opened)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range opened {
+		c, err := net.Dial("tcp", srv.HTTPAddr().String())
+		if err != nil {
+			t.Fatalf("dial after %d: %v", len(conns), err)
+		}
+		conns = append(conns, c)
+	}
+	waitFor(t, func() bool { return srv.Stats().RefusedPublicConns > 0 })
+	if open := srv.Stats().PublicConns; open > limit {
+		t.Fatalf("%d public connections open, limit %d", open, limit)
+	}
+	if g := runtime.NumGoroutine(); g > base+limit+50 {
+		t.Fatalf("%d goroutines for %d idle connections (base %d)", g, opened, base)
+	}
+	// The idle ones expire, and new clients are served again.
+	waitFor(t, func() bool { return srv.Stats().PublicConns <= 1 }) // the bystander's keep-alive
+	check()
+}
+
+func TestProxyPoolExhausted(t *testing.T) {
+	srv := newTestServer(t, func(c *Config) { c.ProxyWaitTimeout = 300 * time.Millisecond })
+	check := liveTunnel(t, srv, "bystander")
+	// A client that never opens proxy connections.
+	c, _ := connect(t, srv, "alice-token", "", "")
+	nt := c.tunnel(&wire.ReqTunnel{ReqId: "s", Protocol: "http+tcp", Subdomain: "stingy"})
+	start := time.Now()
+	code, body := publicGet(t, newHTTPClient(t), srv, nt[0].Url, "/", nil)
+	if code != http.StatusBadGateway || !strings.Contains(body, "unavailable") {
+		t.Fatalf("got %d %q, want 502", code, body)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("waited %v for a proxy", took)
+	}
+	// A tcp connection is closed after the wait.
+	port := nt[1].Url[strings.LastIndex(nt[1].Url, ":")+1:]
+	tc, err := net.Dial("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := tc.Read(make([]byte, 1)); isTimeout(err) {
+		t.Fatal("tcp public connection not closed")
+	}
+	tc.Close()
+	if got := srv.Stats().NoProxy; got != 2 {
+		t.Fatalf("NoProxy = %d", got)
+	}
+	check()
+}
+
+func TestPooledProxiesAndTunnelsPerClientBounded(t *testing.T) {
+	srv := newTestServer(t, func(c *Config) { c.MaxPooledProxies = 2; c.MaxTunnelsPerClient = 2 })
+	c, resp := connect(t, srv, "alice-token", "", "")
+	// Five proxy registrations: two pooled, three closed at once.
+	closedCount := 0
+	for range 5 {
+		pc := dialTunnel(t, srv)
+		defer pc.Close()
+		wire.Write(pc, &wire.RegProxy{ClientId: resp.ClientId})
+		pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		if _, err := pc.Read(make([]byte, 1)); !isTimeout(err) {
+			closedCount++
+		}
+	}
+	if closedCount != 3 {
+		t.Fatalf("%d of 5 proxies closed, want 3 (pool of 2)", closedCount)
+	}
+	nts := c.tunnel(&wire.ReqTunnel{ReqId: "t", Protocol: "http+https"})
+	if nts[0].Error != "" || nts[1].Error != "" {
+		t.Fatal("two tunnels refused")
+	}
+	if nt := c.tunnel(&wire.ReqTunnel{ReqId: "u", Protocol: "tcp"})[0]; !strings.Contains(nt.Error, "too many tunnels") {
+		t.Fatalf("third tunnel: %+v", nt)
+	}
+}
+
+func TestClientVanishesMidStream(t *testing.T) {
+	srv := newTestServer(t, nil)
+	check := liveTunnel(t, srv, "bystander")
+	release := make(chan struct{})
+	defer close(release)
+	local := newLocal(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000000")
+		w.Write(make([]byte, 1000))
+		w.(http.Flusher).Flush()
+		<-release
+	}))
+	c, _ := connect(t, srv, "alice-token", "", local)
+	nt := c.tunnel(&wire.ReqTunnel{ReqId: "v", Protocol: "http", Subdomain: "vanish"})[0]
+	req, _ := http.NewRequest("GET", "http://"+srv.HTTPAddr().String()+"/", nil)
+	req.Host = strings.TrimPrefix(nt.Url, "http://")
+	res, err := newHTTPClient(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if _, err := io.ReadFull(res.Body, make([]byte, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	c.close() // control and proxy connections gone mid-response
+	errc := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, res.Body)
+		errc <- err
+	}()
+	select {
+	case err := <-errc:
+		if err == nil {
+			t.Fatal("truncated response reported as complete")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("public request hangs after its client vanished")
+	}
+	waitFor(t, func() bool { return srv.Stats().Clients == 1 })
+	check()
+}
+
+func newLocal(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: h}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+	return ln.Addr().String()
+}
+
