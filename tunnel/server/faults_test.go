@@ -269,4 +269,3 @@ func newLocal(t *testing.T, h http.Handler) string {
 	t.Cleanup(func() { hs.Close() })
 	return ln.Addr().String()
 }
-
