@@ -90,6 +90,14 @@ type Config struct {
 	// warnings and error_log() calls); the response is unaffected. nil
 	// logs each message with slog.Default() at level Warn.
 	OnStderr func(r *http.Request, msg []byte)
+
+	// OnAbort receives the error when the FastCGI server fails after the
+	// response has begun (it died, timed out, or broke the protocol). The
+	// client connection is then aborted with http.ErrAbortHandler, as
+	// httputil.ReverseProxy does, so the client sees a cut response
+	// instead of a short one that looks complete. nil logs the error with
+	// slog.Default() at level Error.
+	OnAbort func(r *http.Request, err error)
 }
 
 // PHP returns Caddy's php preset: Ext ".php", Split ".php", Index
@@ -211,6 +219,14 @@ func suffixOption(v string) (string, error) {
 		b[i] = lowerASCII(c)
 	}
 	return string(b), nil
+}
+
+func (s *settings) onAbort(r *http.Request, err error) {
+	if s.OnAbort != nil {
+		s.OnAbort(r, err)
+		return
+	}
+	slog.Default().Error("fcgi: response cut short", "path", r.URL.Path, "err", err)
 }
 
 func (s *settings) onStderr(r *http.Request, msg []byte) {

@@ -143,6 +143,21 @@ func (f *phpFPM) stop() {
 	<-f.done
 	f.cmd = nil
 	os.Remove(f.Sock)
+	// The master is gone; its workers, which share the listening socket,
+	// die a moment later. Wait until the port refuses, so a test that
+	// stopped php-fpm sees it down.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", f.Addr)
+		if err != nil {
+			return
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			f.t.Fatalf("php-fpm still accepts on %s after being killed", f.Addr)
+		}
+		time.Sleep(5 * time.Millisecond) // polling a dying foreign process
+	}
 }
 
 // restart stops php-fpm and starts it again on the same addresses.

@@ -171,7 +171,12 @@ func (h *Handler) roundTrip(w http.ResponseWriter, r *http.Request, p []byte, bo
 				return x.okStatus(), nil
 			}
 			if x.wroteHeader {
-				return x.okStatus(), err
+				var ce *clientError
+				if errors.As(err, &ce) {
+					return x.okStatus(), err // the client left: nothing to save
+				}
+				h.s.onAbort(r, err)
+				panic(http.ErrAbortHandler)
 			}
 			var be *bodyError
 			if reused && !x.gotBytes && !errors.As(err, &be) && r.Context().Err() == nil && body.replayable() {

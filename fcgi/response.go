@@ -23,16 +23,26 @@ type exchange struct {
 
 	gotBytes    bool // the server sent anything at all
 	wroteHeader bool
+	unflushed   bool // body bytes written since the last flush
 	status      int
 }
 
 // readResponse copies the script's stdout to w and its stderr to the
-// hook, until FCGI_END_REQUEST. Body bytes are flushed to the client as
-// soon as no more are waiting on the connection, so a PHP flush() reaches
-// the client at once while a burst of records still goes out in one write.
+// hook, until FCGI_END_REQUEST. Body bytes are flushed to the client
+// whenever no further record is already waiting on the connection, so a
+// PHP flush() reaches the client at once, while a burst of records (a
+// whole small page) still goes out in one write, with a Content-Length.
 func (x *exchange) readResponse() error {
 	var hb [headerLen]byte
 	for {
+		if x.unflushed && x.c.br.Buffered() < headerLen {
+			// The next read may wait for the script: send what it
+			// produced so far, as PHP's flush() asked.
+			if err := x.flush(); err != nil {
+				return &clientError{err}
+			}
+			x.unflushed = false
+		}
 		h, err := readRecordHeader(x.c.br, &hb)
 		if err != nil {
 			return err
@@ -109,17 +119,13 @@ func (x *exchange) stdout(n int) error {
 			if _, err := x.w.Write(chunk); err != nil {
 				return &clientError{err}
 			}
+			x.unflushed = true
 		}
 		k := min(n, x.c.br.Size())
 		if _, err := x.c.br.Discard(k); err != nil {
 			return err
 		}
 		n -= k
-		if x.wroteHeader && x.c.br.Buffered() == 0 {
-			if err := x.flush(); err != nil {
-				return &clientError{err}
-			}
-		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package fcgi
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -103,3 +104,5 @@ func serverVars(t *testing.T, body string) map[string]any {
 	}
 	return env
 }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
