@@ -113,4 +113,3 @@ func TestRotationPrunesByCountAndAge(t *testing.T) {
 		t.Fatalf("current file holds %q", data)
 	}
 }
-

@@ -179,9 +179,9 @@ func TestSlogRecord(t *testing.T) {
 	get(t, srv.Client(), mustRequest(t, srv.URL+"/fail"))
 
 	type record struct {
-		Level   string
-		Msg     string
-		Request struct{ Remote, Method, URI, Proto, User_Agent string }
+		Level    string
+		Msg      string
+		Request  struct{ Remote, Method, URI, Proto, User_Agent string }
 		Response struct {
 			Status int
 			Size   int64
