@@ -1,0 +1,52 @@
+package reverseproxy
+
+import (
+	"net/http/httputil"
+	"net/netip"
+	"strings"
+)
+
+// trusted is the list of peers whose X-Forwarded-* headers are believed.
+type trusted []netip.Prefix
+
+func (t trusted) contains(remoteAddr string) bool {
+	if len(t) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(remoteAddr)
+	var a netip.Addr
+	if err == nil {
+		a = ap.Addr()
+	} else if a, err = netip.ParseAddr(remoteAddr); err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range t {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// setForwarded fills X-Forwarded-For, -Proto and -Host. httputil has
+// removed the client's copies from pr.Out before Rewrite runs; from a
+// trusted peer they are put back, the peer's address appended to the
+// chain, and its -Proto and -Host kept. Anyone else's are replaced with
+// what this proxy saw, so a client cannot claim another address.
+func (p *Proxy) setForwarded(pr *httputil.ProxyRequest) {
+	in, out := pr.In, pr.Out
+	if !p.trusted.contains(in.RemoteAddr) {
+		pr.SetXForwarded()
+		return
+	}
+	if prior := in.Header["X-Forwarded-For"]; len(prior) > 0 {
+		out.Header["X-Forwarded-For"] = []string{strings.Join(prior, ", ")}
+	}
+	pr.SetXForwarded() // appends the peer to the chain, sets Host and Proto
+	for _, h := range [...]string{"X-Forwarded-Host", "X-Forwarded-Proto"} {
+		if v := in.Header[h]; len(v) > 0 && v[0] != "" {
+			out.Header[h] = v[:1:1]
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package reverseproxy
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/httpmw/httpmw"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// upstream is a real HTTP server on loopback that a test can kill and start
+// again on the same address.
+type upstream struct {
+	t       testing.TB
+	network string
+	addr    string
+	handler http.Handler
+	srv     *http.Server
+	done    chan struct{}
+}
+
+func startUpstream(t testing.TB, h http.Handler) *upstream {
+	return startUpstreamOn(t, "tcp", "127.0.0.1:0", h)
+}
+
+func startUpstreamOn(t testing.TB, network, addr string, h http.Handler) *upstream {
+	u := &upstream{t: t, network: network, addr: addr, handler: h}
+	u.start()
+	t.Cleanup(u.kill)
+	return u
+}
+
+func (u *upstream) start() {
+	l, err := net.Listen(u.network, u.addr)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	u.addr = l.Addr().String()
+	u.srv = &http.Server{Handler: u.handler}
+	u.done = make(chan struct{})
+	go func(srv *http.Server, done chan struct{}) {
+		defer close(done)
+		_ = srv.Serve(l)
+	}(u.srv, u.done)
+}
+
+// kill closes the listener and every connection, as a crash would.
+func (u *upstream) kill() {
+	if u.srv == nil {
+		return
+	}
+	u.srv.Close()
+	<-u.done
+	u.srv = nil
+}
+
+// reports collects what the adapter in front of the proxy was told.
+type reports struct {
+	mu   sync.Mutex
+	list []report
+}
+
+type report struct {
+	status int
+	err    error
+}
+
+func (r *reports) add(_ *http.Request, status int, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.list = append(r.list, report{status, err})
+}
+
+func (r *reports) all() []report {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]report(nil), r.list...)
+}
+
+// front starts a real server that serves p through the httpmw adapter,
+// with next answering "next" for requests the proxy passes on.
+func front(t testing.TB, c Config) (*httptest.Server, *Proxy, *reports) {
+	t.Helper()
+	p, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := &reports{}
+	next := httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
+		w.Write([]byte("next"))
+		return http.StatusOK, nil
+	})
+	srv := httptest.NewServer(httpmw.Adapter{OnError: rep.add}.Handler(p.Middleware(next)))
+	t.Cleanup(func() {
+		srv.Close()
+		p.Close()
+	})
+	return srv, p, rep
+}

@@ -1,0 +1,249 @@
+package reverseproxy
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/textproto"
+	"strings"
+)
+
+// template is a header value with placeholders, parsed once by New.
+type template struct {
+	literal string // the whole value when it has no placeholder
+	parts   []part
+}
+
+type part struct {
+	kind placeholder
+	text string // the literal text, or the header name for {>Name} and {<Name}
+}
+
+type placeholder int
+
+const (
+	phLiteral placeholder = iota
+	phHost
+	phHostOnly
+	phMethod
+	phScheme
+	phProto
+	phURI
+	phPath
+	phQuery
+	phRemote
+	phRemotePort
+	phUpstream
+	phRequestHeader
+	phResponseHeader
+)
+
+var placeholders = map[string]placeholder{
+	"host": phHost, "hostonly": phHostOnly, "method": phMethod, "scheme": phScheme,
+	"proto": phProto, "uri": phURI, "path": phPath, "query": phQuery,
+	"remote": phRemote, "remote_port": phRemotePort, "upstream": phUpstream,
+}
+
+// errPlaceholder is wrapped by the errors compileTemplate returns.
+var errPlaceholder = errors.New("bad placeholder")
+
+// compileTemplate parses s. A "{" with no "}" after it is literal text; a
+// "{name}" must name a known placeholder. Response headers ({<Name}) are
+// allowed only when response is true.
+func compileTemplate(s string, response bool) (template, error) {
+	if !strings.Contains(s, "{") {
+		return template{literal: s}, nil
+	}
+	var t template
+	rest := s
+	for rest != "" {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			t.parts = append(t.parts, part{text: rest})
+			break
+		}
+		end := strings.IndexByte(rest[open:], '}')
+		if end < 0 {
+			t.parts = append(t.parts, part{text: rest})
+			break
+		}
+		if open > 0 {
+			t.parts = append(t.parts, part{text: rest[:open]})
+		}
+		name := rest[open+1 : open+end]
+		p, err := placeholderPart(name, response)
+		if err != nil {
+			return template{}, err
+		}
+		t.parts = append(t.parts, p)
+		rest = rest[open+end+1:]
+	}
+	return t, nil
+}
+
+func placeholderPart(name string, response bool) (part, error) {
+	if kind, ok := placeholders[name]; ok {
+		if kind == phUpstream && !response {
+			// The upstream is picked after the request headers are edited
+			// (and again on a retry), so it can only be named downstream.
+			return part{}, fmt.Errorf("%w {%s}: known only in HeaderDown", errPlaceholder, name)
+		}
+		return part{kind: kind}, nil
+	}
+	if len(name) > 1 && (name[0] == '>' || name[0] == '<') {
+		h := name[1:]
+		for i := 0; i < len(h); i++ {
+			if !isTokenByte(h[i]) {
+				return part{}, fmt.Errorf("%w {%s}: invalid header name", errPlaceholder, name)
+			}
+		}
+		if name[0] == '<' {
+			if !response {
+				return part{}, fmt.Errorf("%w {%s}: response headers exist only in HeaderDown", errPlaceholder, name)
+			}
+			return part{kind: phResponseHeader, text: textproto.CanonicalMIMEHeaderKey(h)}, nil
+		}
+		return part{kind: phRequestHeader, text: textproto.CanonicalMIMEHeaderKey(h)}, nil
+	}
+	return part{}, fmt.Errorf("%w {%s}: unknown", errPlaceholder, name)
+}
+
+// fill is what placeholders are filled from.
+type fill struct {
+	req      *http.Request // the client's request
+	res      *http.Response
+	upstream string
+}
+
+// render returns the value for one request. A value without placeholders
+// costs nothing. Control characters that a placeholder brought in (a
+// decoded %0A in {path}, say) are dropped: they would split the header.
+func (t *template) render(f *fill) string {
+	if t.parts == nil {
+		return t.literal
+	}
+	var b strings.Builder
+	for _, p := range t.parts {
+		v := p.value(f)
+		if strings.IndexFunc(v, isControl) < 0 {
+			b.WriteString(v)
+			continue
+		}
+		for i := 0; i < len(v); i++ {
+			if !isControl(rune(v[i])) {
+				b.WriteByte(v[i])
+			}
+		}
+	}
+	return b.String()
+}
+
+func isControl(c rune) bool { return c < 0x20 && c != '\t' || c == 0x7f }
+
+func (p *part) value(f *fill) string {
+	r := f.req
+	switch p.kind {
+	case phLiteral:
+		return p.text
+	case phHost:
+		return r.Host
+	case phHostOnly:
+		if h, _, err := net.SplitHostPort(r.Host); err == nil {
+			return h
+		}
+		return r.Host
+	case phMethod:
+		return r.Method
+	case phScheme:
+		if r.TLS != nil {
+			return "https"
+		}
+		return "http"
+	case phProto:
+		return r.Proto
+	case phURI:
+		return r.RequestURI
+	case phPath:
+		return r.URL.Path
+	case phQuery:
+		return r.URL.RawQuery
+	case phRemote:
+		if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			return h
+		}
+		return r.RemoteAddr
+	case phRemotePort:
+		if _, port, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			return port
+		}
+		return ""
+	case phUpstream:
+		return f.upstream
+	case phRequestHeader:
+		return strings.Join(r.Header[p.text], ", ")
+	case phResponseHeader:
+		if f.res != nil {
+			return strings.Join(f.res.Header[p.text], ", ")
+		}
+	}
+	return ""
+}
+
+// isTokenByte reports whether c may appear in an RFC 9110 token.
+func isTokenByte(c byte) bool {
+	if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// headerRule is a HeaderRule ready to apply.
+type headerRule struct {
+	op    HeaderOp
+	name  string // canonical
+	value template
+}
+
+func compileRules(field string, rules []HeaderRule, response bool) ([]headerRule, error) {
+	out := make([]headerRule, 0, len(rules))
+	for i, r := range rules {
+		if r.Name == "" || strings.IndexFunc(r.Name, func(c rune) bool { return c > 127 || !isTokenByte(byte(c)) }) >= 0 {
+			return nil, fmt.Errorf("reverseproxy: Config.%s[%d].Name: invalid header name %q", field, i, r.Name)
+		}
+		if r.Op < HeaderSet || r.Op > HeaderDelete {
+			return nil, fmt.Errorf("reverseproxy: Config.%s[%d].Op: unknown operation %d", field, i, r.Op)
+		}
+		if strings.ContainsAny(r.Value, "\r\n\x00") {
+			return nil, fmt.Errorf("reverseproxy: Config.%s[%d].Value: must not contain CR, LF or NUL", field, i)
+		}
+		t, err := compileTemplate(r.Value, response)
+		if err != nil {
+			return nil, fmt.Errorf("reverseproxy: Config.%s[%d].Value: %w", field, i, err)
+		}
+		out = append(out, headerRule{op: r.Op, name: textproto.CanonicalMIMEHeaderKey(r.Name), value: t})
+	}
+	return out, nil
+}
+
+// apply edits h by the rules. A rule on Host sets *host instead, when
+// host is not nil (the request's Host lives outside its header map).
+func apply(rules []headerRule, h http.Header, host *string, f *fill) {
+	for i := range rules {
+		r := &rules[i]
+		if host != nil && r.name == "Host" {
+			if r.op != HeaderDelete {
+				*host = r.value.render(f)
+			}
+			continue
+		}
+		switch r.op {
+		case HeaderSet:
+			h[r.name] = []string{r.value.render(f)}
+		case HeaderAdd:
+			h[r.name] = append(h[r.name], r.value.render(f))
+		case HeaderDelete:
+			delete(h, r.name)
+		}
+	}
+}
