@@ -151,7 +151,7 @@ func (h *Handler) roundTrip(w http.ResponseWriter, r *http.Request, p []byte, bo
 	var lastErr error
 	for _, pl := range h.upstreams.pick(r) {
 		for attempt := 0; attempt < 2; attempt++ {
-			c, err := pl.get(r.Context())
+			c, err := pl.get(r.Context(), attempt > 0)
 			if err != nil {
 				lastErr = err
 				if errors.Is(err, ErrUnavailable) {

@@ -33,18 +33,19 @@ func newPool(network, address string, s *settings) *pool {
 }
 
 // get returns an idle connection or dials a new one once a slot is free,
-// waiting at most ReadTimeout.
-func (p *pool) get(ctx context.Context) (*conn, error) {
+// waiting at most ReadTimeout. With fresh set it dials, closing an idle
+// connection if that is what frees a slot: a retry wants a connection
+// that cannot have gone stale.
+func (p *pool) get(ctx context.Context, fresh bool) (*conn, error) {
 	for {
 		if c := p.takeIdle(); c != nil {
-			return c, nil
-		}
-		select {
-		case c := <-p.idle:
-			if c = p.check(c); c != nil {
+			if !fresh {
 				return c, nil
 			}
-			continue
+			_ = c.close()
+			return p.dial(ctx) // reuse the idle connection's slot
+		}
+		select {
 		case p.slots <- struct{}{}:
 			return p.dial(ctx)
 		default:
@@ -55,7 +56,11 @@ func (p *pool) get(ctx context.Context) (*conn, error) {
 		case c := <-p.idle:
 			t.Stop()
 			if c = p.check(c); c != nil {
-				return c, nil
+				if !fresh {
+					return c, nil
+				}
+				_ = c.close()
+				return p.dial(ctx)
 			}
 		case p.slots <- struct{}{}:
 			t.Stop()
