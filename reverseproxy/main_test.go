@@ -64,6 +64,7 @@ func (u *upstream) kill() {
 type reports struct {
 	mu   sync.Mutex
 	list []report
+	ch   chan report // every report is also sent here, when there is room
 }
 
 type report struct {
@@ -75,6 +76,10 @@ func (r *reports) add(_ *http.Request, status int, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.list = append(r.list, report{status, err})
+	select {
+	case r.ch <- report{status, err}:
+	default:
+	}
 }
 
 func (r *reports) all() []report {
@@ -91,7 +96,7 @@ func front(t testing.TB, c Config) (*httptest.Server, *Proxy, *reports) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := &reports{}
+	rep := &reports{ch: make(chan report, 64)}
 	next := httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
 		w.Write([]byte("next"))
 		return http.StatusOK, nil

@@ -15,7 +15,7 @@ import (
 // echo answers with what it received, as JSON.
 type seen struct {
 	Method, Host, Path, RawQuery, Body string
-	Header                              http.Header
+	Header                             http.Header
 }
 
 func echo(name string) http.Handler {
