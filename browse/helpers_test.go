@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -96,3 +97,5 @@ func newRequest(method, path string) *http.Request {
 	r.URL.Path = path // as a server hands it on, decoded and uncleaned
 	return r
 }
+
+func pathUnescape(s string) (string, error) { return url.PathUnescape(s) }
