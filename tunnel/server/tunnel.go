@@ -61,6 +61,15 @@ func (s *Server) requestTunnels(c *control, req *wire.ReqTunnel) bool {
 	return true
 }
 
+// refusal is an error whose text goes to the client in NewTunnel.Error.
+// The texts follow the original ngrokd's, capitals and full stops
+// included, since users and scripts know them.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
+
+func refusef(format string, args ...any) error { return refusal(fmt.Sprintf(format, args...)) }
+
 // Errors a ReqTunnel can get; their text goes to the client.
 var (
 	ErrTooManyTunnels = errors.New("too many tunnels for this client")
@@ -80,7 +89,7 @@ func (s *Server) claim(c *control, proto string, req *wire.ReqTunnel) (*tunnel, 
 	case "tcp":
 		return s.claimTCP(c, req)
 	}
-	return nil, fmt.Errorf("Unknown protocol %q", truncate(proto))
+	return nil, refusef("Unknown protocol %q", truncate(proto))
 }
 
 // vhostPort is the ":port" suffix of URLs for proto's listener, "" for the
@@ -104,7 +113,7 @@ func (s *Server) vhostPort(proto string) string {
 
 func (s *Server) claimHTTP(c *control, proto string, req *wire.ReqTunnel) (*tunnel, error) {
 	if (proto == "http" && s.httpLn == nil) || (proto == "https" && s.httpsLn == nil) {
-		return nil, fmt.Errorf("Not listening for %s connections", proto)
+		return nil, refusef("Not listening for %s connections", proto)
 	}
 	hostname := strings.ToLower(strings.TrimSpace(req.Hostname))
 	sub := strings.ToLower(strings.TrimSpace(req.Subdomain))
@@ -114,7 +123,7 @@ func (s *Server) claimHTTP(c *control, proto string, req *wire.ReqTunnel) (*tunn
 	switch {
 	case hostname != "":
 		if !validHostname(hostname) {
-			return nil, fmt.Errorf("Invalid hostname %q", truncate(hostname))
+			return nil, refusef("Invalid hostname %q", truncate(hostname))
 		}
 		host = hostname
 		if strings.HasSuffix(hostname, "."+s.cfg.Domain) {
@@ -124,7 +133,7 @@ func (s *Server) claimHTTP(c *control, proto string, req *wire.ReqTunnel) (*tunn
 		}
 	case sub != "":
 		if !validSubdomain(sub) {
-			return nil, fmt.Errorf("Invalid subdomain %q", truncate(sub))
+			return nil, refusef("Invalid subdomain %q", truncate(sub))
 		}
 		host = sub + "." + s.cfg.Domain + port
 	}
@@ -170,7 +179,7 @@ func (s *Server) claimHTTP(c *control, proto string, req *wire.ReqTunnel) (*tunn
 func (s *Server) allowed(cl Claim) error {
 	for _, name := range []string{cl.Hostname, cl.Subdomain} {
 		if name != "" && s.reservedToOther(name, cl.Account) {
-			return fmt.Errorf("The tunnel %s is reserved for another account", cl.URL)
+			return refusef("The tunnel %s is reserved for another account", cl.URL)
 		}
 	}
 	if s.cfg.Policy != nil {
@@ -178,7 +187,7 @@ func (s *Server) allowed(cl Claim) error {
 	}
 	outside := cl.Hostname != "" && !strings.HasSuffix(cl.Hostname, "."+s.cfg.Domain) && cl.Hostname != s.cfg.Domain
 	if outside && s.cfg.Reservations[cl.Hostname] != cl.Account {
-		return fmt.Errorf("The hostname %s is %w: it is not reserved for this account", cl.Hostname, ErrNotAllowed)
+		return fmt.Errorf("hostname %s %w: it is not reserved for this account", cl.Hostname, ErrNotAllowed)
 	}
 	return nil
 }
@@ -201,11 +210,11 @@ func (s *Server) register(c *control, t *tunnel) (*tunnel, error) {
 	keys := routeKeys(t)
 	for _, k := range keys {
 		if _, taken := s.routes[k]; taken {
-			return nil, fmt.Errorf("The tunnel %s is already registered.", t.url)
+			return nil, refusef("The tunnel %s is already registered.", t.url)
 		}
 	}
 	if _, taken := s.tunnels[t.url]; taken {
-		return nil, fmt.Errorf("The tunnel %s is already registered.", t.url)
+		return nil, refusef("The tunnel %s is already registered.", t.url)
 	}
 	for _, k := range keys {
 		s.routes[k] = t
@@ -271,7 +280,7 @@ func validHostname(s string) bool { return validSubdomain(s) && strings.Contains
 // claimTCP binds a TCP tunnel on Config.TCPAddr.
 func (s *Server) claimTCP(c *control, req *wire.ReqTunnel) (*tunnel, error) {
 	if s.cfg.TCPAddr == "" {
-		return nil, errors.New("Not listening for tcp connections")
+		return nil, refusal("Not listening for tcp connections")
 	}
 	port := int(req.RemotePort)
 	s.mu.Lock()
@@ -285,7 +294,7 @@ func (s *Server) claimTCP(c *control, req *wire.ReqTunnel) (*tunnel, error) {
 	claim := Claim{Account: c.account, Protocol: "tcp", RemotePort: int(req.RemotePort)}
 	if req.RemotePort != 0 {
 		if !inRange(port) {
-			return nil, fmt.Errorf("Port %d is outside the allowed range %d-%d", port, lo, hi)
+			return nil, refusef("Port %d is outside the allowed range %d-%d", port, lo, hi)
 		}
 		claim.URL = fmt.Sprintf("tcp://%s:%d", s.cfg.Domain, port)
 	}
@@ -314,7 +323,7 @@ func (s *Server) claimTCP(c *control, req *wire.ReqTunnel) (*tunnel, error) {
 		}
 	}
 	if ln == nil {
-		return nil, fmt.Errorf("Error binding TCP listener: %v", err)
+		return nil, refusef("Error binding TCP listener: %v", err)
 	}
 	bound := ln.Addr().(*net.TCPAddr).Port
 	t := &tunnel{url: fmt.Sprintf("tcp://%s:%d", s.cfg.Domain, bound), proto: "tcp", ln: ln}
