@@ -51,6 +51,8 @@ var higherIsBetter = map[string]bool{"req/s": true, "MB/s": true}
 func comparisons() []Comparison {
 	var all []Comparison
 	all = append(all, adapterComparisons()...)
+	all = append(all, gzipComparisons()...)
+	all = append(all, loggerComparisons()...)
 	return all
 }
 

@@ -47,17 +47,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) (int, error)
 	if !h.routeCompressible(r.URL.Path) || isUpgrade(r) {
 		return h.next.ServeHTTP(w, r)
 	}
-	// Every answer on this route depends on Accept-Encoding, the ones
-	// sent as they are included: a cache must not serve one to a client
-	// that asked differently.
-	addVary(w.Header())
 	// HEAD has no body to compress, and a range of an encoded body would
 	// be a range of bytes the client never sees whole: both go untouched.
-	if r.Method == http.MethodHead || len(r.Header[hdrRange]) > 0 {
-		return h.next.ServeHTTP(w, r)
+	enc := identity
+	if r.Method != http.MethodHead && len(r.Header[hdrRange]) == 0 {
+		enc = negotiate(r.Header[hdrAcceptEncoding], h.prefer)
 	}
-	enc := negotiate(r.Header[hdrAcceptEncoding], h.prefer)
 	if enc == identity {
+		// Every answer on this route depends on Accept-Encoding, the ones
+		// sent as they are included: a cache must not serve one to a
+		// client that asked differently. (The compressing writer adds
+		// Vary when it sends the header.)
+		addVary(w.Header())
 		return h.next.ServeHTTP(w, r)
 	}
 	r, sentINM := stripETagSuffixes(r, enc)
@@ -67,6 +68,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) (int, error)
 	status, err := h.next.ServeHTTP(cw, r)
 	if status >= 400 && cw.untouched() {
 		// Nothing written: the caller writes the error page itself.
+		addVary(w.Header())
 		h.release(cw)
 		return status, err
 	}

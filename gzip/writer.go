@@ -341,8 +341,8 @@ func (s *settings) compressibleType(ct string) bool {
 // held back.
 func (w *responseWriter) commit(compress bool) error {
 	h := w.rw.Header()
-	addVary(h) // the handler may have replaced Vary
 	if !compress {
+		addVary(h)
 		if w.code == http.StatusNotModified && w.sentINM != nil {
 			restoreETagSuffix(h, w.enc, w.sentINM)
 		}
@@ -352,7 +352,15 @@ func (w *responseWriter) commit(compress bool) error {
 	}
 	delete(h, hdrContentLength)
 	delete(h, hdrAcceptRanges) // a range of the encoded body is not a range of the file
-	h[hdrContentEncoding] = []string{w.enc.String()}
+	if _, ok := h[hdrVary]; !ok {
+		// The usual case, with one allocation for both values. Each
+		// slice is capped so that an append by anyone copies it.
+		pair := []string{hdrAcceptEncoding, w.enc.String()}
+		h[hdrVary], h[hdrContentEncoding] = pair[0:1:1], pair[1:2:2]
+	} else {
+		addVary(h)
+		h[hdrContentEncoding] = []string{w.enc.String()}
+	}
 	addETagSuffix(h, w.enc)
 	w.rw.WriteHeader(w.code)
 	codec, err := w.c.codecs.get(w.enc, w.rw, w.padding())

@@ -147,8 +147,9 @@ func TestWriteStringAndReadFrom(t *testing.T) {
 		mux := http.NewServeMux()
 		mux.Handle("/string", compressed(t, gzip.Config{}, httpmwFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain")
-			for i := 0; i < len(want); i += 1000 {
-				io.WriteString(w, string(want[i:min(i+1000, len(want))]))
+			s := string(want)
+			for i := 0; i < len(s); i += 1000 {
+				io.WriteString(w, s[i:min(i+1000, len(s))])
 			}
 		})))
 		mux.Handle("/reader", compressed(t, gzip.Config{}, httpmwFunc(func(w http.ResponseWriter, r *http.Request) {
