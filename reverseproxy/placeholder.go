@@ -48,7 +48,8 @@ var placeholders = map[string]placeholder{
 // errPlaceholder is wrapped by the errors compileTemplate returns.
 var errPlaceholder = errors.New("bad placeholder")
 
-// compileTemplate parses s. A "{" with no "}" after it is literal text; a
+// compileTemplate parses s. Braces that enclose no name ("{" with no "}"
+// after it, "}" with no "{" before it) are literal text; the innermost
 // "{name}" must name a known placeholder. Response headers ({<Name}) are
 // allowed only when response is true.
 func compileTemplate(s string, response bool) (template, error) {
@@ -58,26 +59,26 @@ func compileTemplate(s string, response bool) (template, error) {
 	var t template
 	rest := s
 	for rest != "" {
-		open := strings.IndexByte(rest, '{')
-		if open < 0 {
-			t.parts = append(t.parts, part{text: rest})
-			break
-		}
-		end := strings.IndexByte(rest[open:], '}')
+		end := strings.IndexByte(rest, '}')
 		if end < 0 {
 			t.parts = append(t.parts, part{text: rest})
 			break
 		}
+		open := strings.LastIndexByte(rest[:end], '{')
+		if open < 0 { // a "}" alone is text
+			t.parts = append(t.parts, part{text: rest[:end+1]})
+			rest = rest[end+1:]
+			continue
+		}
 		if open > 0 {
 			t.parts = append(t.parts, part{text: rest[:open]})
 		}
-		name := rest[open+1 : open+end]
-		p, err := placeholderPart(name, response)
+		p, err := placeholderPart(rest[open+1:end], response)
 		if err != nil {
 			return template{}, err
 		}
 		t.parts = append(t.parts, p)
-		rest = rest[open+end+1:]
+		rest = rest[end+1:]
 	}
 	return t, nil
 }
