@@ -52,7 +52,6 @@ func comparisons() []Comparison {
 	var all []Comparison
 	all = append(all, adapterComparisons()...)
 	all = append(all, gzipComparisons()...)
-	all = append(all, loggerComparisons()...)
 	return all
 }
 
