@@ -123,12 +123,11 @@ func (f *phpFPM) start() {
 			}
 			select {
 			case <-f.done:
-				log, _ := os.ReadFile(filepath.Join(f.dir, "fpm.log"))
-				t.Fatalf("php-fpm exited: %s", log)
+				t.Fatalf("php-fpm exited: %s", f.log())
 			case <-time.After(10 * time.Millisecond): // polling a foreign process: no channel to wait on
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("php-fpm did not accept on %s", a[1])
+				t.Fatalf("php-fpm did not accept on %s: %s", a[1], f.log())
 			}
 		}
 	}
@@ -158,12 +157,6 @@ func (f *phpFPM) stop() {
 		}
 		time.Sleep(5 * time.Millisecond) // polling a dying foreign process
 	}
-}
-
-// restart stops php-fpm and starts it again on the same addresses.
-func (f *phpFPM) restart() {
-	f.stop()
-	f.start()
 }
 
 // script writes a file under Root.

@@ -1,0 +1,62 @@
+package fcgi
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Root: dir, Endpoints: []string{"http://x:1"}}, "fcgi: Config.Endpoints[0]: "},
+		{Config{Root: dir, Endpoints: []string{"localhost"}}, "fcgi: Config.Endpoints[0]: "},
+		{Config{Root: dir, Endpoints: []string{"127.0.0.1:99999"}}, "fcgi: Config.Endpoints[0]: port must be 1-65535"},
+		{Config{Root: dir, Endpoints: []string{"unix:"}}, "fcgi: Config.Endpoints[0]: unix: needs a socket path"},
+		{Config{Root: dir + "/missing"}, "fcgi: Config.Root: "},
+		{Config{Root: dir, Split: "php"}, `fcgi: Config.Split: must start with "."`},
+		{Config{Root: dir, Ext: ".p/hp"}, "fcgi: Config.Ext: must be printable ASCII"},
+		{Config{Root: dir, Split: ".phpé"}, "fcgi: Config.Split: must be printable ASCII"},
+		{Config{Root: dir, Index: []string{"../x.php"}}, "fcgi: Config.Index[0]: "},
+		{Config{Root: dir, Env: map[string]string{"A=B": "1"}}, "fcgi: Config.Env: "},
+		{Config{Root: dir, Env: map[string]string{"A": "1\x00"}}, "fcgi: Config.Env: "},
+		{Config{Root: dir, Except: []string{"static"}}, "fcgi: Config.Except[0]: "},
+		{Config{Root: dir, ReadTimeout: -1}, "fcgi: Config.ReadTimeout: must not be negative"},
+		{Config{Root: dir, MaxConns: -1}, "fcgi: Config.MaxConns: must not be negative"},
+	} {
+		h, err := New(tc.cfg)
+		if err == nil {
+			h.Close()
+			t.Errorf("%+v: no error, want %q", tc.cfg, tc.want)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%+v: %q, want prefix %q", tc.cfg, err, tc.want)
+		}
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	s, err := Config{}.settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Endpoints[0] != "127.0.0.1:9000" || s.ext != ".php" || s.split != ".php" || s.Index[0] != "index.php" || s.MaxConns != 5 || s.root == "" {
+		t.Errorf("zero Config gave %+v", s)
+	}
+	// Setting one matching option drops the php preset as a whole.
+	s, err = Config{Ext: ".CGI"}.settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ext != ".cgi" || s.split != "" || len(s.Index) != 0 {
+		t.Errorf("Ext only: ext %q split %q index %v", s.ext, s.split, s.Index)
+	}
+	for _, e := range []string{"127.0.0.1:9000", "tcp://localhost:9000", "unix:/run/php.sock", "unix:///run/php.sock", "/run/php.sock", "[::1]:9000", ":9000"} {
+		if _, _, err := parseEndpoint(e); err != nil {
+			t.Errorf("%s: %v", e, err)
+		}
+	}
+}

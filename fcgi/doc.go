@@ -1,0 +1,41 @@
+// Package fcgi sends requests to FastCGI servers such as php-fpm, the way
+// Caddy 0.x's `fastcgi / 127.0.0.1:9000 php` did:
+//
+//	h, err := fcgi.New(fcgi.PHP("/var/www/site", "unix:/run/php/php8.2-fpm.sock"))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer h.Close()
+//	http.ListenAndServe(":8080", httpmw.ToHTTP(h.Middleware(static)))
+//
+// A request goes to FastCGI when its path splits at Split (or ends with
+// Ext) after a directory request took its Index file, and only when the
+// script exists as a regular file under Root: a missing script is a 404
+// that never reaches php-fpm, and other requests go to the next handler.
+//
+// # Safety
+//
+// The split works on the request's bytes with ASCII case folding only. A
+// script must exist before php-fpm hears of it, so php-fpm's
+// cgi.fix_pathinfo never gets to walk /uploads/evil.jpg/x.php back to the
+// upload. The Proxy header is dropped (httpoxy), header names with '_' are
+// dropped so they cannot pose as their '-' twins, and NUL bytes are
+// refused with 400. Error pages are left to the caller and never name a
+// path or an endpoint.
+//
+// # Connections
+//
+// Each endpoint has a bounded pool of kept-alive connections (MaxConns)
+// with dial, read and write timeouts. The package speaks the FastCGI
+// records itself rather than through gofast's Client, which costs four
+// goroutines, two pipes and about 200 KB of buffers per request, cannot
+// tell stderr from a broken connection, and never flushes; gofast's
+// ClientPool is avoided too, as it leaks connections under load. A
+// kept-alive connection found dead, as after a php-fpm restart, is
+// replaced, and a request that found it dead before the server answered
+// is sent once more on a fresh one. php-fpm down is 502, a timeout 504.
+//
+// Output is streamed: what PHP flush()es reaches the client at once.
+// Request bodies with a Content-Length are streamed; chunked ones are
+// spooled (memory, then a temporary file) up to MaxSpool, else 413.
+package fcgi
