@@ -52,6 +52,7 @@ func comparisons() []Comparison {
 	var all []Comparison
 	all = append(all, adapterComparisons()...)
 	all = append(all, gzipComparisons()...)
+	all = append(all, tunnelserverComparisons()...)
 	return all
 }
 
