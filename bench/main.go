@@ -52,7 +52,10 @@ func comparisons() []Comparison {
 	var all []Comparison
 	all = append(all, adapterComparisons()...)
 	all = append(all, gzipComparisons()...)
+	all = append(all, loggerComparisons()...)
+	all = append(all, browseComparisons()...)
 	all = append(all, tunnelserverComparisons()...)
+	all = append(all, reverseproxyComparisons()...)
 	return all
 }
 

@@ -3,6 +3,7 @@ package logger
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -123,5 +124,28 @@ func TestCommonLine(t *testing.T) {
 	}
 	if !apacheCommon.MatchString(line) {
 		t.Fatal("the Apache Common regexp refuses the line")
+	}
+}
+
+func TestCombinedOverHTTP2(t *testing.T) {
+	out := &writes{}
+	l := mustNew(t, Config{Format: "{combined} {scheme}", Output: out})
+	srv := httptest.NewUnstartedServer(httpmw.ToHTTP(l.Middleware(sizedHandler)))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	req := mustRequest(t, srv.URL+"/h2?n=3")
+	req.Header.Set("User-Agent", "h2 client")
+	if status, _ := get(t, srv.Client(), req); status != http.StatusOK {
+		t.Fatal(status)
+	}
+	line := out.only(t)
+	combined, scheme, _ := strings.Cut(line, " https")
+	if scheme != "" || !strings.HasSuffix(line, " https") {
+		t.Fatalf("scheme not https: %q", line)
+	}
+	m := apacheCombined.FindStringSubmatch(combined)
+	if m == nil || m[5] != "GET /h2?n=3 HTTP/2.0" || m[7] != "3" || m[9] != "h2 client" {
+		t.Fatalf("line %q", line)
 	}
 }

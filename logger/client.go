@@ -45,6 +45,11 @@ func (l *Logger) appendClient(b []byte, r *http.Request) []byte {
 // client returns the client address, or when RemoteAddr is no IP address
 // (a unix socket, say) the zero Addr and RemoteAddr's host part.
 func (p *proxies) client(r *http.Request) (netip.Addr, string) {
+	if len(p.nets) == 0 {
+		// Nobody to believe: the peer's host as net/http wrote it, which
+		// saves parsing an address only to print it back.
+		return netip.Addr{}, peerHost(r.RemoteAddr)
+	}
 	peer, host := peerAddr(r.RemoteAddr)
 	if !peer.IsValid() || len(p.nets) == 0 || !p.trusts(peer) {
 		return peer, host
@@ -83,6 +88,21 @@ func peerAddr(remote string) (netip.Addr, string) {
 		return netip.Addr{}, remote[:i]
 	}
 	return netip.Addr{}, remote
+}
+
+// peerHost is RemoteAddr without its port: "192.0.2.1:80" -> "192.0.2.1",
+// "[2001:db8::1]:80" -> "2001:db8::1"; anything else as it is.
+func peerHost(remote string) string {
+	if len(remote) > 0 && remote[0] == '[' {
+		if end := strings.IndexByte(remote, ']'); end > 0 {
+			return remote[1:end]
+		}
+		return remote
+	}
+	if i := strings.LastIndexByte(remote, ':'); i > 0 && strings.IndexByte(remote[:i], ':') < 0 {
+		return remote[:i]
+	}
+	return remote
 }
 
 // maxHops bounds how many proxy hops are remembered; a longer chain keeps

@@ -13,7 +13,7 @@ func appendEscaped[T string | []byte](b []byte, s T) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+		if !mustEscape[c] {
 			continue
 		}
 		b = append(b, s[start:i]...)
@@ -39,6 +39,15 @@ func appendEscaped[T string | []byte](b []byte, s T) []byte {
 	}
 	return append(b, s[start:]...)
 }
+
+// mustEscape marks the bytes appendEscaped rewrites; one table load per
+// byte is the cheapest test on the hot path.
+var mustEscape = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c < 0x20 || c >= 0x7f || c == '"' || c == '\\'
+	}
+	return t
+}()
 
 // appendField appends s escaped, or "-" when it is empty, as Apache does
 // for a missing value.

@@ -29,6 +29,8 @@ const (
 	opUser
 	opRequestHeader
 	opResponseHeader
+	opRedactedRequestHeader // a credential: "REDACTED" when present
+	opRedactedResponseHeader
 )
 
 // op is a literal or a placeholder; text is the literal, or the canonical
@@ -39,7 +41,10 @@ type op struct {
 }
 
 // format is a compiled Config.Format.
-type format struct{ ops []op }
+type format struct {
+	ops     []op
+	latency bool // a placeholder needs the time taken, hence a second clock read
+}
 
 // placeholders maps every plain placeholder name to its op.
 var placeholders = map[string]opKind{
@@ -127,6 +132,14 @@ func (f *format) add(o op) {
 	if n := len(f.ops); n > 0 && o.kind == opLiteral && f.ops[n-1].kind == opLiteral {
 		f.ops[n-1].text += o.text
 		return
+	}
+	switch o.kind {
+	case opLatency, opLatencyMS:
+		f.latency = true
+	case opRequestHeader, opResponseHeader:
+		if sensitiveHeaders[o.text] {
+			o.kind += opRedactedRequestHeader - opRequestHeader
+		}
 	}
 	f.ops = append(f.ops, o)
 }

@@ -54,7 +54,10 @@ func loggedStatus(returned int, rw *respwriter.Writer) int {
 }
 
 func (l *Logger) log(r *http.Request, rw *respwriter.Writer, start time.Time, status int) {
-	e := entry{r: r, header: rw.Header(), start: start, dur: l.clock.now().Sub(start), status: status, size: rw.Size()}
+	e := entry{r: r, header: rw.Header(), start: start, status: status, size: rw.Size()}
+	if l.slog != nil || l.format.latency {
+		e.dur = l.clock.now().Sub(start)
+	}
 	if r.Method == http.MethodHead {
 		e.size = 0 // net/http drops a HEAD body; log what the client got
 	}

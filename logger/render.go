@@ -71,9 +71,13 @@ func (l *Logger) appendLine(b []byte, e *entry) []byte {
 		case opUser:
 			b = appendUser(b, r)
 		case opRequestHeader:
-			b = appendHeader(b, r.Header, o.text)
+			b = appendField(b, headerValue(r.Header, o.text))
 		case opResponseHeader:
-			b = appendHeader(b, e.header, o.text)
+			b = appendField(b, headerValue(e.header, o.text))
+		case opRedactedRequestHeader:
+			b = appendRedacted(b, r.Header, o.text)
+		case opRedactedResponseHeader:
+			b = appendRedacted(b, e.header, o.text)
 		}
 	}
 	return append(b, '\n')
@@ -102,12 +106,12 @@ func (l *Logger) appendURI(b []byte, r *http.Request, escape bool) []byte {
 	return l.redact.appendQuery(b, query, escape)
 }
 
-func appendHeader(b []byte, h http.Header, key string) []byte {
-	v := headerValue(h, key)
-	if v != "" && sensitiveHeaders[key] {
-		return append(b, "REDACTED"...)
+// appendRedacted says whether a credential header was sent, never its value.
+func appendRedacted(b []byte, h http.Header, key string) []byte {
+	if headerValue(h, key) == "" {
+		return append(b, '-')
 	}
-	return appendField(b, v)
+	return append(b, "REDACTED"...)
 }
 
 // appendUser appends the Basic auth user name, or "-". It decodes on the
