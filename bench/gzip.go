@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/klauspost/compress/gzhttp"
 	kgzip "github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/gzip"
@@ -38,14 +39,47 @@ func gzipComparisons() []Comparison {
 			all = append(all, gzipComparison(fmt.Sprintf("%s %dKB", kind, size>>10), ct, body))
 		}
 	}
+	for _, size := range []int{2 << 10, 20 << 10, 100 << 10} {
+		all = append(all, zstdComparison(fmt.Sprintf("zstd json %dKB", size>>10), "application/json", jsonPayload(size)))
+	}
 	return all
 }
 
-func gzipComparison(name, ct string, body []byte) Comparison {
-	app := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+// zstdComparison is the same for a client that accepts zstd only, against
+// gzhttp, the one peer that speaks it, both at zstd's default speed
+// (our Level 5, gzhttp's ZstdCompressionLevel 2).
+func zstdComparison(name, ct string, body []byte) Comparison {
+	app := payloadHandler(ct, body)
+	ours := func() (http.Handler, error) {
+		mw, err := gzip.New(gzip.Config{Level: gzipLevel})
+		if err != nil {
+			return nil, err
+		}
+		return httpmw.ToHTTP(mw(httpmw.FromHTTP(app))), nil
+	}
+	gzhttpPeer := func() (http.Handler, error) {
+		wrap, err := gzhttp.NewWrapper(gzhttp.ZstdCompressionLevel(int(zstd.SpeedDefault)), gzhttp.MinSize(512))
+		if err != nil {
+			return nil, err
+		}
+		return wrap(app), nil
+	}
+	return Comparison{
+		Package: "gzip", Case: name,
+		Ours:  compressRunner(ours, body, "zstd"),
+		Peers: []Peer{{"klauspost gzhttp", compressRunner(gzhttpPeer, body, "zstd")}},
+	}
+}
+
+func payloadHandler(ct string, body []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", ct)
 		w.Write(body)
 	})
+}
+
+func gzipComparison(name, ct string, body []byte) Comparison {
+	app := payloadHandler(ct, body)
 	ours := func() (http.Handler, error) {
 		mw, err := gzip.New(gzip.Config{Level: gzipLevel})
 		if err != nil {
@@ -70,11 +104,11 @@ func gzipComparison(name, ct string, body []byte) Comparison {
 	chi := func() (http.Handler, error) { return middleware.Compress(gzipLevel)(app), nil }
 	return Comparison{
 		Package: "gzip", Case: name,
-		Ours: compressRunner(ours, body),
+		Ours: compressRunner(ours, body, "gzip"),
 		Peers: []Peer{
-			{"klauspost gzhttp", compressRunner(gzhttpPeer, body)},
-			{"NYTimes gziphandler", compressRunner(nytimes, body)},
-			{"chi middleware.Compress", compressRunner(chi, body)},
+			{"klauspost gzhttp", compressRunner(gzhttpPeer, body, "gzip")},
+			{"NYTimes gziphandler", compressRunner(nytimes, body, "gzip")},
+			{"chi middleware.Compress", compressRunner(chi, body, "gzip")},
 		},
 	}
 }
@@ -97,27 +131,24 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// compressRunner checks once that the handler gzips body correctly, then
+// compressRunner checks once that the handler encodes body correctly
+// with enc ("gzip" or "zstd", the only coding the request accepts), then
 // measures it.
-func compressRunner(build func() (http.Handler, error), body []byte) Runner {
+func compressRunner(build func() (http.Handler, error), body []byte, enc string) Runner {
 	return func() (Figures, error) {
 		h, err := build()
 		if err != nil {
 			return nil, err
 		}
 		r := httptest.NewRequest("GET", "/data", nil)
-		r.Header.Set("Accept-Encoding", "gzip")
+		r.Header.Set("Accept-Encoding", enc)
 
 		w := &countingWriter{h: http.Header{}, keep: new(bytes.Buffer)}
 		h.ServeHTTP(w, r)
-		if ce := w.h.Get("Content-Encoding"); ce != "gzip" {
-			return nil, fmt.Errorf("Content-Encoding %q, want gzip", ce)
+		if ce := w.h.Get("Content-Encoding"); ce != enc {
+			return nil, fmt.Errorf("Content-Encoding %q, want %s", ce, enc)
 		}
-		zr, err := kgzip.NewReader(w.keep)
-		if err != nil {
-			return nil, err
-		}
-		if got, err := io.ReadAll(zr); err != nil || !bytes.Equal(got, body) {
+		if got, err := decodeBody(enc, w.keep); err != nil || !bytes.Equal(got, body) {
 			return nil, fmt.Errorf("output does not decode to the body (%v)", err)
 		}
 		out := w.n
@@ -137,6 +168,22 @@ func compressRunner(build func() (http.Handler, error), body []byte) Runner {
 			"out bytes":    float64(out),
 		}, nil
 	}
+}
+
+func decodeBody(enc string, r io.Reader) ([]byte, error) {
+	if enc == "zstd" {
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		return io.ReadAll(zr)
+	}
+	zr, err := kgzip.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }
 
 // roundTime is the length of one timed round.
