@@ -1,0 +1,385 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/balancer"
+	"github.com/httpmw/httpmw/reverseproxy"
+)
+
+// The proxy comparisons put each proxy in front of the same two loopback
+// upstreams serving 1 KB bodies, and load it with wrk (a separate process,
+// so the loader's own garbage is not ours) with 32 connections.
+const (
+	rpConns    = 32
+	rpDuration = 4 * time.Second
+	rpBodySize = 1024
+)
+
+func reverseproxyComparisons() []Comparison {
+	return []Comparison{
+		{
+			Package: "reverseproxy", Case: "wrk -c32, 1 KB bodies",
+			Ours: rpUnderLoad(rpOurs),
+			Peers: []Peer{
+				{"direct to upstream", rpUnderLoad(rpDirect)},
+				{"plain httputil.ReverseProxy", rpUnderLoad(rpPlain)},
+				{"nginx 1 worker, keepalive", rpUnderLoad(rpNginx)},
+			},
+		},
+		{
+			Package: "reverseproxy", Case: "in-process request, loopback upstream",
+			Ours:  rpInProcess(rpOurs),
+			Peers: []Peer{{"plain httputil.ReverseProxy", rpInProcess(rpPlain)}},
+		},
+		{
+			Package: "reverseproxy", Case: "balancer pick, 1000 upstreams, round_robin",
+			Ours: rpPick(balancer.PolicyRoundRobin),
+		},
+		{
+			Package: "reverseproxy", Case: "balancer pick, 1000 upstreams, least_conn",
+			Ours: rpPick(balancer.PolicyLeastConn),
+		},
+		{
+			Package: "reverseproxy", Case: "balancer pick, 1000 upstreams, ip_hash",
+			Ours: rpPick(balancer.PolicyIPHash),
+		},
+	}
+}
+
+// rpProxy builds one contender in front of upstreams a and b. It returns
+// the http.Handler to serve (nil when the contender is its own process), the
+// URL to load, and a func that stops what it started.
+type rpProxy func(a, b string) (h http.Handler, stop func(), err error)
+
+func rpOurs(a, b string) (http.Handler, func(), error) {
+	p, err := reverseproxy.New(reverseproxy.Config{Balancer: balancer.Config{
+		Upstreams: []balancer.Upstream{{Addr: a}, {Addr: b}},
+		Policy:    balancer.PolicyRoundRobin,
+	}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return httpmw.ToHTTP(p), func() { p.Close() }, nil
+}
+
+func rpPlain(a, _ string) (http.Handler, func(), error) {
+	u, err := url.Parse("http://" + a)
+	if err != nil {
+		return nil, nil, err
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ErrorLog = log.New(io.Discard, "", 0) // wrk's closing connections are not news
+	return rp, func() {}, nil
+}
+
+// rpDirect is no proxy at all: the load goes straight to upstream a.
+func rpDirect(string, string) (http.Handler, func(), error) { return nil, func() {}, nil }
+
+// rpNginx is marked by its own sentinel; rpUnderLoad starts the process.
+func rpNginx(string, string) (http.Handler, func(), error) { return nil, func() {}, errNginx }
+
+var errNginx = errors.New("nginx")
+
+// rpUpstreams starts the two upstream servers.
+func rpUpstreams() (a, b string, stop func(), err error) {
+	body := bytes.Repeat([]byte("x"), rpBodySize)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
+	})
+	var addrs []string
+	var servers []*http.Server
+	for range 2 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", "", nil, err
+		}
+		srv := &http.Server{Handler: h}
+		go srv.Serve(l)
+		addrs = append(addrs, l.Addr().String())
+		servers = append(servers, srv)
+	}
+	return addrs[0], addrs[1], func() {
+		for _, s := range servers {
+			s.Close()
+		}
+	}, nil
+}
+
+func rpUnderLoad(build rpProxy) Runner {
+	return func() (Figures, error) {
+		if _, err := exec.LookPath("wrk"); err != nil {
+			return nil, errors.New("wrk not installed (apt-get install wrk)")
+		}
+		a, b, stopUp, err := rpUpstreams()
+		if err != nil {
+			return nil, err
+		}
+		defer stopUp()
+		h, stop, err := build(a, b)
+		var target string
+		switch {
+		case errors.Is(err, errNginx):
+			nginx, err := rpStartNginx(a, b)
+			if err != nil {
+				return nil, err
+			}
+			defer nginx.stop()
+			target = "http://" + nginx.addr + "/"
+		case err != nil:
+			return nil, err
+		case h == nil:
+			defer stop()
+			target = "http://" + a + "/"
+		default:
+			defer stop()
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return nil, err
+			}
+			srv := &http.Server{Handler: h}
+			go srv.Serve(l)
+			defer srv.Close()
+			target = "http://" + l.Addr().String() + "/"
+		}
+		return rpWrk(target)
+	}
+}
+
+// rpWrk runs wrk against url and reads req/s and the latency percentiles.
+func rpWrk(url string) (Figures, error) {
+	// A short warm-up fills keep-alive pools on every side.
+	if err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(rpConns), "-d1s", url).Run(); err != nil {
+		return nil, fmt.Errorf("wrk warm-up: %w", err)
+	}
+	out, err := exec.Command("wrk", "-t2", "-c"+strconv.Itoa(rpConns), "-d"+rpDuration.String(), "--latency", url).CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("wrk: %w: %s", err, out)
+	}
+	text := string(out)
+	if m := regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`).FindStringSubmatch(text); m != nil {
+		return nil, fmt.Errorf("wrk: %s non-2xx responses", m[1])
+	}
+	if m := regexp.MustCompile(`Socket errors: (.*)`).FindStringSubmatch(text); m != nil {
+		return nil, fmt.Errorf("wrk: socket errors: %s", m[1])
+	}
+	f := Figures{}
+	m := regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`).FindStringSubmatch(text)
+	if m == nil {
+		return nil, fmt.Errorf("wrk: no Requests/sec in %q", text)
+	}
+	f["req/s"], _ = strconv.ParseFloat(m[1], 64)
+	for _, pct := range []string{"50", "99"} {
+		m := regexp.MustCompile(`\s` + pct + `%\s+([0-9.]+)(us|ms|s)`).FindStringSubmatch(text)
+		if m == nil {
+			return nil, fmt.Errorf("wrk: no %s%% latency in %q", pct, text)
+		}
+		v, _ := strconv.ParseFloat(m[1], 64)
+		switch m[2] {
+		case "ms":
+			v *= 1e3
+		case "s":
+			v *= 1e6
+		}
+		f["p"+pct+" µs"] = v
+	}
+	return f, nil
+}
+
+type rpNginxProc struct {
+	addr string
+	stop func()
+}
+
+// rpStartNginx runs nginx in the foreground with one worker and a keep-alive
+// upstream block over a and b, on a free loopback port, from a temp dir.
+func rpStartNginx(a, b string) (*rpNginxProc, error) {
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		if _, serr := os.Stat("/usr/sbin/nginx"); serr != nil {
+			return nil, errors.New("nginx not installed (apt-get install nginx-light)")
+		}
+		bin = "/usr/sbin/nginx"
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	dir, err := os.MkdirTemp("", "httpmw-bench-nginx")
+	if err != nil {
+		return nil, err
+	}
+	os.Chmod(dir, 0o755)
+	conf := fmt.Sprintf(`daemon off;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path %[1]s/body;
+	proxy_temp_path %[1]s/proxy;
+	fastcgi_temp_path %[1]s/fastcgi;
+	uwsgi_temp_path %[1]s/uwsgi;
+	scgi_temp_path %[1]s/scgi;
+	upstream up {
+		server %[2]s;
+		server %[3]s;
+		keepalive 64;
+	}
+	server {
+		listen %[4]s;
+		location / {
+			proxy_pass http://up;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+		}
+	}
+}
+`, dir, a, b, addr)
+	confPath := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	cmd := exec.Command(bin, "-p", dir, "-c", confPath)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() {
+		cmd.Process.Kill()
+		<-exited
+		os.RemoveAll(dir)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return &rpNginxProc{addr: addr, stop: stop}, nil
+		}
+		select {
+		case err := <-exited:
+			exited <- err
+			stop()
+			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			return nil, fmt.Errorf("nginx exited: %v: %s %s", err, strings.TrimSpace(stderr.String()), firstLine(log))
+		case <-ctx.Done():
+			stop()
+			return nil, errors.New("nginx did not listen within 5s")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func firstLine(b []byte) string {
+	s := bufio.NewScanner(bytes.NewReader(b))
+	if s.Scan() {
+		return s.Text()
+	}
+	return ""
+}
+
+// rpInProcess measures one request through the proxy's handler, called
+// directly, to the real loopback upstreams: the proxy's own cost in ns and
+// allocations, without a client connection.
+func rpInProcess(build rpProxy) Runner {
+	return func() (Figures, error) {
+		a, b, stopUp, err := rpUpstreams()
+		if err != nil {
+			return nil, err
+		}
+		defer stopUp()
+		h, stop, err := build(a, b)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		var failed error
+		f, err := GoBench(func(tb *testing.B) {
+			w := &rpRecorder{h: http.Header{}}
+			r := httptest.NewRequest("GET", "/", nil)
+			for tb.Loop() {
+				w.code = 0
+				h.ServeHTTP(w, r)
+				if w.code != http.StatusOK && failed == nil {
+					failed = fmt.Errorf("status %d", w.code)
+				}
+			}
+		})()
+		if failed != nil {
+			return nil, failed
+		}
+		return f, err
+	}
+}
+
+// rpRecorder is the discard writer plus the status, to catch a proxy that
+// fails fast.
+type rpRecorder struct {
+	h    http.Header
+	code int
+}
+
+func (d *rpRecorder) Header() http.Header         { return d.h }
+func (d *rpRecorder) Write(p []byte) (int, error) { return len(p), nil }
+func (d *rpRecorder) WriteHeader(code int) {
+	if d.code == 0 {
+		d.code = code
+	}
+}
+
+// rpPick measures Acquire+Release on a pool of 1,000 upstreams.
+func rpPick(policy balancer.Policy) Runner {
+	return func() (Figures, error) {
+		ups := make([]balancer.Upstream, 1000)
+		for i := range ups {
+			ups[i] = balancer.Upstream{Addr: fmt.Sprintf("10.0.%d.%d:80", i/250, i%250+1), Weight: i%10 + 1}
+		}
+		pool, err := balancer.New(balancer.Config{Upstreams: ups, Policy: policy})
+		if err != nil {
+			return nil, err
+		}
+		defer pool.Close()
+		r := httptest.NewRequest("GET", "/", nil)
+		return GoBench(func(b *testing.B) {
+			for b.Loop() {
+				h, err := pool.Acquire(r, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pool.Release(h, balancer.Report{})
+			}
+		})()
+	}
+}
