@@ -53,9 +53,7 @@ func comparisons() []Comparison {
 	all = append(all, adapterComparisons()...)
 	all = append(all, gzipComparisons()...)
 	all = append(all, loggerComparisons()...)
-	all = append(all, browseComparisons()...)
 	all = append(all, tunnelserverComparisons()...)
-	all = append(all, reverseproxyComparisons()...)
 	return all
 }
 
