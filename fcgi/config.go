@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/httpmw/httpmw/balancer"
 )
 
 // Config describes one FastCGI site, in the words of Caddy 0.x's
@@ -19,6 +21,12 @@ type Config struct {
 	// than one, requests are spread across them. Empty means
 	// "127.0.0.1:9000", php-fpm's stock address.
 	Endpoints []string
+
+	// Policy spreads requests over several Endpoints. Empty means
+	// balancer.PolicyRoundRobin. An endpoint that fails (refuses, times
+	// out, breaks the protocol) leaves rotation for 10 seconds, and the
+	// request that found it down tries the next one.
+	Policy balancer.Policy
 
 	// Root is the document root: scripts must exist under it, and it is
 	// DOCUMENT_ROOT and the base of SCRIPT_FILENAME. Empty means the

@@ -86,7 +86,8 @@ php_admin_value[post_max_size] = 64M
 php_admin_value[upload_max_filesize] = 64M
 php_admin_value[output_buffering] = 0
 php_admin_value[cgi.fix_pathinfo] = 1
-`, name, listen, f.opts.children)
+env[FPM_POOL] = %s
+`, name, listen, f.opts.children, name)
 		if f.opts.maxRequests > 0 {
 			s += fmt.Sprintf("pm.max_requests = %d\n", f.opts.maxRequests)
 		}

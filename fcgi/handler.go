@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/balancer"
 )
 
 // Handler sends matching requests to FastCGI servers such as php-fpm. It
@@ -19,7 +21,7 @@ import (
 // use.
 type Handler struct {
 	s         *settings
-	upstreams upstreams
+	upstreams *upstreams
 	except    []httpmw.Path
 	params    sync.Pool // *params, so the CGI environment costs no allocation
 }
@@ -31,7 +33,11 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{s: s, upstreams: newUpstreams(s)}
+	u, err := newUpstreams(s)
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{s: s, upstreams: u}
 	for _, e := range s.except {
 		h.except = append(h.except, httpmw.Path{Base: e})
 	}
@@ -143,50 +149,72 @@ func isFile(name string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-// roundTrip runs the request on a pooled connection. A connection that
-// dies before the server sent a byte is replaced and the request sent once
-// more, when the body can be sent again: php-fpm closes kept-alive
-// connections when it restarts or a worker reaches pm.max_requests.
+// roundTrip runs the request on an endpoint the balancer picks, and on
+// the next one when that one cannot be reached.
 func (h *Handler) roundTrip(w http.ResponseWriter, r *http.Request, p []byte, body *requestBody) (int, error) {
-	var lastErr error
-	for _, pl := range h.upstreams.pick(r) {
-		for attempt := 0; attempt < 2; attempt++ {
-			c, err := pl.get(r.Context(), attempt > 0)
-			if err != nil {
-				lastErr = err
-				if errors.Is(err, ErrUnavailable) {
-					break // try the next endpoint
-				}
-				return errorStatus(err), err
-			}
-			reused := c.reused
-			x := &exchange{c: c, w: w, r: r, s: h.s}
-			reusable, err := h.exchange(x, p, body)
-			if reusable {
-				pl.put(c)
-			} else {
-				pl.discard(c)
-			}
-			if err == nil {
-				return x.okStatus(), nil
-			}
-			if x.wroteHeader {
-				var ce *clientError
-				if errors.As(err, &ce) {
-					return x.okStatus(), err // the client left: nothing to save
-				}
-				h.s.onAbort(r, err)
-				panic(http.ErrAbortHandler)
-			}
-			var be *bodyError
-			if reused && !x.gotBytes && !errors.As(err, &be) && r.Context().Err() == nil && body.replayable() {
-				lastErr = err
-				continue
-			}
-			return errorStatus(err), err
+	var avoid []*balancer.Host
+	for {
+		host, pl, err := h.upstreams.acquire(r, avoid)
+		if err != nil {
+			return http.StatusBadGateway, fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
+		start := time.Now()
+		o := h.try(w, r, pl, p, body)
+		h.upstreams.release(host, o.serverFault, o.x.status, time.Since(start))
+		if o.abort {
+			h.s.onAbort(r, o.err)
+			panic(http.ErrAbortHandler)
+		}
+		if host != nil && errors.Is(o.err, ErrUnavailable) && len(avoid)+1 < h.upstreams.len() && body.replayable() {
+			avoid = append(avoid, host)
+			continue
+		}
+		return o.status, o.err
 	}
-	return errorStatus(lastErr), lastErr
+}
+
+// outcome is how one endpoint served a request.
+type outcome struct {
+	x           *exchange
+	status      int   // what serve returns
+	err         error // what serve reports
+	serverFault bool  // the endpoint failed, not the client
+	abort       bool  // the response is under way and cut: abort it
+}
+
+// try runs the request on pl's connections. A connection that dies before
+// the server sent a byte is replaced and the request sent once more on a
+// fresh one, when the body can be sent again: php-fpm closes kept-alive
+// connections when it restarts or a worker reaches pm.max_requests.
+func (h *Handler) try(w http.ResponseWriter, r *http.Request, pl *pool, p []byte, body *requestBody) outcome {
+	x := &exchange{w: w, r: r, s: h.s}
+	for attempt := 0; ; attempt++ {
+		c, err := pl.get(r.Context(), attempt > 0)
+		if err != nil {
+			return outcome{x: x, status: errorStatus(err), err: err, serverFault: r.Context().Err() == nil}
+		}
+		reused := c.reused
+		*x = exchange{c: c, w: w, r: r, s: h.s}
+		reusable, err := h.exchange(x, p, body)
+		if reusable {
+			pl.put(c)
+		} else {
+			pl.discard(c)
+		}
+		if err == nil {
+			return outcome{x: x, status: x.okStatus()}
+		}
+		var ce *clientError
+		var be *bodyError
+		clientFault := errors.As(err, &ce) || errors.As(err, &be) || r.Context().Err() != nil
+		if x.wroteHeader {
+			return outcome{x: x, status: x.okStatus(), err: err, serverFault: !clientFault, abort: !clientFault}
+		}
+		if attempt == 0 && reused && !x.gotBytes && !clientFault && body.replayable() {
+			continue
+		}
+		return outcome{x: x, status: errorStatus(err), err: err, serverFault: !clientFault}
+	}
 }
 
 // exchange sends the request on x.c and reads the response, cancelling

@@ -15,6 +15,7 @@ import (
 var testScripts = map[string]string{
 	"env.php":       `<?php header('Content-Type: application/json'); echo json_encode($_SERVER);`,
 	"hello.php":     `<?php echo "Hello World\n";`,
+	"pool.php":      `<?php echo getenv('FPM_POOL');`,
 	"index.php":     `<?php echo "root index\n";`,
 	"dir/index.php": `<?php echo "dir index\n";`,
 	"form.php": `<?php header('Content-Type: application/json');
@@ -74,7 +75,10 @@ func newSite(t *testing.T, fpm *phpFPM, cfg Config) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(httpmw.ToHTTP(h.Middleware(nextMarker)))
+	edge := httpmw.Adapter{OnError: func(r *http.Request, status int, err error) {
+		t.Logf("%s %s: %d %v", r.Method, r.URL.Path, status, err)
+	}}
+	srv := httptest.NewServer(edge.Handler(h.Middleware(nextMarker)))
 	t.Cleanup(func() { srv.Close(); h.Close() })
 	return &site{fpm: fpm, h: h, srv: srv}
 }

@@ -1,47 +1,76 @@
 package fcgi
 
 import (
+	"fmt"
 	"net/http"
-	"sync/atomic"
+	"time"
+
+	"github.com/httpmw/httpmw/balancer"
 )
 
-// upstreams chooses the endpoint for each request. It is the one seam
-// between this package and how several endpoints are spread.
-type upstreams interface {
-	// pick returns the pools to try for r, in order: the first, and the
-	// next ones if it cannot be reached.
-	pick(r *http.Request) []*pool
-	close()
+// upstreams holds a connection pool per endpoint and, with more than one
+// endpoint, the balancer.Pool that spreads requests over them and takes
+// failing ones out of rotation.
+type upstreams struct {
+	pools []*pool        // by endpoint, in Config.Endpoints order
+	lb    *balancer.Pool // nil with a single endpoint: nothing to choose
 }
 
-// roundRobin starts each request at the next endpoint and falls back to
-// the others in turn.
-type roundRobin struct {
-	pools []*pool
-	next  atomic.Uint32
-}
-
-func (rr *roundRobin) pick(*http.Request) []*pool {
-	if len(rr.pools) == 1 {
-		return rr.pools
-	}
-	start := int(rr.next.Add(1)) % len(rr.pools)
-	order := make([]*pool, 0, len(rr.pools))
-	order = append(order, rr.pools[start:]...)
-	return append(order, rr.pools[:start]...)
-}
-
-func (rr *roundRobin) close() {
-	for _, p := range rr.pools {
-		p.close()
-	}
-}
-
-func newUpstreams(s *settings) upstreams {
-	rr := &roundRobin{}
+func newUpstreams(s *settings) (*upstreams, error) {
+	u := &upstreams{}
+	var cfg balancer.Config
 	for _, e := range s.Endpoints {
 		network, address, _ := parseEndpoint(e) // checked by settings
-		rr.pools = append(rr.pools, newPool(network, address, s))
+		u.pools = append(u.pools, newPool(network, address, s))
+		addr := address
+		if network == "unix" {
+			addr = "unix:" + address
+		}
+		cfg.Upstreams = append(cfg.Upstreams, balancer.Upstream{Addr: addr})
 	}
-	return rr
+	if len(u.pools) == 1 {
+		return u, nil
+	}
+	cfg.Policy = s.Policy
+	if cfg.Policy == "" {
+		cfg.Policy = balancer.PolicyRoundRobin
+	}
+	lb, err := balancer.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("fcgi: Config.Policy: %w", err)
+	}
+	u.lb = lb
+	return u, nil
+}
+
+// acquire picks the endpoint for r, avoiding those already tried. The
+// returned host is nil with a single endpoint.
+func (u *upstreams) acquire(r *http.Request, avoid []*balancer.Host) (*balancer.Host, *pool, error) {
+	if u.lb == nil {
+		return nil, u.pools[0], nil
+	}
+	h, err := u.lb.Acquire(r, avoid)
+	if err != nil {
+		return nil, nil, err
+	}
+	return h, u.pools[h.Index()], nil
+}
+
+// release reports how the use of an endpoint went, for passive health:
+// only the server's failures count, not the client's.
+func (u *upstreams) release(h *balancer.Host, failed bool, status int, latency time.Duration) {
+	if h != nil {
+		u.lb.Release(h, balancer.Report{Failed: failed, Status: status, Latency: latency})
+	}
+}
+
+func (u *upstreams) len() int { return len(u.pools) }
+
+func (u *upstreams) close() {
+	for _, p := range u.pools {
+		p.close()
+	}
+	if u.lb != nil {
+		u.lb.Close()
+	}
 }

@@ -1,0 +1,34 @@
+package fcgi
+
+import (
+	"testing"
+)
+
+// TestSeveralEndpoints: requests are spread over the endpoints, and one
+// that is down is skipped without the client noticing.
+func TestSeveralEndpoints(t *testing.T) {
+	fpm := startFPM(t, fpmOptions{children: 2})
+	writeScripts(fpm)
+
+	s := newSite(t, fpm, Config{Endpoints: []string{fpm.Addr, "unix:" + fpm.Sock}})
+	seen := map[string]int{}
+	for range 10 {
+		res, body := get(t, nil, s.srv.URL+"/pool.php")
+		if res.StatusCode != 200 {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		seen[body]++
+	}
+	if seen["tcp"] != 5 || seen["unix"] != 5 {
+		t.Errorf("round robin over two endpoints served %v, want 5 each", seen)
+	}
+
+	down := freeAddr(t)
+	s = newSite(t, fpm, Config{Endpoints: []string{down, fpm.Addr, down}})
+	for i := range 6 {
+		res, body := get(t, nil, s.srv.URL+"/pool.php")
+		if res.StatusCode != 200 || body != "tcp" {
+			t.Fatalf("request %d with two endpoints down: %d %q", i, res.StatusCode, body)
+		}
+	}
+}
