@@ -58,7 +58,8 @@
 // panicking request is logged as 500, a hijacked connection as 101, and
 // the size is the body bytes that passed the logger's place in the chain.
 // A status >= 400 that the handler left for the caller to write is logged
-// with that status and size "-": the error page is written outside.
+// with that status and size "-": the error page is written outside. A HEAD
+// response logs no bytes, as net/http sends none.
 //
 // Config.Async keeps a slow disk from holding requests: lines go through a
 // bounded queue, and a line that finds it full is dropped and counted
