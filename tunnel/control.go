@@ -222,20 +222,39 @@ func (s *Session) request(ctx context.Context, ctl *control, ep Endpoint) ([]str
 	urls := make([]string, 0, want)
 	t := time.NewTimer(s.cfg.ReplyTimeout)
 	defer t.Stop()
-	for len(urls) < want {
+	// take handles one reply: done when the request is answered in full or
+	// refused.
+	take := func(m *wire.NewTunnel) (bool, error) {
+		switch {
+		case m.Error != "" && (m.ReqId == "" || m.ReqId == req.ReqId):
+			return true, &TunnelError{Protocol: ep.Protocol, Message: m.Error}
+		case m.ReqId != req.ReqId:
+			return false, nil // a late answer to a request that timed out
+		case m.Url == "":
+			return true, fmt.Errorf("%w: NewTunnel without Url", ErrProtocol)
+		}
+		urls = append(urls, m.Url)
+		return len(urls) == want, nil
+	}
+	for {
 		select {
 		case m := <-ctl.replies:
-			switch {
-			case m.Error != "" && (m.ReqId == "" || m.ReqId == req.ReqId):
-				return nil, &TunnelError{Protocol: ep.Protocol, Message: m.Error}
-			case m.ReqId != req.ReqId:
-				continue // a late answer to a request that timed out
-			case m.Url == "":
-				return nil, fmt.Errorf("%w: NewTunnel without Url", ErrProtocol)
+			if done, err := take(m); done {
+				return urls, err
 			}
-			urls = append(urls, m.Url)
 		case <-ctl.done:
-			return nil, fmt.Errorf("tunnel: waiting for NewTunnel: %w", ctl.err)
+			// A server that refuses a control's only tunnel sends the
+			// error and hangs up: read what came before the end first.
+			for {
+				select {
+				case m := <-ctl.replies:
+					if done, err := take(m); done {
+						return urls, err
+					}
+				default:
+					return nil, fmt.Errorf("tunnel: waiting for NewTunnel: %w", ctl.err)
+				}
+			}
 		case <-t.C:
 			err := fmt.Errorf("tunnel: waiting for NewTunnel: %w", ErrTimeout)
 			ctl.close(err)
@@ -244,5 +263,4 @@ func (s *Session) request(ctx context.Context, ctl *control, ep Endpoint) ([]str
 			return nil, ctx.Err()
 		}
 	}
-	return urls, nil
 }
