@@ -81,6 +81,12 @@ func (b *balancing) RoundTrip(out *http.Request) (*http.Response, error) {
 		if p.upstreamHost && !x.hostSet {
 			req.Host = t.hostHeader
 		}
+		if p.ownTr == nil {
+			// A Transport of the caller's finds the upstream (a unix
+			// socket, say) with balancer.HostFromContext. Ours needs no
+			// context: it knows the made-up socket host names.
+			req = req.WithContext(balancer.ContextWithHost(req.Context(), h))
+		}
 
 		start := time.Now()
 		res, err := p.transport.RoundTrip(req)

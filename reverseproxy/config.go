@@ -31,9 +31,10 @@ type Config struct {
 	// addresses may be "host:port", "http://", "https://" or "unix:".
 	Pool *balancer.Pool
 
-	// UpstreamHost sends the upstream's host:port as the Host header.
-	// false passes the client's Host through, which is what applications
-	// behind a proxy usually expect.
+	// UpstreamHost sends the upstream's host:port as the Host header
+	// ("localhost" for a unix socket). false passes the client's Host
+	// through, which is what applications behind a proxy usually expect.
+	// A HeaderUp rule on Host wins over both.
 	UpstreamHost bool
 	// HeaderUp edits the request headers sent upstream, in order.
 	HeaderUp []HeaderRule
@@ -63,6 +64,10 @@ type Config struct {
 
 	// Transport sends requests upstream. nil means a Transport of the
 	// Proxy's own, tuned for proxying and built from the fields below.
+	// Requests reach a Transport of the caller's with the upstream's
+	// scheme and host:port in the URL and its *balancer.Host in the
+	// context (balancer.HostFromContext), which is how such a Transport
+	// can dial a unix: upstream, whose URL host is a made-up name.
 	Transport http.RoundTripper
 	// DialTimeout bounds connecting to an upstream. 0 means 5 seconds.
 	DialTimeout time.Duration

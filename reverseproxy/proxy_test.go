@@ -1,9 +1,11 @@
 package reverseproxy
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -275,5 +277,26 @@ func TestNewNamesTheBadField(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), "reverseproxy: "+field) {
 			t.Errorf("%s: err = %v", field, err)
 		}
+	}
+}
+
+// A caller's Transport dials whatever upstream the context names, as
+// Config.Transport's comment promises it can.
+func TestCustomTransportFindsUnixUpstreamInContext(t *testing.T) {
+	sock := t.TempDir() + "/up.sock"
+	startUpstreamOn(t, "unix", sock, echo("unix"))
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		h := balancer.HostFromContext(ctx)
+		if h == nil {
+			return nil, errors.New("no upstream in the context")
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, h.Addr().Network, h.Addr().Address)
+	}}
+	defer tr.CloseIdleConnections()
+	srv, _, _ := front(t, Config{Balancer: one("unix:" + sock), Transport: tr})
+	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+	if res, body := get(t, req); res.Header.Get("X-Upstream") != "unix" {
+		t.Fatalf("through a custom transport: %d %s", res.StatusCode, body)
 	}
 }
