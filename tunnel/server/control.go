@@ -135,17 +135,20 @@ func (s *Server) adopt(c *control, want string) (old *control, resumed bool) {
 	now := time.Now()
 	c.affinity = map[string]string{}
 	if want != "" {
-		if live, ok := s.controls[want]; ok && live.account == c.account {
+		live := s.controls[want]
+		rec := s.resumable[want]
+		switch {
+		case live != nil && live.account == c.account:
 			old, resumed = live, true
 			for k, v := range live.affinity {
 				c.affinity[k] = v
 			}
-		} else if rec, ok := s.resumable[want]; ok && rec.account == c.account && now.Before(rec.expires) {
+		case live == nil && rec != nil && rec.account == c.account && now.Before(rec.expires):
 			resumed = true
 			c.affinity = rec.affinity
 			delete(s.resumable, want)
-		} else if ok || s.controls[want] != nil {
-			s.log.Warn("client id presented by another account; issuing a new one", "account", c.account, "client", shortID(want))
+		case live != nil || rec != nil && rec.account != c.account:
+			s.log.Warn("client id of another account presented; issuing a new one", "account", c.account, "client", shortID(want))
 		}
 	}
 	if resumed {
@@ -299,7 +302,7 @@ func (s *Server) registerProxy(conn net.Conn, m *wire.RegProxy) {
 		default:
 		}
 	default:
-		s.log.Debug("proxy connection closed: pool full", "client", shortID(c.id), "limit", s.cfg.MaxPooledProxies)
+		s.log.Info("proxy connection closed: MaxPooledProxies reached", "client", shortID(c.id), "limit", s.cfg.MaxPooledProxies)
 		conn.Close()
 	}
 }

@@ -120,6 +120,7 @@ func TestSlowlorisPublicConnection(t *testing.T) {
 	}
 	conn.Close()
 	<-closed
+	waitFor(t, func() bool { return srv.Stats().HeaderTimeouts == 1 })
 }
 
 // TestIdlePublicConnectionsBounded opens many idle public connections (a

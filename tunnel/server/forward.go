@@ -38,6 +38,7 @@ func (h *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !t.auth.allows(r) {
 		t.n.denied.Add(1)
+		s.log.Debug("public request refused: basic auth", "url", t.url, "remote", r.RemoteAddr)
 		w.Header().Set("WWW-Authenticate", `Basic realm="ngrok"`)
 		textError(w, http.StatusUnauthorized, "Authorization required")
 		return

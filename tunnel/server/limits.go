@@ -25,16 +25,22 @@ func (l *publicLimit) acquire() bool {
 
 func (l *publicLimit) release() { l.open.Add(-1) }
 
-// refused logs a refused public connection at most once a second, so a
-// flood cannot flood the log too.
+// refused counts and logs a public connection closed for the limit.
 func (s *Server) refused(addr net.Addr) {
 	n := s.stats.refusedPublic.Add(1)
+	s.logEvery(&s.public.lastLog, "public connection refused: MaxPublicConns reached", "limit", s.public.max, "remote", addr.String(), "refused_total", n)
+}
+
+// logEvery logs a warning at most once a second per *last, so that a flood
+// of bad connections cannot flood the log too; the totals in the line
+// tell how many there were.
+func (s *Server) logEvery(last *atomic.Int64, msg string, args ...any) {
 	now := time.Now().UnixNano()
-	last := s.public.lastLog.Load()
-	if now-last < int64(time.Second) || !s.public.lastLog.CompareAndSwap(last, now) {
+	prev := last.Load()
+	if now-prev < int64(time.Second) || !last.CompareAndSwap(prev, now) {
 		return
 	}
-	s.log.Warn("public connection refused: MaxPublicConns reached", "limit", s.public.max, "remote", addr.String(), "refused_total", n)
+	s.log.Warn(msg, args...)
 }
 
 // limitListener accepts public connections, closing at once those over
@@ -55,7 +61,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			l.s.refused(c.RemoteAddr())
 			continue
 		}
-		return &publicConn{Conn: c, s: l.s}, nil
+		return &publicConn{Conn: c, s: l.s, opened: time.Now()}, nil
 	}
 }
 
@@ -69,6 +75,10 @@ type publicConn struct {
 	mu      sync.Mutex
 	stream  *proxyStream
 	stopped bool
+
+	opened    time.Time
+	requests  atomic.Int64 // requests begun (http), for the timeout logs
+	idleSince atomic.Int64 // unix nanoseconds, last time it went idle
 }
 
 func (c *publicConn) Close() error {

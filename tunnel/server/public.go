@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 )
 
 type connKey struct{}
@@ -27,6 +28,34 @@ func (s *Server) newHTTPServer(scheme string) *http.Server {
 		},
 		// HTTP/2 is not offered: the tunnel carries HTTP/1.x.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		ConnState:    s.publicConnState,
+	}
+}
+
+// publicConnState logs connections that net/http closes on its own
+// timeouts, which it does silently: no request head within
+// HeaderReadTimeout (slowloris, idle connects), or idle past IdleTimeout.
+func (s *Server) publicConnState(c net.Conn, state http.ConnState) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	pc, ok := c.(*publicConn)
+	if !ok {
+		return
+	}
+	switch state {
+	case http.StateActive:
+		pc.requests.Add(1)
+	case http.StateIdle:
+		pc.idleSince.Store(time.Now().UnixNano())
+	case http.StateClosed:
+		if pc.requests.Load() == 0 && time.Since(pc.opened) >= s.cfg.HeaderReadTimeout {
+			n := s.stats.headerTimeouts.Add(1)
+			s.logEvery(&s.headerLog, "public connection closed: no request head within HeaderReadTimeout",
+				"timeout", s.cfg.HeaderReadTimeout, "remote", pc.RemoteAddr().String(), "total", n)
+		} else if idle := pc.idleSince.Load(); idle != 0 && time.Since(time.Unix(0, idle)) >= s.cfg.IdleTimeout {
+			s.log.Debug("public connection closed: idle", "timeout", s.cfg.IdleTimeout, "remote", pc.RemoteAddr().String())
+		}
 	}
 }
 

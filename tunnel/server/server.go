@@ -37,10 +37,11 @@ type Server struct {
 	closed   chan struct{}
 
 	// pending bounds tunnel connections that have not authenticated yet.
-	pending chan struct{}
-	public  publicLimit
-	active  activeSet
-	stats   counters
+	pending   chan struct{}
+	public    publicLimit
+	headerLog atomic.Int64 // last "no request head" log, for logEvery
+	active    activeSet
+	stats     counters
 
 	mu        sync.Mutex
 	controls  map[string]*control      // live sessions by client id

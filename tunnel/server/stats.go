@@ -7,11 +7,12 @@ import (
 
 // counters are server-wide event counts.
 type counters struct {
-	refusedPublic atomic.Int64 // public connections over MaxPublicConns
-	badFrames     atomic.Int64 // tunnel connections closed for a bad frame
-	badHandshakes atomic.Int64 // tunnel connections that failed TLS or sent nothing
-	authFailures  atomic.Int64
-	noProxy       atomic.Int64 // public connections that found no proxy in time
+	refusedPublic  atomic.Int64 // public connections over MaxPublicConns
+	badFrames      atomic.Int64 // tunnel connections closed for a bad frame
+	badHandshakes  atomic.Int64 // tunnel connections that failed TLS or sent nothing
+	authFailures   atomic.Int64
+	noProxy        atomic.Int64 // public connections that found no proxy in time
+	headerTimeouts atomic.Int64 // public connections without a request head in time
 }
 
 // tunnelCounters are one tunnel's traffic counts.
@@ -33,6 +34,7 @@ type Stats struct {
 	BadHandshakes      int64 // tunnel connections without TLS or first frame
 	AuthFailures       int64
 	NoProxy            int64 // public connections that got no proxy in time
+	HeaderTimeouts     int64 // public connections closed without a request head in time
 	Tunnels            []TunnelStats
 }
 
@@ -57,6 +59,7 @@ func (s *Server) Stats() Stats {
 		BadHandshakes:      s.stats.badHandshakes.Load(),
 		AuthFailures:       s.stats.authFailures.Load(),
 		NoProxy:            s.stats.noProxy.Load(),
+		HeaderTimeouts:     s.stats.headerTimeouts.Load(),
 	}
 	s.mu.Lock()
 	st.Clients = len(s.controls)
