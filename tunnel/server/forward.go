@@ -20,6 +20,12 @@ type publicHandler struct {
 
 func (h *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := h.s
+	pc := publicConnOf(r.Context())
+	if pc == nil {
+		textError(w, http.StatusInternalServerError, "Internal error")
+		return
+	}
+	pc.requests.Add(1)
 	sni := ""
 	if r.TLS != nil {
 		sni = r.TLS.ServerName
@@ -41,11 +47,6 @@ func (h *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("public request refused: basic auth", "url", t.url, "remote", r.RemoteAddr)
 		w.Header().Set("WWW-Authenticate", `Basic realm="ngrok"`)
 		textError(w, http.StatusUnauthorized, "Authorization required")
-		return
-	}
-	pc := publicConnOf(r.Context())
-	if pc == nil {
-		textError(w, http.StatusInternalServerError, "Internal error")
 		return
 	}
 	st, err := pc.streamFor(t, r)

@@ -77,7 +77,7 @@ type publicConn struct {
 	stopped bool
 
 	opened    time.Time
-	requests  atomic.Int64 // requests begun (http), for the timeout logs
+	requests  atomic.Int64 // request heads read (http), for the timeout logs
 	idleSince atomic.Int64 // unix nanoseconds, last time it went idle
 }
 

@@ -44,8 +44,6 @@ func (s *Server) publicConnState(c net.Conn, state http.ConnState) {
 		return
 	}
 	switch state {
-	case http.StateActive:
-		pc.requests.Add(1)
 	case http.StateIdle:
 		pc.idleSince.Store(time.Now().UnixNano())
 	case http.StateClosed:
