@@ -8,8 +8,8 @@ import (
 
 // Defaults used when a Config field is left at its zero value.
 const (
-	// DefaultLevel is klauspost/compress's default: close to level 6's
-	// output at a clearly lower cost.
+	// DefaultLevel is klauspost/compress's own default level, the last of
+	// its fast matchers but one. (Caddy 0.x used compress/flate's 6.)
 	DefaultLevel = 5
 	// DefaultMinLength is the body size below which responses are sent
 	// as they are: compressing a few hundred bytes saves less than a

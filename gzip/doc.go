@@ -10,9 +10,12 @@
 //
 // or, in a chi router, r.Use(httpmw.ToHTTPMiddleware(compress)).
 //
-// The coding follows the request's Accept-Encoding (q-values, "*",
-// "identity" and q=0 refusals), ties going to Config.Prefer's order. A
-// malformed or oversized Accept-Encoding gets the body as it is.
+// The coding follows the request's Accept-Encoding (RFC 9110, 12.5.3):
+// the highest q-value wins, ties go to Config.Prefer's order, q=0
+// refuses a coding, and "*" stands for every coding not named (so
+// "gzip;q=0, *" gets zstd). A malformed or oversized Accept-Encoding, or
+// one that accepts neither coding, gets the body as it is; so does
+// "identity;q=0" then, as most servers do, rather than a 406.
 //
 // What is compressed: responses on paths that pass Config.Ext and
 // Config.Not, with a media type in Config.Types and not in

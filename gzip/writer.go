@@ -31,6 +31,7 @@ type responseWriter struct {
 	enc     encoding // what the client accepts, if the response is worth it
 	state   state
 	code    int      // the final status set by the handler, 0 until then
+	verdict verdict  // what the status and headers said when code was set
 	buf     []byte   // the first body bytes while pending
 	codec   *codec   // set while compressing
 	sentINM []string // If-None-Match as sent, when a suffix was stripped
@@ -81,7 +82,10 @@ func (w *responseWriter) WriteHeader(code int) {
 		return // a second final header: dropped, as net/http would
 	}
 	w.code = code
-	switch w.verdictFromHeaders() {
+	// Headers changed after WriteHeader do not count, as in net/http:
+	// the verdict is taken now, once.
+	w.verdict = w.verdictFromHeaders()
+	switch w.verdict {
 	case no:
 		w.commit(false)
 	case yes:
@@ -245,7 +249,10 @@ func (w *responseWriter) close() error {
 			return nil // nothing written: net/http sends its empty 200
 		}
 		if w.code == 0 {
-			w.code = http.StatusOK
+			w.WriteHeader(http.StatusOK)
+			if w.state != pending {
+				return w.close()
+			}
 		}
 		compress := w.decide(w.buf, true)
 		if !compress && bodyAllowed(w.code) {
@@ -315,7 +322,7 @@ func (w *responseWriter) verdictFromHeaders() verdict {
 // of them when final). A missing Content-Type is sniffed from them and
 // set, since net/http would otherwise sniff the compressed bytes.
 func (w *responseWriter) decide(body []byte, final bool) bool {
-	switch w.verdictFromHeaders() {
+	switch w.verdict {
 	case no:
 		return false
 	case yes:
