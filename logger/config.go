@@ -40,8 +40,9 @@ type Config struct {
 	// Format, Output, File, Rotate, Async and ReopenOn.
 	Slog *slog.Logger
 
-	// Output receives one Write per line. It is not closed by Close.
-	// nil means File, or standard output when File is empty too.
+	// Output receives whole lines only: one Write per line, or with Async
+	// several whole lines per Write when they queue up. It is not closed by
+	// Close. nil means File, or standard output when File is empty too.
 	Output io.Writer
 
 	// File is where lines go when Output is nil: "stdout", "stderr", or a
@@ -58,9 +59,10 @@ type Config struct {
 	ReopenOn os.Signal
 
 	// Async hands lines to one writer goroutine through a queue of
-	// QueueSize lines, so a slow disk never holds a request. A line that
-	// finds the queue full is dropped and counted (see Logger.Dropped).
-	// false writes each line before the request returns.
+	// QueueSize lines, so a slow disk never holds a request; lines that
+	// queued up are joined into one Write. A line that finds the queue full
+	// is dropped and counted (see Logger.Dropped). false writes each line,
+	// in one Write, before the request returns.
 	Async bool
 
 	// QueueSize bounds the Async queue, in lines. 0 means 4096.

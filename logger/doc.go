@@ -54,7 +54,8 @@
 // Cookie and Set-Cookie are written as REDACTED whatever the format asks;
 // RedactQuery hides chosen query parameter values.
 //
-// Each line is one Write, so concurrent requests never interleave. A
+// Each line is one Write (Async may join queued whole lines into one), so
+// concurrent requests never interleave. A
 // panicking request is logged as 500, a hijacked connection as 101, and
 // the size is the body bytes that passed the logger's place in the chain.
 // A status >= 400 that the handler left for the caller to write is logged

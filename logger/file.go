@@ -1,6 +1,7 @@
 package logger
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"os"
@@ -55,25 +56,49 @@ func (lf *logFile) open() error {
 	return nil
 }
 
-// Write appends p, rotating first if p would take the file past MaxSize.
-// A line is never split across files.
+// Write appends p, which holds whole lines, rotating whenever the next
+// line would take the file past MaxSize. A line is never split across
+// files; a line longer than MaxSize gets a file of its own.
 func (lf *logFile) Write(p []byte) (int, error) {
 	lf.mu.Lock()
 	defer lf.mu.Unlock()
 	if lf.f == nil {
 		return 0, ErrClosed
 	}
-	if max := lf.rotate.MaxSize; max > 0 && lf.size > 0 && lf.size+int64(len(p)) > max {
-		if err := lf.rotateLocked(); err != nil {
-			lf.report(fmt.Errorf("logger: rotating %s: %w", lf.path, err))
-			if lf.f == nil {
-				return 0, err
+	written := 0
+	for len(p) > 0 {
+		chunk := p
+		if max := lf.rotate.MaxSize; max > 0 && lf.size+int64(len(chunk)) > max {
+			fit := 0 // the whole lines that still fit
+			if room := max - lf.size; room > 0 {
+				fit = bytes.LastIndexByte(chunk[:room], '\n') + 1
 			}
+			if fit == 0 && lf.size > 0 {
+				if err := lf.rotateLocked(); err != nil {
+					// Keep writing past MaxSize rather than lose lines.
+					lf.report(fmt.Errorf("logger: rotating %s: %w", lf.path, err))
+					fit = len(chunk)
+				} else {
+					continue
+				}
+			}
+			if fit == 0 { // an empty file and a first line beyond MaxSize
+				fit = bytes.IndexByte(chunk, '\n') + 1
+				if fit == 0 {
+					fit = len(chunk)
+				}
+			}
+			chunk = chunk[:fit]
 		}
+		n, err := lf.f.Write(chunk)
+		lf.size += int64(n)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
 	}
-	n, err := lf.f.Write(p)
-	lf.size += int64(n)
-	return n, err
+	return written, nil
 }
 
 // Reopen closes the file and opens the path again: after logrotate moved

@@ -113,3 +113,33 @@ func TestRotationPrunesByCountAndAge(t *testing.T) {
 		t.Fatalf("current file holds %q", data)
 	}
 }
+
+func TestRotationKeepsLinesWhole(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.log")
+	var tick atomic.Int64
+	clock := func() time.Time { return time.Unix(1e9+tick.Add(1), 0) } // a new backup name each time
+	lf, err := openLogFile(path, Rotation{MaxSize: 10}, clock, func(err error) { t.Error(err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Close()
+	// A batch of lines as Async writes it, then a line beyond MaxSize.
+	for _, p := range []string{"aaaa\nbbbb\ncccc\n", "a-line-longer-than-max\n", "dd\n"} {
+		if n, err := lf.Write([]byte(p)); n != len(p) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", p, n, err)
+		}
+	}
+	backups, _ := filepath.Glob(filepath.Join(dir, "a-*.log"))
+	var files []string
+	for _, b := range backups {
+		data, _ := os.ReadFile(b)
+		files = append(files, string(data))
+	}
+	cur, _ := os.ReadFile(path)
+	files = append(files, string(cur))
+	want := []string{"aaaa\nbbbb\n", "cccc\n", "a-line-longer-than-max\n", "dd\n"}
+	if strings.Join(files, "|") != strings.Join(want, "|") {
+		t.Fatalf("files %q, want %q", files, want)
+	}
+}

@@ -17,16 +17,22 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // writes records every Write call separately, so tests can check that each
-// line arrived in exactly one Write.
+// line arrived in exactly one Write (or, when batched, that a Write holds
+// whole lines only).
 type writes struct {
-	mu    sync.Mutex
-	calls []string
+	mu      sync.Mutex
+	calls   []string
+	batched bool          // Async: several whole lines per Write are fine
+	notify  chan struct{} // if set, receives once per Write
 }
 
 func (w *writes) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	w.calls = append(w.calls, string(p))
 	w.mu.Unlock()
+	if w.notify != nil {
+		w.notify <- struct{}{}
+	}
 	return len(p), nil
 }
 
@@ -38,10 +44,10 @@ func (w *writes) lines(t *testing.T) []string {
 	defer w.mu.Unlock()
 	out := make([]string, 0, len(w.calls))
 	for _, c := range w.calls {
-		if strings.Count(c, "\n") != 1 || !strings.HasSuffix(c, "\n") {
+		if !strings.HasSuffix(c, "\n") || (!w.batched && strings.Count(c, "\n") != 1) {
 			t.Fatalf("a Write was not exactly one line: %q", c)
 		}
-		out = append(out, strings.TrimSuffix(c, "\n"))
+		out = append(out, strings.Split(strings.TrimSuffix(c, "\n"), "\n")...)
 	}
 	return out
 }

@@ -92,12 +92,36 @@ func newAsyncSink(out io.Writer, size int, l *lines, c *counters, report func(er
 	return s
 }
 
+// maxBatch bounds the bytes the writer goroutine joins into one Write.
+const maxBatch = 64 << 10
+
+// run writes queued lines. When several wait, it joins them, whole lines
+// only, into one Write: a slow disk then costs one system call per batch
+// rather than per line, which is what keeps the queue from overflowing.
 func (s *asyncSink) run() {
 	defer close(s.done)
+	batch := make([]byte, 0, maxBatch)
 	for b := range s.queue {
-		_, err := s.out.Write(*b)
+		batch = append(batch[:0], *b...)
 		s.lines.put(b)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case b, ok := <-s.queue:
+				if !ok {
+					break more
+				}
+				batch = append(batch, *b...)
+				s.lines.put(b)
+			default:
+				break more
+			}
+		}
+		_, err := s.out.Write(batch)
 		s.report(err)
+		if cap(batch) > 4*maxBatch { // one huge line: do not keep its memory
+			batch = make([]byte, 0, maxBatch)
+		}
 	}
 }
 
