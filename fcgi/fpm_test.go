@@ -15,7 +15,7 @@ import (
 // phpFPM is a real php-fpm started by a test: one pool on a loopback port,
 // one on a unix socket, both serving Root.
 type phpFPM struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string // config, pid, logs, socket
 	Addr string // 127.0.0.1:port
 	Sock string // unix socket path
@@ -44,7 +44,7 @@ func findFPM(t testing.TB) string {
 
 // startFPM starts php-fpm and waits until both pools accept. It is killed
 // when the test ends.
-func startFPM(t *testing.T, opts fpmOptions) *phpFPM {
+func startFPM(t testing.TB, opts fpmOptions) *phpFPM {
 	t.Helper()
 	findFPM(t)
 	if opts.children == 0 {
