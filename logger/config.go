@@ -124,9 +124,10 @@ var (
 	ErrBadFormat = errors.New("malformed format")
 	// ErrConflict means two fields that exclude each other are both set.
 	ErrConflict = errors.New("conflicting fields")
-	// ErrClosed is returned by Reopen after Close.
-	ErrClosed = errors.New("logger: closed")
 )
+
+// ErrClosed is returned by Logger.Reopen after Close.
+var ErrClosed = errors.New("logger: closed")
 
 const defaultQueueSize = 4096
 

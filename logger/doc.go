@@ -50,7 +50,9 @@
 // Every value is escaped as Apache escapes log items: `"` and `\` get a
 // backslash, and control characters and bytes outside ASCII become \n, \t,
 // \xhh... so a request for /%0d%0a%1b[31m can neither forge a line nor
-// colour a terminal reading the log. Authorization, Proxy-Authorization,
+// colour a terminal reading the log. In the unquoted user field a space or a
+// bracket becomes \x20, \x5b, \x5d too, so a user name cannot shift the
+// fields after it (Apache leaves those raw). Authorization, Proxy-Authorization,
 // Cookie and Set-Cookie are written as REDACTED whatever the format asks;
 // RedactQuery hides chosen query parameter values.
 //
