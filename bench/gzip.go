@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/NYTimes/gziphandler"
@@ -26,8 +27,8 @@ const gzipLevel = 5
 
 // gzipComparisons compresses the same JSON and HTML bodies through ours,
 // gzhttp, NYTimes gziphandler and chi's Compress, all at gzipLevel with
-// a 512-byte minimum, for a client that accepts gzip only. "out bytes"
-// is the body each one writes.
+// a 512-byte minimum, for a client that accepts gzip only, then through
+// ours and gzhttp for a zstd client. "out bytes" is the body each writes.
 func gzipComparisons() []Comparison {
 	var all []Comparison
 	for _, kind := range []string{"json", "html"} {
@@ -50,25 +51,38 @@ func gzipComparisons() []Comparison {
 // (our Level 5, gzhttp's ZstdCompressionLevel 2).
 func zstdComparison(name, ct string, body []byte) Comparison {
 	app := payloadHandler(ct, body)
-	ours := func() (http.Handler, error) {
-		mw, err := gzip.New(gzip.Config{Level: gzipLevel})
-		if err != nil {
-			return nil, err
-		}
-		return httpmw.ToHTTP(mw(httpmw.FromHTTP(app))), nil
-	}
-	gzhttpPeer := func() (http.Handler, error) {
-		wrap, err := gzhttp.NewWrapper(gzhttp.ZstdCompressionLevel(int(zstd.SpeedDefault)), gzhttp.MinSize(512))
-		if err != nil {
-			return nil, err
-		}
-		return wrap(app), nil
-	}
-	return Comparison{
-		Package: "gzip", Case: name,
-		Ours:  compressRunner(ours, body, "zstd"),
-		Peers: []Peer{{"klauspost gzhttp", compressRunner(gzhttpPeer, body, "zstd")}},
-	}
+	return sideBySide(name, body, "zstd", []side{
+		{"httpmw", ourCompressor(app)},
+		{"klauspost gzhttp", func() (http.Handler, error) {
+			wrap, err := gzhttp.NewWrapper(gzhttp.ZstdCompressionLevel(int(zstd.SpeedDefault)), gzhttp.MinSize(512))
+			if err != nil {
+				return nil, err
+			}
+			return wrap(app), nil
+		}},
+	})
+}
+
+func gzipComparison(name, ct string, body []byte) Comparison {
+	app := payloadHandler(ct, body)
+	return sideBySide(name, body, "gzip", []side{
+		{"httpmw", ourCompressor(app)},
+		{"klauspost gzhttp", func() (http.Handler, error) {
+			wrap, err := gzhttp.NewWrapper(gzhttp.CompressionLevel(gzipLevel), gzhttp.MinSize(512))
+			if err != nil {
+				return nil, err
+			}
+			return wrap(app), nil
+		}},
+		{"NYTimes gziphandler", func() (http.Handler, error) {
+			wrap, err := gziphandler.GzipHandlerWithOpts(gziphandler.CompressionLevel(gzipLevel), gziphandler.MinSize(512))
+			if err != nil {
+				return nil, err
+			}
+			return wrap(app), nil
+		}},
+		{"chi middleware.Compress", func() (http.Handler, error) { return middleware.Compress(gzipLevel)(app), nil }},
+	})
 }
 
 func payloadHandler(ct string, body []byte) http.Handler {
@@ -78,39 +92,48 @@ func payloadHandler(ct string, body []byte) http.Handler {
 	})
 }
 
-func gzipComparison(name, ct string, body []byte) Comparison {
-	app := payloadHandler(ct, body)
-	ours := func() (http.Handler, error) {
+// ourCompressor is gzip.New at gzipLevel behind the Adapter, as a user
+// mounts it on a plain net/http server.
+func ourCompressor(app http.Handler) func() (http.Handler, error) {
+	return func() (http.Handler, error) {
 		mw, err := gzip.New(gzip.Config{Level: gzipLevel})
 		if err != nil {
 			return nil, err
 		}
 		return httpmw.ToHTTP(mw(httpmw.FromHTTP(app))), nil
 	}
-	gzhttpPeer := func() (http.Handler, error) {
-		wrap, err := gzhttp.NewWrapper(gzhttp.CompressionLevel(gzipLevel), gzhttp.MinSize(512))
-		if err != nil {
-			return nil, err
+}
+
+// side is one contestant: a name and how to build its handler.
+type side struct {
+	name  string
+	build func() (http.Handler, error)
+}
+
+// sideBySide returns a Comparison whose runners share one measurement:
+// the first runner called times every side in turns, round after round,
+// and each runner then hands out its own figures. The machine is shared
+// with other builds and benchmarks whose load comes and goes; measured
+// one after the other, two sides would see different neighbours, while
+// in turns they see the same. ns/op is the fastest round (the least
+// disturbed), "ns/op median" the median round.
+func sideBySide(name string, body []byte, enc string, sides []side) Comparison {
+	var (
+		once sync.Once
+		figs = make([]Figures, len(sides))
+		errs = make([]error, len(sides))
+	)
+	runner := func(i int) Runner {
+		return func() (Figures, error) {
+			once.Do(func() { measureSides(sides, body, enc, figs, errs) })
+			return figs[i], errs[i]
 		}
-		return wrap(app), nil
 	}
-	nytimes := func() (http.Handler, error) {
-		wrap, err := gziphandler.GzipHandlerWithOpts(gziphandler.CompressionLevel(gzipLevel), gziphandler.MinSize(512))
-		if err != nil {
-			return nil, err
-		}
-		return wrap(app), nil
+	c := Comparison{Package: "gzip", Case: name, Ours: runner(0)}
+	for i := 1; i < len(sides); i++ {
+		c.Peers = append(c.Peers, Peer{sides[i].name, runner(i)})
 	}
-	chi := func() (http.Handler, error) { return middleware.Compress(gzipLevel)(app), nil }
-	return Comparison{
-		Package: "gzip", Case: name,
-		Ours: compressRunner(ours, body, "gzip"),
-		Peers: []Peer{
-			{"klauspost gzhttp", compressRunner(gzhttpPeer, body, "gzip")},
-			{"NYTimes gziphandler", compressRunner(nytimes, body, "gzip")},
-			{"chi middleware.Compress", compressRunner(chi, body, "gzip")},
-		},
-	}
+	return c
 }
 
 // countingWriter is a ResponseWriter that keeps nothing but the number
@@ -131,42 +154,75 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// compressRunner checks once that the handler encodes body correctly
-// with enc ("gzip" or "zstd", the only coding the request accepts), then
-// measures it.
-func compressRunner(build func() (http.Handler, error), body []byte, enc string) Runner {
-	return func() (Figures, error) {
-		h, err := build()
+// sideTime is how long each side is timed for, in rounds of roundTime.
+const (
+	sideTime  = time.Second
+	roundTime = 5 * time.Millisecond
+)
+
+// measureSides checks that every side encodes body correctly with enc
+// (the only coding the request accepts), then measures them all.
+func measureSides(sides []side, body []byte, enc string, figs []Figures, errs []error) {
+	type contestant struct {
+		i     int
+		serve func()
+		n     int       // serves per round
+		perOp []float64 // ns/op of each round
+	}
+	var live []*contestant
+	for i, sd := range sides {
+		h, err := sd.build()
 		if err != nil {
-			return nil, err
+			errs[i] = err
+			continue
 		}
 		r := httptest.NewRequest("GET", "/data", nil)
 		r.Header.Set("Accept-Encoding", enc)
-
 		w := &countingWriter{h: http.Header{}, keep: new(bytes.Buffer)}
 		h.ServeHTTP(w, r)
 		if ce := w.h.Get("Content-Encoding"); ce != enc {
-			return nil, fmt.Errorf("Content-Encoding %q, want %s", ce, enc)
+			errs[i] = fmt.Errorf("Content-Encoding %q, want %s", ce, enc)
+			continue
 		}
 		if got, err := decodeBody(enc, w.keep); err != nil || !bytes.Equal(got, body) {
-			return nil, fmt.Errorf("output does not decode to the body (%v)", err)
+			errs[i] = fmt.Errorf("output does not decode to the body (%v)", err)
+			continue
 		}
-		out := w.n
-
+		figs[i] = Figures{"out bytes": float64(w.n)}
 		w.keep = nil
 		serve := func() {
 			clear(w.h)
 			h.ServeHTTP(w, r)
 		}
-		best, median := timeRounds(serve, time.Second)
-		allocs, bytes := allocsPerOp(serve, 500)
-		return Figures{
-			"ns/op":        best,
-			"ns/op median": median,
-			"allocs/op":    allocs,
-			"B/op":         bytes,
-			"out bytes":    float64(out),
-		}, nil
+		// Steady state: a GC that empties a pool during one window costs
+		// an encoder's allocation there, whoever's pool it is.
+		allocs, bytes := allocsPerOp(serve, 300)
+		for range 2 {
+			a, b := allocsPerOp(serve, 300)
+			allocs, bytes = min(allocs, a), min(bytes, b)
+		}
+		figs[i]["allocs/op"], figs[i]["B/op"] = allocs, bytes
+		for range 20 { // warm pools and caches
+			serve()
+		}
+		start := time.Now()
+		serve()
+		n := max(1, int(roundTime/max(time.Since(start), time.Nanosecond)))
+		live = append(live, &contestant{i: i, serve: serve, n: n})
+	}
+	for begin := time.Now(); time.Since(begin) < sideTime*time.Duration(len(live)); {
+		for _, c := range live {
+			t0 := time.Now()
+			for range c.n {
+				c.serve()
+			}
+			c.perOp = append(c.perOp, float64(time.Since(t0).Nanoseconds())/float64(c.n))
+		}
+	}
+	for _, c := range live {
+		slices.Sort(c.perOp)
+		figs[c.i]["ns/op"] = c.perOp[0]
+		figs[c.i]["ns/op median"] = c.perOp[len(c.perOp)/2]
 	}
 }
 
@@ -186,15 +242,9 @@ func decodeBody(enc string, r io.Reader) ([]byte, error) {
 	return io.ReadAll(zr)
 }
 
-// roundTime is the length of one timed round.
-const roundTime = 10 * time.Millisecond
-
-// timeRounds runs serve in rounds of about roundTime for about total
-// and returns the fastest round's ns/op and the median round's. The
-// machine is shared (other builds and benchmarks run beside this one),
-// so a single long run measures the neighbours as much as the code; the
-// fastest round is the figure least disturbed by them, and the median
-// shows how disturbed the run was.
+// timeRounds times serve alone, in rounds of about roundTime for about
+// total, and returns the fastest round's ns/op and the median round's
+// (the same figures as sideBySide's, for one handler; logger.go uses it).
 func timeRounds(serve func(), total time.Duration) (best, median float64) {
 	for range 20 { // warm pools and caches
 		serve()
