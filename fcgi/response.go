@@ -24,6 +24,7 @@ type exchange struct {
 	gotBytes    bool // the server sent anything at all
 	wroteHeader bool
 	unflushed   bool // body bytes written since the last flush
+	dropBody    bool // the status allows no body (204, 304): drain it
 	status      int
 }
 
@@ -115,11 +116,18 @@ func (x *exchange) stdout(n int) error {
 			}
 			chunk = body
 		}
-		if len(chunk) > 0 {
-			if _, err := x.w.Write(chunk); err != nil {
+		if len(chunk) > 0 && !x.dropBody {
+			_, err := x.w.Write(chunk)
+			switch {
+			case errors.Is(err, http.ErrBodyNotAllowed):
+				// A script that prints after a 204 or 304: net/http
+				// refuses the bytes; drop them and keep the connection.
+				x.dropBody = true
+			case err != nil:
 				return &clientError{err}
+			default:
+				x.unflushed = true
 			}
-			x.unflushed = true
 		}
 		k := min(n, x.c.br.Size())
 		if _, err := x.c.br.Discard(k); err != nil {

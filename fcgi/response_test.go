@@ -62,6 +62,15 @@ func TestResponseHeaders(t *testing.T) {
 		t.Errorf("teapot.php through ServeHTTP: returned %d, %v; wrote %d", status, err, w.Code)
 	}
 
+	// A body after 204 is dropped (net/http refuses it), and the
+	// connection stays fit for the next requests.
+	for range 3 {
+		res, body = get(t, client, s.srv.URL+"/nocontent.php")
+		if res.StatusCode != 204 || body != "" {
+			t.Errorf("nocontent.php: %d %q", res.StatusCode, body)
+		}
+	}
+
 	res, _ = get(t, client, s.srv.URL+"/redirect.php")
 	if res.StatusCode != 302 || res.Header.Get("Location") != "https://example.com/elsewhere" {
 		t.Errorf("redirect.php: %d %q", res.StatusCode, res.Header.Get("Location"))

@@ -31,6 +31,7 @@ header('X-Multi: b', false);
 setcookie('first', 'one');
 setcookie('second', 'two', ['path' => '/x', 'httponly' => true]);
 echo "made\n";`,
+	"nocontent.php":    `<?php http_response_code(204); echo "ignored";`,
 	"teapot.php":       `<?php http_response_code(418); echo "short and stout\n";`,
 	"redirect.php":     `<?php header('Location: https://example.com/elsewhere');`,
 	"warn.php":         `<?php error_log("boom-on-stderr"); trigger_error("warned-on-stderr", E_USER_WARNING); echo "still fine\n";`,
