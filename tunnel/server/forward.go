@@ -81,7 +81,12 @@ func (h *publicHandler) forward(w http.ResponseWriter, r *http.Request, pc *publ
 		if bodyErr == nil {
 			return nil
 		}
-		rc.SetReadDeadline(time.Now()) // stop a slow upload we no longer need
+		select {
+		case err := <-bodyErr:
+			return err
+		default:
+		}
+		rc.SetReadDeadline(time.Now()) // stop an upload we no longer need
 		err := <-bodyErr
 		rc.SetReadDeadline(time.Time{})
 		return err
@@ -126,7 +131,7 @@ func outgoing(r *http.Request, scheme string) *http.Request {
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
-		Header:        r.Header.Clone(),
+		Header:        r.Header, // the handler owns it; no copy needed
 		Host:          r.Host,
 		Body:          r.Body,
 		ContentLength: r.ContentLength,
