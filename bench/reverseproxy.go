@@ -30,9 +30,12 @@ import (
 // The proxy comparisons put each proxy in front of the same two loopback
 // upstreams serving 1 KB bodies, and load it with wrk (a separate process,
 // so the loader's own garbage is not ours) with 32 connections.
+// The machine is shared, so each contender gets rpRounds rounds and keeps
+// its best: a round that a neighbour's burst slowed down says nothing.
 const (
 	rpConns    = 32
-	rpDuration = 4 * time.Second
+	rpDuration = 3 * time.Second
+	rpRounds   = 2
 	rpBodySize = 1024
 )
 
@@ -168,12 +171,28 @@ func rpUnderLoad(build rpProxy) Runner {
 	}
 }
 
-// rpWrk runs wrk against url and reads req/s and the latency percentiles.
+// rpWrk warms up, then runs rpRounds rounds of wrk against url and returns
+// the figures of the round with the most req/s.
 func rpWrk(url string) (Figures, error) {
 	// A short warm-up fills keep-alive pools on every side.
 	if err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(rpConns), "-d1s", url).Run(); err != nil {
 		return nil, fmt.Errorf("wrk warm-up: %w", err)
 	}
+	var best Figures
+	for range rpRounds {
+		f, err := rpWrkRound(url)
+		if err != nil {
+			return nil, err
+		}
+		if best == nil || f["req/s"] > best["req/s"] {
+			best = f
+		}
+	}
+	return best, nil
+}
+
+// rpWrkRound runs wrk once and reads req/s and the latency percentiles.
+func rpWrkRound(url string) (Figures, error) {
 	out, err := exec.Command("wrk", "-t2", "-c"+strconv.Itoa(rpConns), "-d"+rpDuration.String(), "--latency", url).CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("wrk: %w: %s", err, out)
