@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
@@ -21,15 +22,22 @@ type control struct {
 	ip      string // control connection's IP, for BindProxyToControlIP
 	conn    net.Conn
 
-	out     chan wire.Message // to the writer goroutine
-	proxies chan *pooledProxy
-	done    chan struct{}
-	once    sync.Once
+	out      chan wire.Message // to the writer goroutine
+	proxies  chan *pooledProxy
+	done     chan struct{}
+	once     sync.Once
+	replaced atomic.Bool
 
 	// affinity remembers the random name or port each protocol got, so a
 	// resumed session gets it back. Guarded by s.mu.
 	affinity map[string]string
 	tunnels  []*tunnel // guarded by s.mu
+
+	// streams are the proxy connections in use. They end with the session
+	// (unless a new control connection of the same client takes over), so
+	// that a client that vanished without closing its connections does not
+	// leave public connections waiting on them forever.
+	streams activeSet
 }
 
 type pooledProxy struct {
@@ -109,6 +117,7 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 	}
 	old, resumed := s.adopt(c, auth.ClientId)
 	if old != nil {
+		old.replaced.Store(true)
 		old.close("replaced by a new control connection of the same client")
 	}
 	if s.ctx.Err() != nil {
@@ -255,6 +264,9 @@ func (c *control) close(reason string) {
 			t.stop()
 		}
 		c.drainProxies()
+		if !c.replaced.Load() {
+			c.streams.closeAll()
+		}
 		s.log.Info("client disconnected", "client", shortID(c.id), "account", c.account, "reason", reason, "tunnels", len(tunnels))
 	})
 }

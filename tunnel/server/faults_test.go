@@ -270,3 +270,34 @@ func newLocal(t *testing.T, h http.Handler) string {
 	t.Cleanup(func() { hs.Close() })
 	return ln.Addr().String()
 }
+
+// TestSilentClientEndsItsStreams: a client that stops pinging and never
+// answers (no FIN, as after a power cut) must not leave public requests
+// waiting on its proxy connections forever.
+func TestSilentClientEndsItsStreams(t *testing.T) {
+	srv := newTestServer(t, func(c *Config) { c.PingTimeout = 500 * time.Millisecond })
+	hang, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hang.Close()
+	go func() {
+		for {
+			c, err := hang.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // holds the connection, never answers
+		}
+	}()
+	c, _ := connect(t, srv, "alice-token", "", hang.Addr().String())
+	nt := c.tunnel(&wire.ReqTunnel{ReqId: "h", Protocol: "http", Subdomain: "hang"})[0]
+	start := time.Now()
+	code, _ := publicGet(t, newHTTPClient(t), srv, nt.Url, "/", nil)
+	if code != http.StatusBadGateway {
+		t.Fatalf("status %d, want 502", code)
+	}
+	if took := time.Since(start); took > 4*time.Second {
+		t.Fatalf("request waited %v on a silent client", took)
+	}
+}

@@ -24,6 +24,9 @@ func newStream(t *tunnel, conn net.Conn) *proxyStream {
 	st.bw = bufio.NewWriterSize(st, 16<<10)
 	t.n.conns.Add(1)
 	t.n.active.Add(1)
+	if !t.ctl.streams.add(st) {
+		st.close() // the session ended meanwhile
+	}
 	return st
 }
 
@@ -48,6 +51,7 @@ func (st *proxyStream) close() {
 	st.once.Do(func() {
 		st.conn.Close()
 		st.t.n.active.Add(-1)
+		st.t.ctl.streams.remove(st)
 	})
 }
 
