@@ -2,8 +2,11 @@ package gzip_test
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/httpmw/httpmw/gzip"
@@ -179,5 +182,62 @@ func TestLeftUntouched(t *testing.T) {
 		if resp.Header.Get("Content-Encoding") != "" || len(raw) != 0 || resp.Header.Get("Vary") != "Accept-Encoding" {
 			t.Errorf("HEAD: Content-Encoding %q, %d body bytes, Vary %q", resp.Header.Get("Content-Encoding"), len(raw), resp.Header.Get("Vary"))
 		}
+	})
+}
+
+// TestConcurrentClients mixes codings, sizes and streaming across many
+// clients at once, so pooled writers and encoders are reused under -race.
+func TestConcurrentClients(t *testing.T) {
+	bodies := [][]byte{text(100), text(700), text(5000), text(70 << 10)}
+	h := compressed(t, gzip.Config{BreachPadding: 16}, httpmwFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n int
+		fmt.Sscan(r.URL.Query().Get("b"), &n)
+		body := bodies[n]
+		w.Header().Set("Content-Type", "text/plain")
+		for len(body) > 0 {
+			k := min(len(body), 3000)
+			w.Write(body[:k])
+			body = body[k:]
+			if r.URL.Query().Has("flush") {
+				w.(http.Flusher).Flush()
+			}
+		}
+	}))
+	protocols(t, h, func(t *testing.T, s testServer) {
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 30 {
+					n := (g + i) % len(bodies)
+					ae := []string{"gzip", "zstd", "", "gzip;q=0.5, zstd"}[(g*7+i)%4]
+					path := fmt.Sprintf("/?b=%d", n)
+					if i%3 == 0 {
+						path += "&flush"
+					}
+					req, _ := http.NewRequest("GET", s.URL+path, nil)
+					if ae != "" {
+						req.Header.Set("Accept-Encoding", ae)
+					}
+					resp, err := s.Client.Do(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					raw, err := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if got, err := decodeBody(resp, raw); err != nil || !bytes.Equal(got, bodies[n]) {
+						t.Errorf("%s with %q: body differs (%v)", path, ae, err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
 	})
 }

@@ -2,7 +2,7 @@ package gzip_test
 
 import (
 	"bytes"
-	"crypto/tls"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -84,33 +84,41 @@ func (s testServer) do(t *testing.T, method, path string, headers ...string) (*h
 // decode undoes the response's Content-Encoding.
 func decode(t *testing.T, resp *http.Response, body []byte) []byte {
 	t.Helper()
+	out, err := decodeBody(resp, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// decodeBody is decode for goroutines other than the test's.
+func decodeBody(resp *http.Response, body []byte) ([]byte, error) {
 	switch ce := resp.Header.Get("Content-Encoding"); ce {
 	case "":
-		return body
+		return body, nil
 	case "gzip":
 		zr, err := kgzip.NewReader(bytes.NewReader(body))
 		if err != nil {
-			t.Fatalf("gzip header: %v", err)
+			return nil, fmt.Errorf("gzip header: %v", err)
 		}
 		out, err := io.ReadAll(zr)
 		if err != nil {
-			t.Fatalf("gzip body: %v", err)
+			return nil, fmt.Errorf("gzip body: %v", err)
 		}
-		return out
+		return out, nil
 	case "zstd":
 		zr, err := zstd.NewReader(bytes.NewReader(body), zstd.WithDecoderConcurrency(1))
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		defer zr.Close()
 		out, err := io.ReadAll(zr)
 		if err != nil {
-			t.Fatalf("zstd body: %v", err)
+			return nil, fmt.Errorf("zstd body: %v", err)
 		}
-		return out
+		return out, nil
 	default:
-		t.Fatalf("unexpected Content-Encoding %q", ce)
-		return nil
+		return nil, fmt.Errorf("unexpected Content-Encoding %q", ce)
 	}
 }
 
@@ -146,8 +154,6 @@ func text(size int) []byte {
 	}
 	return b.Bytes()[:size]
 }
-
-var _ = tls.VersionTLS12
 
 // httpmwFunc adapts a plain handler function that writes its response.
 func httpmwFunc(f func(http.ResponseWriter, *http.Request)) httpmw.Handler {
