@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/httpmw/httpmw"
@@ -210,11 +212,19 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, pl *pool, p []byte
 		if x.wroteHeader {
 			return outcome{x: x, status: x.okStatus(), err: err, serverFault: !clientFault, abort: !clientFault}
 		}
-		if attempt == 0 && reused && !x.gotBytes && !clientFault && body.replayable() {
+		if attempt == 0 && reused && !x.gotBytes && !clientFault && closedByPeer(err) && body.replayable() {
 			continue
 		}
 		return outcome{x: x, status: errorStatus(err), err: err, serverFault: !clientFault}
 	}
+}
+
+// closedByPeer reports whether err means the server closed the connection,
+// as opposed to a timeout, where the script may well be running: only the
+// former is worth sending the request again.
+func closedByPeer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // exchange sends the request on x.c and reads the response, cancelling

@@ -307,3 +307,24 @@ func TestUnavailableAndTimeout(t *testing.T) {
 		t.Errorf("errors reported: %v; want ErrTimeout then ErrUnavailable", errs)
 	}
 }
+
+// TestTimeoutNotRetried: a script that outlives ReadTimeout on a kept-alive
+// connection is not sent again (it may still be running): one 504, after
+// one ReadTimeout, and php-fpm saw the script start once.
+func TestTimeoutNotRetried(t *testing.T) {
+	fpm := startFPM(t, fpmOptions{})
+	writeScripts(fpm)
+	count := filepath.Join(t.TempDir(), "count")
+	fpm.script("count.php", `<?php file_put_contents('`+count+`', "x", FILE_APPEND); usleep(1500000); echo "late\n";`)
+	s := newSite(t, fpm, Config{MaxConns: 1, ReadTimeout: 300 * time.Millisecond})
+	if res, _ := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 200 {
+		t.Fatalf("warm-up: %d", res.StatusCode) // leaves a kept-alive connection
+	}
+	if res, _ := get(t, nil, s.srv.URL+"/count.php"); res.StatusCode != 504 {
+		t.Fatalf("slow script: %d, want 504", res.StatusCode)
+	}
+	b, _ := os.ReadFile(count)
+	if string(b) != "x" {
+		t.Errorf("the script started %d times, want once", len(b))
+	}
+}
