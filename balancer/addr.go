@@ -34,8 +34,16 @@ func (a Addr) String() string {
 // ErrAddr is wrapped by every error ParseAddr returns.
 var ErrAddr = errors.New("balancer: bad upstream address")
 
-// defaultPorts fills in a port omitted after a well-known scheme.
-var defaultPorts = map[string]string{"http": "80", "https": "443", "ws": "80", "wss": "443"}
+// defaultPort is the port to assume when a well-known scheme omits it.
+func defaultPort(scheme string) (string, bool) {
+	switch scheme {
+	case "http", "ws":
+		return "80", true
+	case "https", "wss":
+		return "443", true
+	}
+	return "", false
+}
 
 // ParseAddr reads an upstream address in one of these forms:
 //
@@ -69,7 +77,7 @@ func ParseAddr(s string) (Addr, error) {
 	}
 	host, port, err := net.SplitHostPort(rest)
 	if err != nil {
-		def, ok := defaultPorts[a.Scheme]
+		def, ok := defaultPort(a.Scheme)
 		if !ok {
 			return Addr{}, fmt.Errorf("%w %q: want host:port", ErrAddr, s)
 		}

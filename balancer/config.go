@@ -46,10 +46,14 @@ const (
 	PolicyCookie Policy = "cookie"
 )
 
-var policies = map[Policy]bool{
-	PolicyRandom: true, PolicyRoundRobin: true, PolicyWeightedRoundRobin: true,
-	PolicyLeastConn: true, PolicyRandomChoose: true, PolicyFirst: true,
-	PolicyIPHash: true, PolicyURIHash: true, PolicyHeader: true, PolicyCookie: true,
+// known reports whether p names one of the policies above.
+func (p Policy) known() bool {
+	switch p {
+	case PolicyRandom, PolicyRoundRobin, PolicyWeightedRoundRobin, PolicyLeastConn, PolicyRandomChoose,
+		PolicyFirst, PolicyIPHash, PolicyURIHash, PolicyHeader, PolicyCookie:
+		return true
+	}
+	return false
 }
 
 // Upstream configures one upstream server.
@@ -158,7 +162,7 @@ func (c *Config) validate() error {
 			return fmt.Errorf("balancer: Config.Upstreams[%d].MaxConns: must not be negative, got %d", i, u.MaxConns)
 		}
 	}
-	if c.Policy != "" && !policies[c.Policy] {
+	if c.Policy != "" && !c.Policy.known() {
 		return fmt.Errorf("balancer: Config.Policy: unknown policy %q", c.Policy)
 	}
 	if c.Policy == PolicyHeader && !validHeaderName(c.HashHeader) {

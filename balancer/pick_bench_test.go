@@ -24,7 +24,7 @@ func bigPool(tb testing.TB, n int, policy Policy) *Pool {
 // TestPicksDoNotAllocate holds the promise made in the package docs for a
 // pool of 1,000 upstreams, a few of them out of rotation.
 func TestPicksDoNotAllocate(t *testing.T) {
-	for pol := range policies {
+	for _, pol := range allPolicies {
 		p := bigPool(t, 1000, pol)
 		for _, h := range p.Hosts()[:3] {
 			h.conns.Add(1)

@@ -8,6 +8,9 @@ import (
 	"testing"
 )
 
+var allPolicies = []Policy{PolicyRandom, PolicyRoundRobin, PolicyWeightedRoundRobin, PolicyLeastConn,
+	PolicyRandomChoose, PolicyFirst, PolicyIPHash, PolicyURIHash, PolicyHeader, PolicyCookie}
+
 // picks acquires and releases n times and counts the picks per address.
 func picks(t *testing.T, p *Pool, n int, req func(i int) *http.Request) map[string]int {
 	t.Helper()
@@ -193,7 +196,7 @@ func TestRandomChooseAvoidsLoadedHost(t *testing.T) {
 }
 
 func TestNilRequestWorksForEveryPolicy(t *testing.T) {
-	for pol := range policies {
+	for _, pol := range allPolicies {
 		p := newPool(t, Config{Upstreams: upstreams("a:1", "b:1"), Policy: pol, HashHeader: "X-K"})
 		picks(t, p, 5, nil)
 	}

@@ -20,7 +20,7 @@ type upstreamBody struct {
 	ctx     context.Context
 	status  int
 	latency time.Duration
-	broken  bool
+	broken  atomic.Bool // read by the copy, looked at by Close (another goroutine for upgrades)
 	active  atomic.Bool
 }
 
@@ -41,14 +41,15 @@ func (b *upstreamBody) wrap(pool *balancer.Pool, h *balancer.Host, res *http.Res
 }
 
 func (b *upstreamBody) init(rc io.ReadCloser, pool *balancer.Pool, h *balancer.Host, ctx context.Context, status int, latency time.Duration) {
-	b.rc, b.pool, b.host, b.ctx, b.status, b.latency, b.broken = rc, pool, h, ctx, status, latency, false
+	b.rc, b.pool, b.host, b.ctx, b.status, b.latency = rc, pool, h, ctx, status, latency
+	b.broken.Store(false)
 	b.active.Store(true)
 }
 
 func (b *upstreamBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	if err != nil && err != io.EOF && b.ctx.Err() == nil {
-		b.broken = true
+		b.broken.Store(true)
 	}
 	return n, err
 }
@@ -64,7 +65,7 @@ func (b *upstreamBody) release() {
 	if !b.active.CompareAndSwap(true, false) {
 		return
 	}
-	b.pool.Release(b.host, balancer.Report{Failed: b.broken, Status: b.status, Latency: b.latency})
+	b.pool.Release(b.host, balancer.Report{Failed: b.broken.Load(), Status: b.status, Latency: b.latency})
 }
 
 // upgradedBody is an upstreamBody over a connection switched to another

@@ -39,10 +39,33 @@ const (
 	phResponseHeader
 )
 
-var placeholders = map[string]placeholder{
-	"host": phHost, "hostonly": phHostOnly, "method": phMethod, "scheme": phScheme,
-	"proto": phProto, "uri": phURI, "path": phPath, "query": phQuery,
-	"remote": phRemote, "remote_port": phRemotePort, "upstream": phUpstream,
+// placeholderNamed returns the placeholder called name, if there is one.
+func placeholderNamed(name string) (placeholder, bool) {
+	switch name {
+	case "host":
+		return phHost, true
+	case "hostonly":
+		return phHostOnly, true
+	case "method":
+		return phMethod, true
+	case "scheme":
+		return phScheme, true
+	case "proto":
+		return phProto, true
+	case "uri":
+		return phURI, true
+	case "path":
+		return phPath, true
+	case "query":
+		return phQuery, true
+	case "remote":
+		return phRemote, true
+	case "remote_port":
+		return phRemotePort, true
+	case "upstream":
+		return phUpstream, true
+	}
+	return phLiteral, false
 }
 
 // errPlaceholder is wrapped by the errors compileTemplate returns.
@@ -84,7 +107,7 @@ func compileTemplate(s string, response bool) (template, error) {
 }
 
 func placeholderPart(name string, response bool) (part, error) {
-	if kind, ok := placeholders[name]; ok {
+	if kind, ok := placeholderNamed(name); ok {
 		if kind == phUpstream && !response {
 			// The upstream is picked after the request headers are edited
 			// (and again on a retry), so it can only be named downstream.
