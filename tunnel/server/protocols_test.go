@@ -200,3 +200,20 @@ func TestRequestBodyAndXForwardedFor(t *testing.T) {
 		}
 	}
 }
+
+func TestUnparsableHeadGets400(t *testing.T) {
+	srv := newTestServer(t, nil)
+	for _, head := range []string{"GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"} {
+		conn, err := net.Dial("tcp", srv.HTTPAddr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(conn, head)
+		line, _ := bufio.NewReader(conn).ReadString('\n')
+		conn.Close()
+		if !strings.HasPrefix(line, "HTTP/1.1 400 ") {
+			t.Errorf("%q: got %q, want 400", head, line)
+		}
+	}
+}
