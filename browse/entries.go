@@ -1,8 +1,6 @@
 package browse
 
 import (
-	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -15,6 +13,7 @@ import (
 // never as os.FileInfo values.
 type entry struct {
 	name  string
+	key   string // natural sort key of name, see appendNaturalKey
 	size  int64
 	mtime int64       // Unix nanoseconds
 	mode  fs.FileMode // of the target, for symlinks
@@ -34,8 +33,8 @@ const readBatch = 1024
 // memory stays bounded however large the folder; without one it keeps every
 // entry. It returns the kept entries sorted and cut to the page, and the
 // number of visible entries.
-func (s *Server) collect(f *os.File, dir string, q listQuery) ([]entry, int, error) {
-	less := entryLess(q)
+func (s *Server) collect(f *os.File, dir string, q listQuery) ([]*entry, int, error) {
+	cmp := entryCompare(q)
 	keep := 0 // 0: keep all
 	if q.limit > 0 {
 		keep = q.offset + q.limit
@@ -44,10 +43,9 @@ func (s *Server) collect(f *os.File, dir string, q listQuery) ([]entry, int, err
 		kept  []entry
 		total int
 	)
-	for {
-		batch, err := f.ReadDir(readBatch)
-		for _, de := range batch {
-			e, ok := s.entryOf(dir, de)
+	err := readDir(f, func(batch []dirent) {
+		for i := range batch {
+			e, ok := s.entryOf(dir, &batch[i])
 			if !ok {
 				continue
 			}
@@ -55,72 +53,65 @@ func (s *Server) collect(f *os.File, dir string, q listQuery) ([]entry, int, err
 			if keep == 0 {
 				kept = append(kept, e)
 			} else {
-				kept = pushBounded(kept, e, keep, less)
+				kept = pushBounded(kept, e, keep, cmp)
 			}
 		}
-		if errors.Is(err, io.EOF) || (err == nil && len(batch) == 0) {
-			break
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-	}
-	slices.SortFunc(kept, func(a, b entry) int {
-		if less(&a, &b) {
-			return -1
-		}
-		if less(&b, &a) {
-			return 1
-		}
-		return 0
 	})
-	if q.offset >= len(kept) {
+	if err != nil {
+		return nil, 0, err
+	}
+	// Sort pointers: a swap moves 8 bytes instead of an entry.
+	sorted := make([]*entry, len(kept))
+	for i := range kept {
+		sorted[i] = &kept[i]
+	}
+	slices.SortFunc(sorted, cmp)
+	if q.offset >= len(sorted) {
 		return nil, total, nil
 	}
-	kept = kept[q.offset:]
-	if q.limit > 0 && len(kept) > q.limit {
-		kept = kept[:q.limit]
+	page := sorted[q.offset:]
+	if q.limit > 0 && len(page) > q.limit {
+		page = page[:q.limit]
 	}
-	return kept, total, nil
+	return page, total, nil
 }
 
 // entryOf turns a directory entry into a listed entry, or says to skip it.
-func (s *Server) entryOf(dir string, de fs.DirEntry) (entry, bool) {
-	name := de.Name()
-	if s.hide.hiddenEntry(dir, name) {
+func (s *Server) entryOf(dir string, d *dirent) (entry, bool) {
+	if s.hide.hiddenEntry(dir, d.name) {
 		return entry{}, false
 	}
-	// Files read from an os.Root folder carry their lstat already: Info
-	// costs no syscall here.
-	fi, err := de.Info()
-	if err != nil {
-		return entry{}, false // gone since readdir
-	}
-	link := fi.Mode()&fs.ModeSymlink != 0
-	if link {
+	e := entry{name: d.name, size: d.size, mtime: d.mtime, mode: d.mode}
+	var buf [256]byte
+	e.key = string(appendNaturalKey(buf[:0], d.name))
+	if d.mode&fs.ModeSymlink != 0 {
 		// One stat per symlink, through the root: it follows the link and
 		// fails when the target is missing or outside the root.
-		if fi, err = s.root.Stat(rootName(path.Join(dir, name))); err != nil {
+		fi, err := s.root.Stat(rootName(path.Join(dir, d.name)))
+		if err != nil {
 			return entry{}, false
 		}
+		e.size, e.mtime, e.mode, e.link = fi.Size(), fi.ModTime().UnixNano(), fi.Mode(), true
 	}
-	if !fi.Mode().IsRegular() && !fi.IsDir() {
+	if !e.mode.IsRegular() && !e.mode.IsDir() {
 		return entry{}, false
 	}
-	size := fi.Size()
-	if fi.IsDir() {
-		size = -1
+	if e.mode.IsDir() {
+		e.size = -1
 	}
-	return entry{name: name, size: size, mtime: fi.ModTime().UnixNano(), mode: fi.Mode(), link: link}, true
+	return e, true
 }
 
-// entryLess orders entries for q: folders first, then by the sort key in
-// the requested order, then by name so the order is total and stable
-// across pages.
-func entryLess(q listQuery) func(a, b *entry) bool {
-	return func(a, b *entry) bool {
+// entryCompare orders entries for q: folders first, then by the sort key
+// in the requested order, then by name, so the order is total and pages
+// never overlap.
+func entryCompare(q listQuery) func(a, b *entry) int {
+	return func(a, b *entry) int {
 		if ad, bd := a.isDir(), b.isDir(); ad != bd {
-			return ad
+			if ad {
+				return -1
+			}
+			return 1
 		}
 		c := 0
 		switch q.sort {
@@ -130,12 +121,14 @@ func entryLess(q listQuery) func(a, b *entry) bool {
 			c = cmpInt(a.mtime, b.mtime)
 		}
 		if c == 0 {
-			c = compareNames(a.name, b.name)
+			if c = strings.Compare(a.key, b.key); c == 0 {
+				c = strings.Compare(a.name, b.name)
+			}
 		}
 		if q.desc {
-			return c > 0
+			return -c
 		}
-		return c < 0
+		return c
 	}
 }
 
@@ -149,60 +142,34 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
-// compareNames orders names as people expect: ASCII case ignored and runs
-// of digits compared as numbers, so "file2" comes before "file10" and "b"
-// before "C"; equal names by that measure fall back to bytewise order, so
-// the order is total. The page's script sorts the same way.
-func compareNames(a, b string) int {
-	if c := compareNatural(a, b); c != 0 {
-		return c
-	}
-	return strings.Compare(a, b)
-}
-
-func compareNatural(a, b string) int {
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		x, y := a[i], b[j]
-		if isDigit(x) && isDigit(y) {
-			si, sj := i, j
-			for i < len(a) && a[i] == '0' {
-				i++
-			}
-			for j < len(b) && b[j] == '0' {
-				j++
-			}
-			ei, ej := i, j
-			for ei < len(a) && isDigit(a[ei]) {
-				ei++
-			}
-			for ej < len(b) && isDigit(b[ej]) {
-				ej++
-			}
-			// More significant digits is a bigger number; same length
-			// compares digit by digit; then fewer leading zeros first.
-			if c := cmpInt(int64(ei-i), int64(ej-j)); c != 0 {
-				return c
-			}
-			if c := strings.Compare(a[i:ei], b[j:ej]); c != 0 {
-				return c
-			}
-			if c := cmpInt(int64(ei-si), int64(ej-sj)); c != 0 {
-				return c
-			}
-			i, j = ei, ej
+// appendNaturalKey appends a key for s whose bytewise order is
+// compareNatural's, so that a sort compares keys made once per entry
+// instead of walking names digit by digit at every comparison. A letter
+// becomes its lower case; a run of digits becomes '0' (no digit can
+// compare differently against a non-digit than '0' does), the length of
+// the number without leading zeros, its digits, and the run's full length
+// (fewer leading zeros first). Runs are at most 255 long, as names are.
+func appendNaturalKey(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if !isDigit(c) {
+			b = append(b, lowerASCII(c))
+			i++
 			continue
 		}
-		if x, y = lowerASCII(x), lowerASCII(y); x != y {
-			if x < y {
-				return -1
-			}
-			return 1
+		start := i
+		for i < len(s) && s[i] == '0' {
+			i++
 		}
-		i++
-		j++
+		sig := i
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+		b = append(b, '0', byte(min(i-sig, 255)))
+		b = append(b, s[sig:i]...)
+		b = append(b, byte(min(i-start, 255)))
 	}
-	return cmpInt(int64(len(a)-i), int64(len(b)-j))
+	return b
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
@@ -214,9 +181,10 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
-// pushBounded adds e to h, a max-heap (by less) of at most n entries: the
+// pushBounded adds e to h, a max-heap (by cmp) of at most n entries: the
 // n entries that sort first among all pushed so far.
-func pushBounded(h []entry, e entry, n int, less func(a, b *entry) bool) []entry {
+func pushBounded(h []entry, e entry, n int, cmp func(a, b *entry) int) []entry {
+	less := func(a, b *entry) bool { return cmp(a, b) < 0 }
 	if len(h) < n {
 		h = append(h, e)
 		// sift up

@@ -1,6 +1,7 @@
 package browse
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"path"
@@ -125,6 +126,15 @@ func FuzzCompareNames(f *testing.F) {
 		if ab != -ba || (ab == 0) != (a == b) {
 			t.Fatalf("compare(%q, %q) = %d, reverse %d", a, b, ab, ba)
 		}
+		// The sort keys order names as compareNatural does (names are at
+		// most 255 bytes, as file names are).
+		if len(a) > 255 || len(b) > 255 {
+			return
+		}
+		ka, kb := appendNaturalKey(nil, a), appendNaturalKey(nil, b)
+		if got, want := bytes.Compare(ka, kb), compareNatural(a, b); got != sign(want) {
+			t.Fatalf("keys of %q, %q compare %d, names %d", a, b, got, want)
+		}
 	})
 }
 
@@ -144,4 +154,14 @@ func FuzzEscapeSegment(f *testing.F) {
 			t.Fatalf("%q: %q decodes to %q, %v", s, e, back, err)
 		}
 	})
+}
+
+func sign(n int) int {
+	switch {
+	case n < 0:
+		return -1
+	case n > 0:
+		return 1
+	}
+	return 0
 }

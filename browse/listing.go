@@ -102,7 +102,7 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, f *os.File
 type listing struct {
 	dir     string
 	q       listQuery
-	entries []entry
+	entries []*entry
 	total   int
 }
 

@@ -44,7 +44,7 @@ func (l *listing) writeHTML(c *chunkWriter) {
 	b = append(b, "<tbody id=\"rows\">\n"...)
 	c.buf = b
 	for i := range l.entries {
-		c.buf = appendRow(c.buf, &l.entries[i])
+		c.buf = appendRow(c.buf, l.entries[i])
 		c.spill()
 	}
 	b = c.buf
