@@ -54,6 +54,7 @@ func comparisons() []Comparison {
 	all = append(all, gzipComparisons()...)
 	all = append(all, loggerComparisons()...)
 	all = append(all, tunnelserverComparisons()...)
+	all = append(all, tunnelComparisons()...)
 	all = append(all, reverseproxyComparisons()...)
 	return all
 }
