@@ -53,9 +53,12 @@ func comparisons() []Comparison {
 	all = append(all, adapterComparisons()...)
 	all = append(all, gzipComparisons()...)
 	all = append(all, loggerComparisons()...)
+	all = append(all, browseComparisons()...)
 	all = append(all, tunnelserverComparisons()...)
 	all = append(all, tunnelComparisons()...)
 	all = append(all, reverseproxyComparisons()...)
+	all = append(all, gitsyncComparisons()...)
+	all = append(all, fcgiComparisons()...)
 	return all
 }
 

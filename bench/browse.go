@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/browse"
+)
+
+// browseComparisons sets browse against http.FileServer on the same
+// folder: listings of 1,000 and 10,000 entries in process (ns/op, allocs;
+// ours renders the full page with sizes, times, icons and script, the peer
+// a bare list of names), and a 4 KB and a 1 MB file over loopback TCP with
+// keep-alive clients (req/s), where both must use sendfile.
+//
+// Each side builds its own folder in a temp dir and removes it after.
+func browseComparisons() []Comparison {
+	var all []Comparison
+	for _, n := range []int{1_000, 10_000} {
+		all = append(all, Comparison{
+			Package: "browse", Case: fmt.Sprintf("listing %d entries", n),
+			Ours: withFolder(n, 0, func(dir string) Runner {
+				return withBrowse(dir, func(h http.Handler) Runner { return GoBench(listLoop(h, "/big/")) })
+			}),
+			Peers: []Peer{
+				{"http.FileServer", withFolder(n, 0, func(dir string) Runner {
+					return GoBench(listLoop(http.FileServer(http.Dir(dir)), "/big/"))
+				})},
+			},
+		})
+	}
+	for _, f := range []struct {
+		name string
+		size int
+	}{{"file 4 KB over TCP", 4 << 10}, {"file 1 MB over TCP", 1 << 20}} {
+		all = append(all, Comparison{
+			Package: "browse", Case: f.name,
+			Ours: withFolder(0, f.size, func(dir string) Runner {
+				return withBrowse(dir, func(h http.Handler) Runner { return loadFile(h) })
+			}),
+			Peers: []Peer{
+				{"http.FileServer", withFolder(0, f.size, func(dir string) Runner { return loadFile(http.FileServer(http.Dir(dir))) })},
+			},
+		})
+	}
+	return all
+}
+
+// withFolder makes a temp folder holding "big/" with n empty files and
+// "file.bin" of size bytes, runs the runner made for it, and removes it.
+func withFolder(n, size int, run func(dir string) Runner) Runner {
+	return func() (Figures, error) {
+		dir, err := os.MkdirTemp("", "httpmw-bench-browse-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		big := filepath.Join(dir, "big")
+		if err := os.Mkdir(big, 0o755); err != nil {
+			return nil, err
+		}
+		for i := range n {
+			// Varied names and sizes, as in a real folder.
+			name := fmt.Sprintf("file-%05d-%s.txt", i, strings.Repeat("x", i%20))
+			if err := os.WriteFile(filepath.Join(big, name), make([]byte, i%4096), 0o644); err != nil {
+				return nil, err
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "file.bin"), make([]byte, size), 0o644); err != nil {
+			return nil, err
+		}
+		return run(dir)()
+	}
+}
+
+// withBrowse serves dir with browse, listings on, behind the adapter.
+func withBrowse(dir string, run func(http.Handler) Runner) Runner {
+	return func() (Figures, error) {
+		s, err := browse.New(browse.Config{Root: dir, Listing: true})
+		if err != nil {
+			return nil, err
+		}
+		defer s.Close()
+		return run(httpmw.ToHTTP(s))()
+	}
+}
+
+// listLoop requests the listing at path, as a browser does.
+func listLoop(h http.Handler, path string) func(b *testing.B) {
+	return func(b *testing.B) {
+		r := httptest.NewRequest("GET", path, nil)
+		r.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+		for b.Loop() {
+			w := &discard{h: http.Header{}}
+			h.ServeHTTP(w, r)
+		}
+	}
+}
+
+// loadFile serves h on loopback and fetches /file.bin from 8 keep-alive
+// connections for 3 s.
+func loadFile(h http.Handler) Runner {
+	return func() (Figures, error) {
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		// One request first: a wrong answer must not be measured.
+		res, err := http.Get(srv.URL + "/file.bin")
+		if err != nil {
+			return nil, err
+		}
+		n, _ := io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			return nil, fmt.Errorf("GET /file.bin: %d, %d bytes", res.StatusCode, n)
+		}
+		return Load(srv.URL+"/file.bin", 8, 3*time.Second, nil)
+	}
+}
