@@ -189,6 +189,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) (int, error) {
 
 // Middleware proxies the requests under Path, except those under Except,
 // and hands every other request to next.
+//
+// A proxied request returns the upstream's status when it is below 400,
+// and 0 otherwise: an upstream's own error page has been passed through
+// and must not be replaced. When no upstream answered, nothing is written
+// and the status says why (502, 503, 504, 413, or 499 when the client left),
+// with an error wrapping ErrBadGateway, ErrNoUpstream, ErrGatewayTimeout,
+// ErrBodyTooLarge or ErrClientClosed.
 func (p *Proxy) Middleware(next httpmw.Handler) httpmw.Handler {
 	return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
 		return p.serve(w, r, next)
