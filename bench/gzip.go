@@ -40,6 +40,7 @@ func gzipComparisons() []Comparison {
 			all = append(all, gzipComparison(fmt.Sprintf("%s %dKB", kind, size>>10), ct, body))
 		}
 	}
+	all = append(all, loopbackComparison("json 20KB over loopback", "application/json", jsonPayload(20<<10)))
 	for _, size := range []int{2 << 10, 20 << 10, 100 << 10} {
 		all = append(all, zstdComparison(fmt.Sprintf("zstd json %dKB", size>>10), "application/json", jsonPayload(size)))
 	}
@@ -103,6 +104,72 @@ func ourCompressor(app http.Handler) func() (http.Handler, error) {
 		return httpmw.ToHTTP(mw(httpmw.FromHTTP(app))), nil
 	}
 }
+
+// loopbackComparison serves body from real net/http servers on
+// 127.0.0.1:0, ours and gzhttp's, and loads them from 8 keep-alive
+// connections asking for gzip, in loadTurns alternating slices, so
+// both see the same neighbours. Each side's figures are its best slice.
+func loopbackComparison(name, ct string, body []byte) Comparison {
+	app := payloadHandler(ct, body)
+	sides := []side{
+		{"httpmw", ourCompressor(app)},
+		{"klauspost gzhttp", func() (http.Handler, error) {
+			wrap, err := gzhttp.NewWrapper(gzhttp.CompressionLevel(gzipLevel), gzhttp.MinSize(512))
+			if err != nil {
+				return nil, err
+			}
+			return wrap(app), nil
+		}},
+	}
+	var (
+		once sync.Once
+		figs = make([]Figures, len(sides))
+		errs = make([]error, len(sides))
+	)
+	measure := func() {
+		var urls []string
+		for i, sd := range sides {
+			h, err := sd.build()
+			if err != nil {
+				errs[i] = err
+				urls = append(urls, "")
+				continue
+			}
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			urls = append(urls, srv.URL+"/data")
+		}
+		hdr := http.Header{"Accept-Encoding": {"gzip"}}
+		for range loadTurns {
+			for i, url := range urls {
+				if errs[i] != nil {
+					continue
+				}
+				f, err := Load(url, 8, loadSlice, hdr)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				if figs[i] == nil || f["req/s"] > figs[i]["req/s"] {
+					figs[i] = f
+				}
+			}
+		}
+	}
+	runner := func(i int) Runner {
+		return func() (Figures, error) {
+			once.Do(measure)
+			return figs[i], errs[i]
+		}
+	}
+	return Comparison{Package: "gzip", Case: name, Ours: runner(0), Peers: []Peer{{sides[1].name, runner(1)}}}
+}
+
+// A loopbackComparison side is loaded loadTurns times for loadSlice.
+const (
+	loadTurns = 8
+	loadSlice = 250 * time.Millisecond
+)
 
 // side is one contestant: a name and how to build its handler.
 type side struct {
