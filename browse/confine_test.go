@@ -35,8 +35,7 @@ func rawGet(t *testing.T, s *site, target string) (int, string) {
 }
 
 func TestConfinement(t *testing.T) {
-	var s *site
-	s = newSite(t, Config{Listing: true}, func(root string) {
+	s := newSite(t, Config{Listing: true}, func(root string) {
 		writeFile(t, root, "public.txt", "public")
 		writeFile(t, root, "sub/inner.txt", "inner")
 		parent := filepath.Dir(root)
