@@ -89,7 +89,7 @@ type Config struct {
 	Active ActiveCheck
 	// Passive configures how failures reported to Release take an upstream
 	// out of rotation. The zero value is Caddy 0.x's: one failure takes an
-	// upstream out for 10 seconds.
+	// upstream out for 10 seconds (unless it is the only one).
 	Passive PassiveCheck
 
 	// OnStateChange is called when an upstream leaves rotation (healthy
@@ -124,6 +124,10 @@ type ActiveCheck struct {
 }
 
 // PassiveCheck judges upstreams by the outcomes reported to Pool.Release.
+// A pool of one upstream is never taken out by passive checks, as in nginx:
+// there is nothing else to send requests to, and refusing them all for
+// FailWindow after one hiccup would turn a blip into an outage. Active
+// checks still apply to it.
 type PassiveCheck struct {
 	// MaxFails is how many failures within FailWindow take an upstream out
 	// of rotation. 0 means 1; a negative value turns passive checks off.

@@ -76,6 +76,9 @@ func New(c Config) (*Pool, error) {
 	if p.passive.FailWindow == 0 {
 		p.passive.FailWindow = defaultFailWindow
 	}
+	if len(c.Upstreams) == 1 {
+		p.passive.MaxFails = -1 // see PassiveCheck
+	}
 	secret := []byte(c.CookieSecret)
 	if len(secret) == 0 {
 		secret = make([]byte, 32)

@@ -73,3 +73,17 @@ func TestPassiveFailureTakesHostOutAndAvoidRetriesElsewhere(t *testing.T) {
 		t.Fatalf("all avoided: err = %v, want ErrNoUpstream", err)
 	}
 }
+
+func TestSingleUpstreamIsNeverTakenOutPassively(t *testing.T) {
+	p := newPool(t, Config{Upstreams: upstreams("a:1")})
+	for range 3 {
+		h, err := p.Acquire(nil, nil)
+		if err != nil {
+			t.Fatalf("pick after failures: %v", err)
+		}
+		p.Release(h, Report{Failed: true})
+	}
+	if !p.Hosts()[0].Healthy() {
+		t.Fatal("the only upstream was taken out by passive checks")
+	}
+}
