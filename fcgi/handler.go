@@ -184,14 +184,23 @@ type outcome struct {
 	abort       bool  // the response is under way and cut: abort it
 }
 
-// try runs the request on pl's connections. A connection that dies before
-// the server sent a byte is replaced and the request sent once more on a
-// fresh one, when the body can be sent again: php-fpm closes kept-alive
-// connections when it restarts or a worker reaches pm.max_requests.
+// try runs the request on pl's connections.
+//
+// php-fpm closes kept-alive connections when it restarts, and when a
+// worker reaches pm.max_requests: then only after its last response, so a
+// request sent in that moment is lost, and the EOF that says so looks the
+// same as a worker that read the request and died running it. Hence:
+//   - an idempotent request (GET, HEAD, OPTIONS, TRACE) may ride a
+//     kept-alive connection, and when the server closes it before
+//     answering, the request is sent once more on a fresh connection;
+//   - any other request (POST...) goes on a fresh connection, which a
+//     worker accepted because it is not exiting, and is never sent twice.
+//
+// A fresh connection is kept alive for later requests as usual.
 func (h *Handler) try(w http.ResponseWriter, r *http.Request, pl *pool, p []byte, body *requestBody) outcome {
 	x := &exchange{w: w, r: r, s: h.s}
 	for attempt := 0; ; attempt++ {
-		c, err := pl.get(r.Context(), attempt > 0)
+		c, err := pl.get(r.Context(), attempt > 0 || !idempotent(r.Method))
 		if err != nil {
 			return outcome{x: x, status: errorStatus(err), err: err, serverFault: r.Context().Err() == nil}
 		}
@@ -217,6 +226,17 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, pl *pool, p []byte
 		}
 		return outcome{x: x, status: errorStatus(err), err: err, serverFault: !clientFault}
 	}
+}
+
+// idempotent reports whether sending a request with this method twice is
+// harmless, by RFC 9110 section 9.2.2 (PUT and DELETE left out, as
+// net/http's Transport does for retries).
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
 }
 
 // closedByPeer reports whether err means the server closed the connection,

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -140,7 +141,7 @@ func TestDeadConnectionRetried(t *testing.T) {
 
 // TestWorkerRecycling: php-fpm workers exit every 2 requests
 // (pm.max_requests), closing their kept-alive connections; no client
-// notices.
+// notices, whether it sends GETs or POSTs.
 func TestWorkerRecycling(t *testing.T) {
 	fpm := startFPM(t, fpmOptions{children: 2, maxRequests: 2})
 	writeScripts(fpm)
@@ -151,8 +152,14 @@ func TestWorkerRecycling(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range 15 {
-				res, err := http.Get(s.srv.URL + "/hello.php")
+			for i := range 15 {
+				var res *http.Response
+				var err error
+				if i%2 == 0 {
+					res, err = http.Get(s.srv.URL + "/hello.php")
+				} else {
+					res, err = http.Post(s.srv.URL+"/input.php", "text/plain", strings.NewReader("posted"))
+				}
 				if err != nil {
 					failed.Add(1)
 					continue
