@@ -32,8 +32,11 @@
 // tell stderr from a broken connection, and never flushes; gofast's
 // ClientPool is avoided too, as it leaks connections under load. A
 // kept-alive connection found dead, as after a php-fpm restart, is
-// replaced, and a request that found it dead before the server answered
-// is sent once more on a fresh one. php-fpm down is 502, a timeout 504.
+// replaced; a GET (or other idempotent request) that found it closed
+// before the server answered is sent once more on a fresh connection,
+// while a POST always goes on a fresh one and is never sent twice. With
+// several endpoints, package balancer spreads requests and takes failing
+// endpoints out of rotation. php-fpm down is 502, a timeout 504.
 //
 // Output is streamed: what PHP flush()es reaches the client at once.
 // Request bodies with a Content-Length are streamed; chunked ones are

@@ -121,8 +121,7 @@ func TestPoolBoundAndReuse(t *testing.T) {
 }
 
 // TestDeadConnectionRetried: a kept-alive connection that dies as the next
-// request goes out is replaced, and the request sent again, unseen by the
-// client; a POST body is sent again whole.
+// GET goes out is replaced, and the GET sent again, unseen by the client.
 func TestDeadConnectionRetried(t *testing.T) {
 	fpm := startFPM(t, fpmOptions{})
 	writeScripts(fpm)
