@@ -44,7 +44,8 @@ type Config struct {
 	// TrustedProxies lists the peers, as CIDRs or single addresses, whose
 	// X-Forwarded-For, -Proto and -Host are kept and extended. From anyone
 	// else those headers are replaced with what this proxy saw. nil trusts
-	// nobody.
+	// nobody. The RFC 7239 Forwarded header is dropped either way, as
+	// httputil drops it.
 	TrustedProxies []string
 
 	// MaxBodyBytes caps request bodies; a larger one is answered 413.
@@ -104,7 +105,7 @@ const (
 // each request:
 //
 //	{host} {hostonly} {method} {scheme} {proto} {uri} {path} {query}
-//	{remote} (client address, no port) {remote_port}
+//	{remote} (the peer's address, no port) {remote_port}
 //	{upstream} (the upstream's host:port, or "unix") {>Name} (a request
 //	header) {<Name} (a response header; HeaderDown only)
 //
