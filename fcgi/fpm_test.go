@@ -28,6 +28,7 @@ type phpFPM struct {
 type fpmOptions struct {
 	children    int // per pool; zero means 4
 	maxRequests int // pm.max_requests; zero means unlimited
+	lazyBody    bool // enable_post_data_reading Off: PHP reads the body only if the script does
 }
 
 const fpmBinary = "/usr/sbin/php-fpm8.2"
@@ -88,6 +89,9 @@ php_admin_value[output_buffering] = 0
 php_admin_value[cgi.fix_pathinfo] = 1
 env[FPM_POOL] = %s
 `, name, listen, f.opts.children, name)
+		if f.opts.lazyBody {
+			s += "php_admin_value[enable_post_data_reading] = Off\n"
+		}
 		if f.opts.maxRequests > 0 {
 			s += fmt.Sprintf("pm.max_requests = %d\n", f.opts.maxRequests)
 		}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/httpmw/httpmw"
@@ -111,3 +113,10 @@ func serverVars(t *testing.T, body string) map[string]any {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func writeFile(t *testing.T, dir, name, body string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

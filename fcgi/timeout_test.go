@@ -1,0 +1,89 @@
+package fcgi
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/httpmw/httpmw"
+)
+
+// TestWriteTimeout: a script that does not read its body (PHP with
+// enable_post_data_reading off) lets the socket buffers fill; the write
+// gives up after WriteTimeout with 504.
+func TestWriteTimeout(t *testing.T) {
+	fpm := startFPM(t, fpmOptions{lazyBody: true})
+	writeScripts(fpm)
+	fpm.script("noread.php", `<?php usleep(3000000); echo "done";`)
+	s := newSite(t, fpm, Config{WriteTimeout: 300 * time.Millisecond, ReadTimeout: 10 * time.Second})
+	start := time.Now()
+	res, err := http.Post(s.srv.URL+"/noread.php", "application/octet-stream", bytes.NewReader(make([]byte, 32<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readAll(t, res)
+	if res.StatusCode != 504 || body != "504 Gateway Timeout\n" {
+		t.Errorf("unread body: %d %q, want 504", res.StatusCode, body)
+	}
+	if d := time.Since(start); d > 2500*time.Millisecond {
+		t.Errorf("took %v: the write did not time out", d)
+	}
+}
+
+// TestDialTimeout: an endpoint whose accept queue is full drops new SYNs;
+// the dial gives up after DialTimeout with 504 and ErrTimeout.
+func TestDialTimeout(t *testing.T) {
+	addr := fullListener(t)
+	root := t.TempDir()
+	writeFile(t, root, "x.php", "<?php")
+	h, err := New(Config{Root: root, Endpoints: []string{addr}, DialTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	w := httptest.NewRecorder()
+	status, err := h.ServeHTTP(w, httptest.NewRequest("GET", "/x.php", nil))
+	if status != 504 || !errorsIs(err, ErrTimeout) || w.Body.Len() != 0 {
+		t.Errorf("full endpoint: %d, %v, %q; want 504, ErrTimeout, nothing written", status, err, w.Body.String())
+	}
+	srv := httptest.NewServer(httpmw.ToHTTP(h))
+	defer srv.Close()
+	if res, body := get(t, nil, srv.URL+"/x.php"); res.StatusCode != 504 || body != "504 Gateway Timeout\n" {
+		t.Errorf("page: %d %q", res.StatusCode, body)
+	}
+}
+
+// fullListener returns the address of a TCP socket listening with a
+// backlog of 0 and never accepting, its queue already filled.
+func fullListener(t *testing.T) string {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := (&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*syscall.SockaddrInet4).Port}).String()
+	// Fill the accept queue until a connect hangs.
+	for i := 0; i < 8; i++ {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err != nil {
+			return addr // the queue is full: SYNs are dropped
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	t.Skip("SKIPPING: could not fill a listen queue on this kernel")
+	return ""
+}
