@@ -26,8 +26,8 @@ type phpFPM struct {
 }
 
 type fpmOptions struct {
-	children    int // per pool; zero means 4
-	maxRequests int // pm.max_requests; zero means unlimited
+	children    int  // per pool; zero means 4
+	maxRequests int  // pm.max_requests; zero means unlimited
 	lazyBody    bool // enable_post_data_reading Off: PHP reads the body only if the script does
 }
 
