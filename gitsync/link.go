@@ -7,14 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // deployed is a revision checked out under Dest/.worktrees.
 type deployed struct {
-	hash plumbing.Hash
-	name string // folder name under .worktrees; "" when nothing is deployed
+	hash    plumbing.Hash
+	name    string    // folder name under .worktrees; "" when nothing is deployed
+	written time.Time // when this process finished writing it; zero if another did
 }
 
 // newWorktreeName is unique even when a revision comes back (a force-push
@@ -50,7 +52,27 @@ func readLink(cfg Config) deployed {
 	if _, err := os.Stat(filepath.Join(cfg.Dest, worktreesDir, name)); err != nil {
 		return deployed{}
 	}
-	return deployed{hash: h, name: name}
+	return deployed{hash: h, name: name, written: readWritten(cfg, name)}
+}
+
+// The time a worktree folder was finished is kept beside it (outside what
+// is served), so hard-linking unchanged files survives a restart.
+const writtenSuffix = ".written"
+
+func writeWritten(cfg Config, name string, t time.Time) error {
+	return os.WriteFile(filepath.Join(cfg.Dest, worktreesDir, name+writtenSuffix), []byte(t.UTC().Format(time.RFC3339Nano)), 0o644)
+}
+
+func readWritten(cfg Config, name string) time.Time {
+	b, err := os.ReadFile(filepath.Join(cfg.Dest, worktreesDir, name+writtenSuffix))
+	if err != nil {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(b)))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // swapLink points Dest/<Link> at .worktrees/<name> in one rename(2): a
@@ -98,7 +120,7 @@ func prune(cfg Config, keep ...string) error {
 	for _, e := range entries {
 		kept := false
 		for _, k := range keep {
-			kept = kept || (k != "" && e.Name() == k)
+			kept = kept || (k != "" && (e.Name() == k || e.Name() == k+writtenSuffix))
 		}
 		if !kept {
 			errs = append(errs, removeAllWritable(filepath.Join(dir, e.Name())))

@@ -3,6 +3,7 @@ package gitsync
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,8 +75,11 @@ func resetStore(cfg Config) (*git.Repository, error) {
 	return initStore(cfg)
 }
 
+// newStorage keeps pack files open between object reads (reopening the
+// pack per blob dominated a checkout); syncLocked closes them after each
+// sync, so no descriptor stays open between syncs.
 func newStorage(gitDir string) *filesystem.Storage {
-	return filesystem.NewStorage(osfs.New(gitDir), cache.NewObjectLRUDefault())
+	return filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
 }
 
 // checkDest refuses a Dest that holds someone else's files.
@@ -115,4 +119,12 @@ func sameURL(a, b string) bool {
 		return strings.TrimSuffix(s, ".git")
 	}
 	return norm(a) == norm(b)
+}
+
+// closeStore releases the pack files newStorage keeps open; the store opens
+// them again on its next read.
+func closeStore(repo *git.Repository) {
+	if c, ok := repo.Storer.(io.Closer); ok {
+		_ = c.Close()
+	}
 }

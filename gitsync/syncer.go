@@ -187,16 +187,19 @@ func (s *Syncer) syncLocked(ctx context.Context) error {
 			s.setDeployed(s.current, deployed{}) // a restart: still served
 		}
 	}
+	defer func() { closeStore(s.repo) }()
 	auth, err := authMethod(s.cfg)
 	if err != nil {
 		return err
 	}
+	began := time.Now()
 	h, t, err := fetch(ctx, s.repo, s.cfg, auth)
 	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrRefNotFound) && s.remoteReachable(ctx) {
 		// The remote answers but the fetch failed: the store is the suspect
 		// (a shallow history a force-push rewrote, a half-written pack).
 		// Start it afresh rather than fail the same way forever.
 		s.cfg.Logger.Warn("gitsync: fetch failed with the remote up; re-cloning", "err", err)
+		closeStore(s.repo)
 		repo, rerr := resetStore(s.cfg)
 		if rerr != nil {
 			return errors.Join(err, rerr)
@@ -212,12 +215,22 @@ func (s *Syncer) syncLocked(ctx context.Context) error {
 		return nil
 	}
 
+	fetched := time.Now()
 	name := newWorktreeName(h)
 	dir := filepath.Join(s.cfg.Dest, worktreesDir, name)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}
-	if err := checkout(ctx, s.repo, h, dir); err != nil {
+	var base *linkBase
+	if s.current.name != "" {
+		base = newLinkBase(s.repo, s.current.hash, filepath.Join(s.cfg.Dest, worktreesDir, s.current.name), s.current.written)
+	}
+	if err := checkout(ctx, s.repo, h, dir, base); err != nil {
+		_ = removeAllWritable(dir)
+		return err
+	}
+	written := time.Now()
+	if err := writeWritten(s.cfg, name, written); err != nil {
 		_ = removeAllWritable(dir)
 		return err
 	}
@@ -226,9 +239,10 @@ func (s *Syncer) syncLocked(ctx context.Context) error {
 		return fmt.Errorf("gitsync: switch: %w", err)
 	}
 	previous := s.current
-	s.current = deployed{hash: h, name: name}
+	s.current = deployed{hash: h, name: name, written: written}
 	s.setDeployed(s.current, previous)
-	s.cfg.Logger.Info("gitsync: deployed", "url", redactURL(s.cfg.URL), "ref", t.remote.Short(), "hash", h.String(), "previous", previous.hash.String())
+	s.cfg.Logger.Info("gitsync: deployed", "url", redactURL(s.cfg.URL), "ref", t.remote.Short(), "hash", h.String(),
+		"previous", previous.hash.String(), "fetch", fetched.Sub(began), "checkout", time.Since(fetched))
 	if err := prune(s.cfg, name, previous.name); err != nil {
 		s.cfg.Logger.Warn("gitsync: could not remove old revisions", "err", err)
 	}

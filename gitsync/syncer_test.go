@@ -139,8 +139,14 @@ func TestLocalEditsDoNotWedge(t *testing.T) {
 	// previous remain.
 	entries, err := os.ReadDir(filepath.Join(s.cfg.Dest, worktreesDir))
 	must(t, err)
-	if len(entries) != 2 {
-		t.Fatalf("%d folders in .worktrees, want 2 (current and previous)", len(entries))
+	folders := 0
+	for _, e := range entries {
+		if e.IsDir() {
+			folders++
+		}
+	}
+	if folders != 2 || len(entries) != 4 {
+		t.Fatalf("%d folders (%d entries) in .worktrees, want 2 (current and previous, each with its .written)", folders, len(entries))
 	}
 }
 
@@ -332,5 +338,44 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUnchangedFilesAreShared: an incremental switch hard-links the files
+// that did not change, unless they were touched locally.
+func TestUnchangedFilesAreShared(t *testing.T) {
+	u := newUpstream(t)
+	u.commit("main", "one", map[string]string{"changes.txt": "1", "same.txt": "same", "edited.txt": "pristine"})
+	s := startSyncer(t, Config{URL: u.fileURL(), Interval: -1})
+	first, err := filepath.EvalSymlinks(s.Dir())
+	must(t, err)
+	// Age every file as if written a minute ago, then edit one locally.
+	old := time.Now().Add(-time.Minute)
+	for _, f := range []string{"changes.txt", "same.txt", "edited.txt"} {
+		must(t, os.Chtimes(filepath.Join(first, f), old, old))
+	}
+	must(t, os.WriteFile(filepath.Join(first, "edited.txt"), []byte("local edit"), 0o644))
+
+	u.commit("main", "two", map[string]string{"changes.txt": "2"})
+	if err := s.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	second, err := filepath.EvalSymlinks(s.Dir())
+	must(t, err)
+	same := func(name string) bool {
+		a, err := os.Stat(filepath.Join(first, name))
+		must(t, err)
+		b, err := os.Stat(filepath.Join(second, name))
+		must(t, err)
+		return os.SameFile(a, b)
+	}
+	if !same("same.txt") {
+		t.Error("an unchanged, untouched file was copied, not linked")
+	}
+	if same("changes.txt") || same("edited.txt") {
+		t.Error("a changed or locally edited file was linked")
+	}
+	if got := readServed(t, s, "edited.txt"); got != "pristine" {
+		t.Errorf("edited.txt = %q: a local edit carried over", got)
 	}
 }
