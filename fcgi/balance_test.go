@@ -32,3 +32,25 @@ func TestSeveralEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// TestAllEndpointsDownThenBack: when every endpoint failed and left
+// rotation, a restarted php-fpm serves the next request, without waiting
+// out the balancer's fail window.
+func TestAllEndpointsDownThenBack(t *testing.T) {
+	fpm := startFPM(t, fpmOptions{children: 2})
+	writeScripts(fpm)
+	s := newSite(t, fpm, Config{Endpoints: []string{fpm.Addr, "unix:" + fpm.Sock}})
+	if res, _ := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 200 {
+		t.Fatalf("before: %d", res.StatusCode)
+	}
+	fpm.stop()
+	for range 3 {
+		if res, body := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 502 || body != "502 Bad Gateway\n" {
+			t.Fatalf("down: %d %q", res.StatusCode, body)
+		}
+	}
+	fpm.start()
+	if res, body := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 200 || body != "Hello World\n" {
+		t.Fatalf("after the restart: %d %q", res.StatusCode, body)
+	}
+}

@@ -1,8 +1,10 @@
 package fcgi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/httpmw/httpmw/balancer"
@@ -12,8 +14,9 @@ import (
 // endpoint, the balancer.Pool that spreads requests over them and takes
 // failing ones out of rotation.
 type upstreams struct {
-	pools []*pool        // by endpoint, in Config.Endpoints order
-	lb    *balancer.Pool // nil with a single endpoint: nothing to choose
+	pools    []*pool        // by endpoint, in Config.Endpoints order
+	lb       *balancer.Pool // nil with a single endpoint: nothing to choose
+	fallback atomic.Uint32  // turns over pools when all are out of rotation
 }
 
 func newUpstreams(s *settings) (*upstreams, error) {
@@ -28,16 +31,17 @@ func newUpstreams(s *settings) (*upstreams, error) {
 		}
 		cfg.Upstreams = append(cfg.Upstreams, balancer.Upstream{Addr: addr})
 	}
-	if len(u.pools) == 1 {
-		return u, nil
-	}
 	cfg.Policy = s.Policy
 	if cfg.Policy == "" {
 		cfg.Policy = balancer.PolicyRoundRobin
 	}
-	lb, err := balancer.New(cfg)
+	lb, err := balancer.New(cfg) // no active checks: starts nothing
 	if err != nil {
 		return nil, fmt.Errorf("fcgi: Config.Policy: %w", err)
+	}
+	if len(u.pools) == 1 {
+		lb.Close() // it only checked Policy: one endpoint needs no choice
+		return u, nil
 	}
 	u.lb = lb
 	return u, nil
@@ -50,6 +54,13 @@ func (u *upstreams) acquire(r *http.Request, avoid []*balancer.Host) (*balancer.
 		return nil, u.pools[0], nil
 	}
 	h, err := u.lb.Acquire(r, avoid)
+	if errors.Is(err, balancer.ErrNoUpstream) && len(avoid) == 0 {
+		// Every endpoint is out of rotation. Waiting out the balancer's
+		// fail window would keep a restarted php-fpm idle for seconds:
+		// try one anyway, and the first success is service resumed.
+		i := int(u.fallback.Add(1)) % len(u.pools)
+		return nil, u.pools[i], nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}
