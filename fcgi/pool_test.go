@@ -22,6 +22,7 @@ type forwarder struct {
 	// as a php-fpm worker that exits between two requests would.
 	dropReuse bool
 	dropped   atomic.Int64
+	closes    chan struct{} // one per connection the handler side closed
 	wg        sync.WaitGroup
 }
 
@@ -30,7 +31,7 @@ func newForwarder(t *testing.T, target string, dropReuse bool) *forwarder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &forwarder{ln: ln, target: target, dropReuse: dropReuse}
+	f := &forwarder{ln: ln, target: target, dropReuse: dropReuse, closes: make(chan struct{}, 64)}
 	f.wg.Add(1)
 	go f.serve()
 	t.Cleanup(func() { ln.Close(); f.wg.Wait() })
@@ -54,31 +55,42 @@ func (f *forwarder) serve() {
 		}
 		f.wg.Add(2)
 		go func() { defer f.wg.Done(); io.Copy(c, up); c.Close() }()
-		go func() { defer f.wg.Done(); f.toServer(up, c); up.Close(); c.Close() }()
+		go func() {
+			defer f.wg.Done()
+			if f.toServer(up, c) {
+				select {
+				case f.closes <- struct{}{}:
+				default:
+				}
+			}
+			up.Close()
+			c.Close()
+		}()
 	}
 }
 
-// toServer relays records from the handler to php-fpm, one at a time.
-func (f *forwarder) toServer(up, c net.Conn) {
+// toServer relays records from the handler to php-fpm, one at a time. It
+// reports whether it ended because the handler closed the connection.
+func (f *forwarder) toServer(up, c net.Conn) (closedByHandler bool) {
 	begins := 0
 	var h [8]byte
 	for {
 		if _, err := io.ReadFull(c, h[:]); err != nil {
-			return
+			return err == io.EOF
 		}
 		if h[1] == recBeginRequest {
 			begins++
 			if f.dropReuse && begins == 2 {
 				f.dropped.Add(1)
-				return
+				return false
 			}
 		}
 		body := make([]byte, int(binary.BigEndian.Uint16(h[4:6]))+int(h[6]))
 		if _, err := io.ReadFull(c, body); err != nil {
-			return
+			return false
 		}
 		if _, err := up.Write(append(h[:], body...)); err != nil {
-			return
+			return false
 		}
 	}
 }
@@ -117,6 +129,31 @@ func TestPoolBoundAndReuse(t *testing.T) {
 	}
 	if n := fw.accepted.Load(); n > 2 {
 		t.Errorf("%d connections opened, MaxConns is 2", n)
+	}
+}
+
+// TestIdleTimeout: a kept-alive connection left idle is closed after
+// IdleTimeout, which frees the php-fpm worker it held.
+func TestIdleTimeout(t *testing.T) {
+	fpm := startFPM(t, fpmOptions{})
+	writeScripts(fpm)
+	fw := newForwarder(t, fpm.Addr, false)
+	s := newSite(t, fpm, Config{Endpoints: []string{fw.Addr()}, IdleTimeout: 100 * time.Millisecond})
+	start := time.Now()
+	if res, _ := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	select {
+	case <-fw.closes:
+		if d := time.Since(start); d < 100*time.Millisecond {
+			t.Errorf("closed after %v, before IdleTimeout", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the idle connection was not closed")
+	}
+	// The next request dials again and works.
+	if res, body := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 200 || body != "Hello World\n" {
+		t.Fatalf("after the idle close: %d %q", res.StatusCode, body)
 	}
 }
 
