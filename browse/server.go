@@ -13,7 +13,8 @@ import (
 
 // Server serves the files of one folder. It is an httpmw.Handler meant for
 // the end of a chain, as http.FileServer is; Middleware gives the form that
-// hands unmatched requests on. A Server is safe for concurrent use.
+// hands unmatched requests on. A Server is safe for concurrent use; make
+// one with New (the zero value is not usable).
 type Server struct {
 	root         *os.Root
 	indexNames   []string
