@@ -279,6 +279,15 @@ func measureSides(sides []side, body []byte, enc string, figs []Figures, errs []
 	}
 	for begin := time.Now(); time.Since(begin) < sideTime*time.Duration(len(live)); {
 		for _, c := range live {
+			// Two collections empty every sync.Pool, so each round runs
+			// on encoders allocated afresh: one long-lived encoder per
+			// side would freeze one memory layout, and the cache aliasing
+			// of the encoders' big tables alone moves a side's figure by
+			// up to 10% (measured: two instances of ours differed so).
+			// The untimed serve refills the pools.
+			runtime.GC()
+			runtime.GC()
+			c.serve()
 			t0 := time.Now()
 			for range c.n {
 				c.serve()
