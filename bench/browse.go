@@ -21,18 +21,21 @@ import (
 // a bare list of names), and a 4 KB and a 1 MB file over loopback TCP with
 // keep-alive clients (req/s), where both must use sendfile.
 //
-// Each side builds its own folder in a temp dir and removes it after.
+// Each side builds its own folder in a temp dir and removes it after, and
+// reports the best of browseRounds runs of each metric: on a machine shared
+// with other work, the best round is the one least disturbed, for both
+// sides alike.
 func browseComparisons() []Comparison {
 	var all []Comparison
 	for _, n := range []int{1_000, 10_000} {
 		all = append(all, Comparison{
 			Package: "browse", Case: fmt.Sprintf("listing %d entries", n),
 			Ours: withFolder(n, 0, func(dir string) Runner {
-				return withBrowse(dir, func(h http.Handler) Runner { return GoBench(listLoop(h, "/big/")) })
+				return withBrowse(dir, func(h http.Handler) Runner { return bestOf(GoBench(listLoop(h, "/big/"))) })
 			}),
 			Peers: []Peer{
 				{"http.FileServer", withFolder(n, 0, func(dir string) Runner {
-					return GoBench(listLoop(http.FileServer(http.Dir(dir)), "/big/"))
+					return bestOf(GoBench(listLoop(http.FileServer(http.Dir(dir)), "/big/")))
 				})},
 			},
 		})
@@ -106,7 +109,7 @@ func listLoop(h http.Handler, path string) func(b *testing.B) {
 }
 
 // loadFile serves h on loopback and fetches /file.bin from 8 keep-alive
-// connections for 3 s.
+// connections, for 1 s per round.
 func loadFile(h http.Handler) Runner {
 	return func() (Figures, error) {
 		srv := httptest.NewServer(h)
@@ -121,6 +124,32 @@ func loadFile(h http.Handler) Runner {
 		if res.StatusCode != 200 {
 			return nil, fmt.Errorf("GET /file.bin: %d, %d bytes", res.StatusCode, n)
 		}
-		return Load(srv.URL+"/file.bin", 8, 3*time.Second, nil)
+		return bestOf(func() (Figures, error) { return Load(srv.URL+"/file.bin", 8, time.Second, nil) })()
+	}
+}
+
+// browseRounds is how many times bestOf runs a measurement.
+const browseRounds = 3
+
+// bestOf runs r browseRounds times and keeps each metric's best value.
+func bestOf(r Runner) Runner {
+	return func() (Figures, error) {
+		var best Figures
+		for range browseRounds {
+			f, err := r()
+			if err != nil {
+				return nil, err
+			}
+			if best == nil {
+				best = f
+				continue
+			}
+			for m, v := range f {
+				if higherIsBetter[m] == (v > best[m]) {
+					best[m] = v
+				}
+			}
+		}
+		return best, nil
 	}
 }
