@@ -82,8 +82,6 @@ func (s *Server) entryOf(dir string, d *dirent) (entry, bool) {
 		return entry{}, false
 	}
 	e := entry{name: d.name, size: d.size, mtime: d.mtime, mode: d.mode}
-	var buf [256]byte
-	e.key = string(appendNaturalKey(buf[:0], d.name))
 	if d.mode&fs.ModeSymlink != 0 {
 		// One stat per symlink, through the root: it follows the link and
 		// fails when the target is missing or outside the root.
@@ -98,6 +96,12 @@ func (s *Server) entryOf(dir string, d *dirent) (entry, bool) {
 	}
 	if e.mode.IsDir() {
 		e.size = -1
+	}
+	var buf [256]byte
+	if key := appendNaturalKey(buf[:0], d.name); string(key) == d.name {
+		e.key = d.name // lower case without digits: the name is its own key
+	} else {
+		e.key = string(key)
 	}
 	return e, true
 }

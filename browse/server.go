@@ -124,8 +124,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next httpmw.Handl
 	return s.serveFile(w, r, f, fi, name)
 }
 
-// open opens a cleaned request path in the root without following a final
-// symlink out of it, and without blocking on a named pipe.
+// open opens a cleaned request path inside the root (os.Root follows a
+// symlink only while it stays inside), without blocking on a named pipe.
 func (s *Server) open(name string) (*os.File, error) {
 	return s.root.OpenFile(rootName(name), os.O_RDONLY|openNonblock, 0)
 }
