@@ -388,3 +388,42 @@ func TestSSEFlushedAtOnce(t *testing.T) {
 		t.Fatalf("rest of stream: %q", rest)
 	}
 }
+
+// TestGarbageFromUpstreamIs502 has an upstream answer with something that
+// is not HTTP: the client gets a clean 502 that names nobody.
+func TestGarbageFromUpstreamIs502(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			bufio.NewReader(c).ReadString('\n')
+			io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n\r\n")
+			c.Close()
+		}
+	}()
+	defer func() {
+		l.Close()
+		<-done
+	}()
+	srv, _, rep := front(t, Config{Balancer: one(l.Addr().String())})
+	res, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadGateway || strings.Contains(string(body), l.Addr().String()) || strings.Contains(string(body), "SSH") {
+		t.Fatalf("garbage upstream: %d %q", res.StatusCode, body)
+	}
+	if r := waitReport(t, rep); !errors.Is(r.err, ErrBadGateway) {
+		t.Fatalf("reported %d %v", r.status, r.err)
+	}
+}

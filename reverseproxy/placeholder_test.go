@@ -96,3 +96,18 @@ func TestTrustedContains(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseTrusted(f *testing.F) {
+	for _, s := range []string{"10.0.0.0/8", "::1", "192.0.2.1", " 10.1.2.3/16 ", "::ffff:10.0.0.1", "fe80::1%eth0", "1.2.3.4/33"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parseTrusted(s)
+		if err != nil {
+			return
+		}
+		if !p.IsValid() || p != p.Masked() || !p.Contains(p.Addr()) {
+			t.Fatalf("parseTrusted(%q) = %v", s, p)
+		}
+	})
+}
