@@ -10,15 +10,21 @@ import (
 
 // pool holds the connections to one endpoint: at most MaxConns open, the
 // idle ones kept alive for the next request.
+//
+// Idle connections are reused last-in, first-out. php-fpm ties a worker to
+// every kept-alive connection, so under a light load LIFO keeps a few
+// connections busy and lets the others age past IdleTimeout and close,
+// handing their workers back to whoever else uses that php-fpm.
 type pool struct {
 	network, address string
 	s                *settings
 	dialer           net.Dialer
 
-	slots chan struct{} // one token per open connection, idle or busy
-	idle  chan *conn    // kept-alive connections, oldest first
+	slots  chan struct{} // one token per open connection, idle or busy
+	notify chan struct{} // capacity 1: a connection went idle
 
 	mu     sync.Mutex
+	idle   []*conn     // oldest first; taken from the end
 	reaper *time.Timer // closes connections idle past IdleTimeout
 	closed bool
 }
@@ -28,22 +34,23 @@ func newPool(network, address string, s *settings) *pool {
 		network: network, address: address, s: s,
 		dialer: net.Dialer{Timeout: s.DialTimeout},
 		slots:  make(chan struct{}, s.MaxConns),
-		idle:   make(chan *conn, s.MaxConns),
+		notify: make(chan struct{}, 1),
 	}
 }
 
 // get returns an idle connection or dials a new one once a slot is free,
-// waiting at most ReadTimeout. With fresh set it dials, closing an idle
-// connection if that is what frees a slot: a retry wants a connection
-// that cannot have gone stale.
+// waiting at most ReadTimeout. With fresh set it always dials, closing an
+// idle connection if that is what frees a slot: for a retry, or a request
+// that must not ride a connection that may be closing.
 func (p *pool) get(ctx context.Context, fresh bool) (*conn, error) {
+	var timer *time.Timer
 	for {
 		if c := p.takeIdle(); c != nil {
 			if !fresh {
 				return c, nil
 			}
 			_ = c.close()
-			return p.dial(ctx) // reuse the idle connection's slot
+			return p.dial(ctx) // in the idle connection's slot
 		}
 		select {
 		case p.slots <- struct{}{}:
@@ -51,49 +58,52 @@ func (p *pool) get(ctx context.Context, fresh bool) (*conn, error) {
 		default:
 		}
 		// Every slot is busy: wait for one, the slow path.
-		t := time.NewTimer(p.s.ReadTimeout)
+		if timer == nil {
+			timer = time.NewTimer(p.s.ReadTimeout)
+			defer timer.Stop()
+		}
 		select {
-		case c := <-p.idle:
-			t.Stop()
-			if c = p.check(c); c != nil {
-				if !fresh {
-					return c, nil
-				}
-				_ = c.close()
-				return p.dial(ctx)
-			}
+		case <-p.notify:
 		case p.slots <- struct{}{}:
-			t.Stop()
 			return p.dial(ctx)
-		case <-t.C:
+		case <-timer.C:
 			return nil, fmt.Errorf("%w: no free connection within %v", ErrTimeout, p.s.ReadTimeout)
 		case <-ctx.Done():
-			t.Stop()
 			return nil, ctx.Err()
 		}
 	}
 }
 
+// takeIdle pops the most recently used idle connection that is still fit
+// for use, closing those that are not.
 func (p *pool) takeIdle() *conn {
 	for {
-		select {
-		case c := <-p.idle:
-			if c = p.check(c); c != nil {
-				return c
-			}
-		default:
+		p.mu.Lock()
+		n := len(p.idle)
+		if n == 0 {
+			p.mu.Unlock()
 			return nil
 		}
+		c := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		more := n > 1
+		p.mu.Unlock()
+		if more {
+			p.signal() // another waiter may take the next one
+		}
+		if time.Since(c.idleSince) < p.s.IdleTimeout && c.alive() {
+			return c
+		}
+		p.discard(c)
 	}
 }
 
-// check returns c if it is still fit to use, else closes it and frees its slot.
-func (p *pool) check(c *conn) *conn {
-	if time.Since(c.idleSince) < p.s.IdleTimeout && c.alive() {
-		return c
+func (p *pool) signal() {
+	select {
+	case p.notify <- struct{}{}:
+	default:
 	}
-	p.discard(c)
-	return nil
 }
 
 func (p *pool) dial(ctx context.Context) (*conn, error) {
@@ -120,15 +130,17 @@ func (p *pool) put(c *conn) {
 	c.idleSince = time.Now()
 	c.reused = true
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.closed {
+		p.mu.Unlock()
 		p.discard(c)
 		return
 	}
-	p.idle <- c // never blocks: one slot per connection, as many places
+	p.idle = append(p.idle, c)
 	if p.reaper == nil {
 		p.reaper = time.AfterFunc(p.s.IdleTimeout, p.reap)
 	}
+	p.mu.Unlock()
+	p.signal()
 }
 
 // discard closes a connection that must not be reused and frees its slot.
@@ -141,24 +153,26 @@ func (p *pool) discard(c *conn) {
 // workers they hold, and rearms itself while any stay idle.
 func (p *pool) reap() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.reaper = nil
 	if p.closed {
+		p.mu.Unlock()
 		return
 	}
-	for n := len(p.idle); n > 0; n-- {
-		select {
-		case c := <-p.idle:
-			if time.Since(c.idleSince) >= p.s.IdleTimeout {
-				p.discard(c)
-				continue
-			}
-			p.idle <- c
-		default:
-		}
+	// The oldest are first: idleSince grows along the slice.
+	n := 0
+	for n < len(p.idle) && time.Since(p.idle[n].idleSince) >= p.s.IdleTimeout {
+		n++
 	}
+	stale := make([]*conn, n)
+	copy(stale, p.idle[:n])
+	p.idle = append(p.idle[:0], p.idle[n:]...)
 	if len(p.idle) > 0 {
-		p.reaper = time.AfterFunc(p.s.IdleTimeout/2, p.reap)
+		next := p.s.IdleTimeout - time.Since(p.idle[0].idleSince)
+		p.reaper = time.AfterFunc(max(next, time.Millisecond), p.reap)
+	}
+	p.mu.Unlock()
+	for _, c := range stale {
+		p.discard(c)
 	}
 }
 
@@ -170,13 +184,10 @@ func (p *pool) close() {
 		p.reaper.Stop()
 		p.reaper = nil
 	}
+	idle := p.idle
+	p.idle = nil
 	p.mu.Unlock()
-	for {
-		select {
-		case c := <-p.idle:
-			p.discard(c)
-		default:
-			return
-		}
+	for _, c := range idle {
+		p.discard(c)
 	}
 }

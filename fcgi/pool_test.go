@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -154,6 +155,52 @@ func TestIdleTimeout(t *testing.T) {
 	// The next request dials again and works.
 	if res, body := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 200 || body != "Hello World\n" {
 		t.Fatalf("after the idle close: %d %q", res.StatusCode, body)
+	}
+}
+
+// TestLightLoadFreesWorkers: after a burst opened four connections, a
+// steady trickle of requests rides one of them (LIFO) and the other three
+// age out, returning their php-fpm workers.
+func TestLightLoadFreesWorkers(t *testing.T) {
+	fpm := startFPM(t, fpmOptions{children: 4})
+	writeScripts(fpm)
+	// A barrier: each request waits until all four are running.
+	barrier := filepath.Join(t.TempDir(), "barrier")
+	fpm.script("wait.php", `<?php $f = '`+barrier+`'; file_put_contents($f, "x", FILE_APPEND | LOCK_EX);
+$t = microtime(true); while (filesize($f) < 4 && microtime(true) - $t < 10) { clearstatcache(); usleep(1000); } echo "ok";`)
+	fw := newForwarder(t, fpm.Addr, false)
+	s := newSite(t, fpm, Config{Endpoints: []string{fw.Addr()}, MaxConns: 4, IdleTimeout: 300 * time.Millisecond})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if res, err := http.Get(s.srv.URL + "/wait.php"); err == nil {
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	if n := fw.accepted.Load(); n != 4 {
+		t.Fatalf("the burst opened %d connections, want 4", n)
+	}
+	deadline := time.After(10 * time.Second)
+	for closed := 0; closed < 3; {
+		select {
+		case <-fw.closes:
+			closed++
+			continue
+		case <-deadline:
+			t.Fatalf("%d of 3 spare connections closed under a trickle of requests", closed)
+		default:
+		}
+		if res, _ := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 200 {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+	}
+	if n := fw.accepted.Load(); n != 4 {
+		t.Errorf("%d connections opened in all; the trickle should have reused one", n)
 	}
 }
 
