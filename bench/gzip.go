@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -277,8 +278,13 @@ func measureSides(sides []side, body []byte, enc string, figs []Figures, errs []
 		n := max(1, int(roundTime/max(time.Since(start), time.Nanosecond)))
 		live = append(live, &contestant{i: i, serve: serve, n: n})
 	}
+	// The order changes every turn, so that no side always follows the
+	// same neighbour (a side run right after another klauspost user finds
+	// the shared compressor code warm; one after chi does not).
+	shuffle := rand.New(rand.NewPCG(1, 2))
 	for begin := time.Now(); time.Since(begin) < sideTime*time.Duration(len(live)); {
-		for _, c := range live {
+		for _, k := range shuffle.Perm(len(live)) {
+			c := live[k]
 			// Two collections empty every sync.Pool, so each round runs
 			// on encoders allocated afresh: one long-lived encoder per
 			// side would freeze one memory layout, and the cache aliasing
