@@ -30,8 +30,15 @@ type Config struct {
 
 	// Root is the document root: scripts must exist under it, and it is
 	// DOCUMENT_ROOT and the base of SCRIPT_FILENAME. Empty means the
-	// working directory. php-fpm must see the same files at the same path.
+	// working directory.
 	Root string
+
+	// UpstreamRoot is Root as the FastCGI server sees it, when that differs
+	// (php-fpm in a container with the site mounted elsewhere): it becomes
+	// DOCUMENT_ROOT and the base of SCRIPT_FILENAME and PATH_TRANSLATED,
+	// while scripts are still looked up under Root. Caddy 0.x called this
+	// the fastcgi root. Empty means Root. It must be an absolute path.
+	UpstreamRoot string
 
 	// Ext sends requests whose path ends with it (such as ".php") to
 	// FastCGI even when Split is empty; matched without ASCII case.
@@ -118,6 +125,7 @@ func PHP(root string, endpoints ...string) Config {
 type settings struct {
 	Config
 	root   string // absolute, cleaned
+	remote string // UpstreamRoot, or root
 	ext    string // lower case
 	split  string // lower case
 	except []string
@@ -145,6 +153,13 @@ func (c Config) settings() (*settings, error) {
 		return nil, fmt.Errorf("fcgi: Config.Root: %q is not a directory", root)
 	}
 	s.root = abs
+	s.remote = abs
+	if s.UpstreamRoot != "" {
+		if !filepath.IsAbs(s.UpstreamRoot) || strings.ContainsRune(s.UpstreamRoot, 0) {
+			return nil, fmt.Errorf("fcgi: Config.UpstreamRoot: must be an absolute path, got %q", s.UpstreamRoot)
+		}
+		s.remote = filepath.Clean(s.UpstreamRoot)
+	}
 
 	if s.Ext == "" && s.Split == "" && len(s.Index) == 0 {
 		p := PHP("")

@@ -78,7 +78,7 @@ func (s *settings) buildParams(p *params, r *http.Request, t target, contentLeng
 	}
 	pathTranslated := ""
 	if t.pathInfo != "" {
-		pathTranslated = filepath.Join(s.root, filepath.FromSlash(t.pathInfo))
+		pathTranslated = filepath.Join(s.remote, filepath.FromSlash(t.pathInfo))
 	}
 
 	p.add("GATEWAY_INTERFACE", "CGI/1.1")
@@ -99,10 +99,14 @@ func (s *settings) buildParams(p *params, r *http.Request, t target, contentLeng
 	}
 	p.add("REQUEST_URI", requestURI)
 	p.add("QUERY_STRING", r.URL.RawQuery)
-	p.add("DOCUMENT_ROOT", s.root)
+	p.add("DOCUMENT_ROOT", s.remote)
 	p.add("DOCUMENT_URI", t.scriptName+t.pathInfo)
 	p.add("SCRIPT_NAME", t.scriptName)
-	p.add("SCRIPT_FILENAME", t.filename)
+	scriptFilename := t.filename
+	if s.remote != s.root {
+		scriptFilename = filepath.Join(s.remote, filepath.FromSlash(t.scriptName))
+	}
+	p.add("SCRIPT_FILENAME", scriptFilename)
 	p.add("PATH_INFO", t.pathInfo)
 	if pathTranslated != "" {
 		p.add("PATH_TRANSLATED", pathTranslated)

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -118,4 +119,33 @@ func readAll(t *testing.T, res *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestUpstreamRoot: php-fpm sees the site under another path (here a
+// symlink standing in for a container mount); the CGI paths use it.
+func TestUpstreamRoot(t *testing.T) {
+	fpm := startFPM(t, fpmOptions{})
+	writeScripts(fpm)
+	mount := filepath.Join(t.TempDir(), "mnt")
+	if err := os.Symlink(fpm.Root, mount); err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, fpm, Config{UpstreamRoot: mount})
+	res, body := get(t, nil, s.srv.URL+"/env.php/x")
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d: %s", res.StatusCode, body)
+	}
+	env := serverVars(t, body)
+	for k, v := range map[string]string{
+		"DOCUMENT_ROOT":   mount,
+		"SCRIPT_FILENAME": filepath.Join(mount, "env.php"),
+		"PATH_TRANSLATED": filepath.Join(mount, "x"),
+	} {
+		if got, _ := env[k].(string); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if _, err := New(Config{Root: fpm.Root, UpstreamRoot: "relative/path"}); err == nil || !strings.HasPrefix(err.Error(), "fcgi: Config.UpstreamRoot: ") {
+		t.Errorf("relative UpstreamRoot: %v", err)
+	}
 }
