@@ -224,7 +224,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 
 // sideTime is how long each side is timed for, in rounds of roundTime.
 const (
-	sideTime  = time.Second
+	sideTime  = 700 * time.Millisecond
 	roundTime = 5 * time.Millisecond
 )
 
@@ -264,9 +264,9 @@ func measureSides(sides []side, body []byte, enc string, figs []Figures, errs []
 		}
 		// Steady state: a GC that empties a pool during one window costs
 		// an encoder's allocation there, whoever's pool it is.
-		allocs, bytes := allocsPerOp(serve, 300)
+		allocs, bytes := allocsPerOp(serve, 100)
 		for range 2 {
-			a, b := allocsPerOp(serve, 300)
+			a, b := allocsPerOp(serve, 100)
 			allocs, bytes = min(allocs, a), min(bytes, b)
 		}
 		figs[i]["allocs/op"], figs[i]["B/op"] = allocs, bytes
