@@ -27,7 +27,10 @@
 // is replaced with rename(2), so every path lookup sees one whole revision,
 // and a reader that resolved the link keeps a consistent folder. The
 // previous revision stays for rollback (Status.Previous); older ones are
-// removed. This is kubernetes git-sync's pattern.
+// removed. This is kubernetes git-sync's pattern. Files that did not change
+// between two revisions, and were not touched locally, are hard links
+// shared by both folders, which keeps an incremental update cheap: edit
+// neither folder in place.
 //
 // Because folders are never updated in place, local edits in the served
 // folder cannot block an update, and a force-push is just another
