@@ -58,6 +58,10 @@ func TestCurlCompressed(t *testing.T) {
 			if !bytes.Equal(got, body) {
 				t.Errorf("%s: curl printed %d bytes, want the %d written", tt.name, len(got), len(body))
 			}
+			wantProto := map[string]string{"HTTP/1.1": "HTTP/1.1 ", "HTTP/2.0": "HTTP/2 "}[s.Proto]
+			if !strings.HasPrefix(string(head), wantProto) {
+				t.Errorf("%s: curl spoke %.10q, want %s", tt.name, head, wantProto)
+			}
 			if !strings.Contains(strings.ToLower(string(head)), "content-encoding: "+tt.want) {
 				t.Errorf("%s: headers lack Content-Encoding %s:\n%s", tt.name, tt.want, head)
 			}
