@@ -57,6 +57,7 @@ func comparisons() []Comparison {
 	all = append(all, tunnelserverComparisons()...)
 	all = append(all, tunnelComparisons()...)
 	all = append(all, reverseproxyComparisons()...)
+	all = append(all, gitsyncComparisons()...)
 	all = append(all, fcgiComparisons()...)
 	return all
 }
