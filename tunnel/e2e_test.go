@@ -192,6 +192,7 @@ func TestE2ETCPEcho(t *testing.T) {
 	b := make([]byte, len(want))
 	// Like ngrokd 1.7, the server closes both ways when one side ends, so
 	// the test does not half-close.
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	_, err = io.ReadFull(c, b)
 	if string(b) != want || err != nil {
 		t.Fatalf("read %q, %v; want %q", b, err, want)

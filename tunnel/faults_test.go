@@ -219,6 +219,7 @@ func TestProxyDroppedMidStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.ReadFull(c, make([]byte, 256<<10)); err != nil {
 		t.Fatal(err)
 	}
@@ -242,14 +243,14 @@ func TestHandlerThatNeverReadsBlocksOnlyItself(t *testing.T) {
 	release := make(chan struct{})
 	handlers := make(chan struct{}, 2)
 	go func() {
-		first := true
 		for {
 			c, err := l.Accept()
 			if err != nil {
 				return
 			}
-			if first { // never reads, until the test ends
-				first = false
+			// Connections arrive in any order; the public address says
+			// which one this is.
+			if c.RemoteAddr().String() == "192.0.2.1:1" { // never reads, until the test ends
 				go func() { <-release; c.Close(); handlers <- struct{}{} }()
 				continue
 			}
@@ -272,6 +273,7 @@ func TestHandlerThatNeverReadsBlocksOnlyItself(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(echo, "still served")
+	echo.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, len("still served"))
 	if _, err := io.ReadFull(echo, buf); err != nil || string(buf) != "still served" {
 		t.Fatalf("echo beside a stuck handler: %q %v", buf, err)
@@ -292,4 +294,17 @@ func TestHandlerThatNeverReadsBlocksOnlyItself(t *testing.T) {
 	stuck.Close()
 	<-handlers
 	<-handlers
+}
+
+func TestReqProxyFloodIsBounded(t *testing.T) {
+	// A session already at maxProxies opens nothing more, however many
+	// ReqProxy a server sends. (Were it to, the nil control and session
+	// context here would crash the test.)
+	s := &Session{proxies: maxProxies}
+	for range 1000 {
+		s.dialProxy(nil)
+	}
+	if s.proxies != maxProxies {
+		t.Fatalf("proxies = %d, want %d", s.proxies, maxProxies)
+	}
 }

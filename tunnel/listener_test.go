@@ -188,6 +188,7 @@ func TestSessionRoutesByURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(c, "ping over tcp")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, len("ping over tcp"))
 	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "ping over tcp" {
 		t.Fatalf("tcp echo: %q %v", buf, err)
