@@ -17,9 +17,10 @@ import (
 
 // browseComparisons sets browse against http.FileServer on the same
 // folder: listings of 1,000 and 10,000 entries in process (ns/op, allocs;
-// ours renders the full page with sizes, times, icons and script, the peer
-// a bare list of names), and a 4 KB and a 1 MB file over loopback TCP with
-// keep-alive clients (req/s), where both must use sendfile.
+// ours stats every entry and renders the full page with sizes, times,
+// icons and script, the peer lists bare names), a 4 KB file in process,
+// and a 4 KB and a 1 MB file over loopback TCP with keep-alive clients
+// (req/s), where both must use sendfile.
 //
 // Each side builds its own folder in a temp dir and removes it after, and
 // reports the best of browseRounds runs of each metric: on a machine shared
@@ -31,15 +32,26 @@ func browseComparisons() []Comparison {
 		all = append(all, Comparison{
 			Package: "browse", Case: fmt.Sprintf("listing %d entries", n),
 			Ours: withFolder(n, 0, func(dir string) Runner {
-				return withBrowse(dir, func(h http.Handler) Runner { return bestOf(GoBench(listLoop(h, "/big/"))) })
+				return withBrowse(dir, func(h http.Handler) Runner { return bestOf(GoBench(getLoop(h, "/big/"))) })
 			}),
 			Peers: []Peer{
 				{"http.FileServer", withFolder(n, 0, func(dir string) Runner {
-					return bestOf(GoBench(listLoop(http.FileServer(http.Dir(dir)), "/big/")))
+					return bestOf(GoBench(getLoop(http.FileServer(http.Dir(dir)), "/big/")))
 				})},
 			},
 		})
 	}
+	all = append(all, Comparison{
+		Package: "browse", Case: "file 4 KB in process",
+		Ours: withFolder(0, 4<<10, func(dir string) Runner {
+			return withBrowse(dir, func(h http.Handler) Runner { return bestOf(GoBench(getLoop(h, "/file.bin"))) })
+		}),
+		Peers: []Peer{
+			{"http.FileServer", withFolder(0, 4<<10, func(dir string) Runner {
+				return bestOf(GoBench(getLoop(http.FileServer(http.Dir(dir)), "/file.bin")))
+			})},
+		},
+	})
 	for _, f := range []struct {
 		name string
 		size int
@@ -96,8 +108,8 @@ func withBrowse(dir string, run func(http.Handler) Runner) Runner {
 	}
 }
 
-// listLoop requests the listing at path, as a browser does.
-func listLoop(h http.Handler, path string) func(b *testing.B) {
+// getLoop requests path with a browser's Accept header.
+func getLoop(h http.Handler, path string) func(b *testing.B) {
 	return func(b *testing.B) {
 		r := httptest.NewRequest("GET", path, nil)
 		r.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
