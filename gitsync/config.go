@@ -33,8 +33,9 @@ type Config struct {
 	// current revision. Empty means "current".
 	Link string
 
-	// Depth is how many commits to fetch. 0 means 1 (shallow); a negative
-	// value fetches the whole history.
+	// Depth is how many commits the first fetch brings. 0 means 1
+	// (shallow); a negative value fetches the whole history. Later fetches
+	// bring only the commits that are new since the deployed one.
 	Depth int
 
 	// Interval between polls. 0 means one hour; a negative value turns

@@ -32,6 +32,10 @@
 // shared by both folders, which keeps an incremental update cheap: edit
 // neither folder in place.
 //
+// The first fetch is shallow (Config.Depth); later ones bring only the
+// objects that are new since the deployed commit. The store is replaced by
+// a fresh shallow clone when it has accumulated many packs.
+//
 // Because folders are never updated in place, local edits in the served
 // folder cannot block an update, and a force-push is just another
 // revision. If the store itself is damaged, gitsync re-clones it.

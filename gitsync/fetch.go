@@ -52,7 +52,17 @@ func (c Config) tracksRef(ref string) bool {
 }
 
 // fetch brings the tracked revision into the store and returns its commit.
-func fetch(ctx context.Context, repo *git.Repository, cfg Config, auth transport.AuthMethod) (plumbing.Hash, target, error) {
+//
+// Depth limits the first fetch only. Once the store holds a commit, later
+// fetches ask for what is new since it, without a depth: go-git does not
+// request thin packs, so a fetch with a depth gets the whole tree of the
+// new commit again (measured: 2.8 MB instead of 0.2 MB for 200 changed
+// files of 5,000), and the store would grow by a full snapshot per sync.
+// Without a depth the server sends only the objects the store lacks, like
+// "git fetch" in a shallow clone. The cost: a force-push of unrelated
+// history fetches that history, and the store grows by each new commit;
+// syncLocked starts a fresh shallow store when it holds too many packs.
+func fetch(ctx context.Context, repo *git.Repository, cfg Config, auth transport.AuthMethod, incremental bool) (plumbing.Hash, target, error) {
 	t := cfg.tracked()
 	if cfg.NewestTag {
 		remote, err := repo.Remote(remoteName)
@@ -70,10 +80,14 @@ func fetch(ctx context.Context, repo *git.Repository, cfg Config, auth transport
 		t = tagTarget(tag)
 	}
 	spec := config.RefSpec("+" + t.remote.String() + ":" + t.local.String())
+	depth := cfg.Depth
+	if incremental {
+		depth = 0
+	}
 	err := repo.FetchContext(ctx, &git.FetchOptions{
 		RemoteName: remoteName,
 		RefSpecs:   []config.RefSpec{spec},
-		Depth:      cfg.Depth,
+		Depth:      depth,
 		Auth:       auth,
 		Tags:       git.NoTags,
 		Force:      true,

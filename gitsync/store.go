@@ -128,3 +128,13 @@ func closeStore(repo *git.Repository) {
 		_ = c.Close()
 	}
 }
+
+// maxPacks bounds the store: each fetch adds a pack and go-git never
+// repacks, so past this many a sync starts from a fresh shallow clone.
+const maxPacks = 50
+
+// packCount is the number of pack files in the store.
+func packCount(cfg Config) int {
+	m, _ := filepath.Glob(filepath.Join(cfg.Dest, storeDir, "objects", "pack", "*.pack"))
+	return len(m)
+}

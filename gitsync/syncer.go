@@ -11,6 +11,8 @@ import (
 	"time"
 
 	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // Syncer keeps one repository deployed under Config.Dest. Its methods are
@@ -192,8 +194,16 @@ func (s *Syncer) syncLocked(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if packCount(s.cfg) > maxPacks {
+		closeStore(s.repo)
+		repo, err := resetStore(s.cfg)
+		if err != nil {
+			return err
+		}
+		s.repo = repo
+	}
 	began := time.Now()
-	h, t, err := fetch(ctx, s.repo, s.cfg, auth)
+	h, t, err := fetch(ctx, s.repo, s.cfg, auth, s.hasCommit(s.current.hash))
 	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrRefNotFound) && s.remoteReachable(ctx) {
 		// The remote answers but the fetch failed: the store is the suspect
 		// (a shallow history a force-push rewrote, a half-written pack).
@@ -205,7 +215,7 @@ func (s *Syncer) syncLocked(ctx context.Context) error {
 			return errors.Join(err, rerr)
 		}
 		s.repo = repo
-		h, t, err = fetch(ctx, s.repo, s.cfg, auth)
+		h, t, err = fetch(ctx, s.repo, s.cfg, auth, false)
 	}
 	if err != nil {
 		return err
@@ -263,5 +273,15 @@ func (s *Syncer) remoteReachable(ctx context.Context) bool {
 		return false
 	}
 	_, err = remote.ListContext(ctx, &git.ListOptions{Auth: auth})
+	return err == nil
+}
+
+// hasCommit reports whether the store holds commit h: then a fetch only
+// needs what is new since it.
+func (s *Syncer) hasCommit(h plumbing.Hash) bool {
+	if h.IsZero() {
+		return false
+	}
+	_, err := object.GetCommit(s.repo.Storer, h)
 	return err == nil
 }

@@ -2,7 +2,10 @@ package gitsync
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -377,5 +380,42 @@ func TestUnchangedFilesAreShared(t *testing.T) {
 	}
 	if got := readServed(t, s, "edited.txt"); got != "pristine" {
 		t.Errorf("edited.txt = %q: a local edit carried over", got)
+	}
+}
+
+// TestIncrementalFetchBringsOnlyNewObjects: after the shallow clone, a sync
+// adds a pack with the new objects, not another snapshot of the tree.
+func TestIncrementalFetchBringsOnlyNewObjects(t *testing.T) {
+	u := newUpstream(t)
+	files := map[string]string{}
+	for i := range 200 {
+		b := make([]byte, 1024) // incompressible, like real content
+		_, _ = rand.Read(b)
+		files[fmt.Sprintf("f%03d.txt", i)] = hex.EncodeToString(b)
+	}
+	u.commit("main", "one", files)
+	s := startSyncer(t, Config{URL: u.fileURL(), Interval: -1})
+	packSizes := func() (sizes []int64) {
+		m, err := filepath.Glob(filepath.Join(s.cfg.Dest, ".git", "objects", "pack", "*.pack"))
+		must(t, err)
+		for _, p := range m {
+			fi, err := os.Stat(p)
+			must(t, err)
+			sizes = append(sizes, fi.Size())
+		}
+		return sizes
+	}
+	first := packSizes()
+	u.commit("main", "two", map[string]string{"f000.txt": "changed"})
+	if err := s.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	after := packSizes()
+	if len(first) != 1 || len(after) != 2 {
+		t.Fatalf("packs: %v then %v", first, after)
+	}
+	added := after[0] + after[1] - first[0]
+	if added*10 > first[0] {
+		t.Fatalf("a one-file change added a %d-byte pack; the clone's is %d bytes", added, first[0])
 	}
 }
