@@ -308,3 +308,41 @@ func TestReqProxyFloodIsBounded(t *testing.T) {
 		t.Fatalf("proxies = %d, want %d", s.proxies, maxProxies)
 	}
 }
+
+func TestSessionListenWaitsForReconnect(t *testing.T) {
+	f := newFakeServer(t)
+	cfg := f.config()
+	ev := events(&cfg)
+	s, err := Dial(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a, err := s.Listen(context.Background(), Endpoint{Subdomain: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ev, EventConnected)
+	f.stop()
+	waitFor(t, ev, EventReconnecting)
+
+	// While the server is down, Listen waits within its ctx...
+	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := s.Listen(short, Endpoint{Subdomain: "b"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Listen while down: %v, want the ctx's deadline", err)
+	}
+	// ...and succeeds once the session is back, beside the tunnel the
+	// reconnect registered again.
+	got := make(chan error, 1)
+	go func() {
+		_, err := s.Listen(context.Background(), Endpoint{Subdomain: "b"})
+		got <- err
+	}()
+	f.listen(f.addr)
+	if err := <-got; err != nil {
+		t.Fatalf("Listen after the server came back: %v", err)
+	}
+	serve(t, a, whoami)
+	get(t, f.httpClient(a.URL()), a.URL()+"/")
+}

@@ -280,12 +280,29 @@ func (s *Session) Listen(ctx context.Context, ep Endpoint) (*Listener, error) {
 }
 
 func (s *Session) listen(ctx context.Context, ep Endpoint) (*Listener, error) {
+	for {
+		// Wait for a control connection without holding reqMu: a
+		// reconnect needs it to register the other listeners' tunnels.
+		ctl, err := s.current(ctx)
+		if err != nil {
+			return nil, err
+		}
+		l, err := s.listenOn(ctx, ctl, ep)
+		if err == nil || ctx.Err() != nil {
+			return l, err
+		}
+		select {
+		case <-ctl.done: // lost while asking: ask again after the reconnect
+			s.log.Debug("tunnel: control connection lost during ReqTunnel; retrying", "err", err)
+		default:
+			return nil, err
+		}
+	}
+}
+
+func (s *Session) listenOn(ctx context.Context, ctl *control, ep Endpoint) (*Listener, error) {
 	s.reqMu.Lock()
 	defer s.reqMu.Unlock()
-	ctl, err := s.current(ctx)
-	if err != nil {
-		return nil, err
-	}
 	urls, err := s.request(ctx, ctl, ep)
 	if err != nil {
 		return nil, err
