@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -37,6 +38,13 @@ func browseComparisons() []Comparison {
 			Peers: []Peer{
 				{"http.FileServer", withFolder(n, 0, func(dir string) Runner {
 					return bestOf(GoBench(getLoop(http.FileServer(http.Dir(dir)), "/big/")))
+				})},
+				// The confined stdlib server: an os.Root's FS lstats every
+				// entry in ReadDir, as ours does.
+				{"http.FileServerFS(os.Root)", withFolder(n, 0, func(dir string) Runner {
+					return withRoot(dir, func(fsys fs.FS) Runner {
+						return bestOf(GoBench(getLoop(http.FileServerFS(fsys), "/big/")))
+					})
 				})},
 			},
 		})
@@ -93,6 +101,18 @@ func withFolder(n, size int, run func(dir string) Runner) Runner {
 			return nil, err
 		}
 		return run(dir)()
+	}
+}
+
+// withRoot opens dir as an os.Root for the runner.
+func withRoot(dir string, run func(fs.FS) Runner) Runner {
+	return func() (Figures, error) {
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return nil, err
+		}
+		defer root.Close()
+		return run(root.FS())()
 	}
 }
 
