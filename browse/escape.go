@@ -1,6 +1,7 @@
 package browse
 
 import (
+	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -110,23 +111,25 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // appendHumanSize appends n bytes as people read sizes: "512 B", "1.5 KiB",
-// "23 MiB"; one decimal below 10 units.
+// "23 MiB"; one decimal below 10 units, rounded to nearest.
 func appendHumanSize(b []byte, n int64) []byte {
 	if n < 1024 {
 		b = strconv.AppendInt(b, n, 10)
 		return append(b, " B"...)
 	}
 	const units = "KMGTPE"
-	v := float64(n) / 1024
-	u := 0
-	for v >= 1024 && u < len(units)-1 {
-		v /= 1024
+	u, div := 0, int64(1024)
+	for n/div >= 1024 && u < len(units)-1 {
+		div *= 1024
 		u++
 	}
-	if v < 10 {
-		b = strconv.AppendFloat(b, v, 'f', 1, 64)
+	// Tenths of the unit, rounded, without overflow for any int64.
+	tenths := n/div*10 + int64(math.Round(float64(n%div)*10/float64(div)))
+	if tenths < 100 {
+		b = strconv.AppendInt(b, tenths/10, 10)
+		b = append(b, '.', byte('0'+tenths%10))
 	} else {
-		b = strconv.AppendFloat(b, v, 'f', 0, 64)
+		b = strconv.AppendInt(b, (tenths+5)/10, 10)
 	}
 	return append(b, ' ', units[u], 'i', 'B')
 }
