@@ -28,7 +28,9 @@ import (
 // Each side runs in a child process (this binary again, chosen by
 // gitsyncChildEnv), so its peak RSS is its own: ours is the Go process
 // doing the sync (VmHWM, reset just before), git's is the largest process
-// of its tree (git, upload-pack, index-pack: RUSAGE_CHILDREN).
+// of its tree (git, upload-pack, index-pack: RUSAGE_CHILDREN). CPU time
+// counts every process on both sides, the serving git-upload-pack included
+// (go-git spawns it for file:// URLs, git clone does too).
 
 const (
 	gitsyncChildEnv = "HTTPMW_BENCH_GITSYNC_CHILD" // mode for the child
@@ -300,6 +302,13 @@ func gitsyncChild(mode string) {
 		cpu -= time.Duration(before.Utime.Nano() + before.Stime.Nano())
 		if peak, err := PeakRSS(os.Getpid()); err == nil {
 			rss = peak // VmHWM since the reset above
+		}
+		// go-git runs git-upload-pack itself for file:// remotes: count
+		// that server side as git's figures count theirs.
+		var kids syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids); err == nil {
+			cpu += time.Duration(kids.Utime.Nano() + kids.Stime.Nano())
+			rss = max(rss, float64(kids.Maxrss))
 		}
 	}
 	json.NewEncoder(os.Stdout).Encode(gitsyncResult{

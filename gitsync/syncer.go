@@ -13,6 +13,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
 // Syncer keeps one repository deployed under Config.Dest. Its methods are
@@ -235,7 +236,18 @@ func (s *Syncer) syncLocked(ctx context.Context) error {
 	if s.current.name != "" {
 		base = newLinkBase(s.repo, s.current.hash, filepath.Join(s.cfg.Dest, worktreesDir, s.current.name), s.current.written)
 	}
-	if err := checkout(ctx, s.repo, h, dir, base); err != nil {
+	err = checkout(ctx, s.repo, h, dir, base)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		// An incremental fetch lets the server assume the store has every
+		// ancestor of its commits, which a shallow store has not: content
+		// restored from before the clone is then missing. Fetch the whole
+		// tree again with a fresh shallow clone (go-git skips wanting a
+		// commit it has, so a second fetch into this store would not).
+		_ = removeAllWritable(dir)
+		s.cfg.Logger.Info("gitsync: objects missing after an incremental fetch; re-cloning", "hash", h.String())
+		err = s.reclone(ctx, auth, h, dir, base)
+	}
+	if err != nil {
 		_ = removeAllWritable(dir)
 		return err
 	}
@@ -284,4 +296,23 @@ func (s *Syncer) hasCommit(h plumbing.Hash) bool {
 	}
 	_, err := object.GetCommit(s.repo.Storer, h)
 	return err == nil
+}
+
+// reclone replaces the store with a fresh shallow clone and checks h out
+// of it; h must still be what the remote serves.
+func (s *Syncer) reclone(ctx context.Context, auth transport.AuthMethod, h plumbing.Hash, dir string, base *linkBase) error {
+	closeStore(s.repo)
+	repo, err := resetStore(s.cfg)
+	if err != nil {
+		return err
+	}
+	s.repo = repo
+	got, _, err := fetch(ctx, s.repo, s.cfg, auth, false)
+	if err != nil {
+		return err
+	}
+	if got != h {
+		return fmt.Errorf("gitsync: the remote moved on during the sync (%s, then %s); next sync", h, got)
+	}
+	return checkout(ctx, s.repo, h, dir, base)
 }

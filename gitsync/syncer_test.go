@@ -419,3 +419,24 @@ func TestIncrementalFetchBringsOnlyNewObjects(t *testing.T) {
 		t.Fatalf("a one-file change added a %d-byte pack; the clone's is %d bytes", added, first[0])
 	}
 }
+
+// TestRevertToContentOlderThanTheClone: the new commit needs a blob that
+// only an ancestor of the shallow clone has. An incremental fetch does not
+// bring it (the server believes the store has the ancestors), so the sync
+// must notice and fetch it, not fail forever.
+func TestRevertToContentOlderThanTheClone(t *testing.T) {
+	u := newUpstream(t)
+	u.commit("main", "one", map[string]string{"a.txt": "original content"})
+	u.commit("main", "two", map[string]string{"a.txt": "new content"})
+	s := startSyncer(t, Config{URL: u.fileURL(), Interval: -1})
+	u.commit("main", "revert", map[string]string{"a.txt": "original content"})
+	// Reachability bitmaps, as big hosts keep them: with them the server
+	// counts every ancestor of what the store has, not only its tree.
+	u.run(u.bare, "repack", "-q", "-a", "-d", "-b")
+	if err := s.Sync(context.Background()); err != nil {
+		t.Fatalf("sync of a revert to pre-clone content: %v", err)
+	}
+	if got := readServed(t, s, "a.txt"); got != "original content" {
+		t.Fatalf("a.txt = %q", got)
+	}
+}
