@@ -169,7 +169,7 @@ func TestLightLoadFreesWorkers(t *testing.T) {
 	fpm.script("wait.php", `<?php $f = '`+barrier+`'; file_put_contents($f, "x", FILE_APPEND | LOCK_EX);
 $t = microtime(true); while (filesize($f) < 4 && microtime(true) - $t < 10) { clearstatcache(); usleep(1000); } echo "ok";`)
 	fw := newForwarder(t, fpm.Addr, false)
-	s := newSite(t, fpm, Config{Endpoints: []string{fw.Addr()}, MaxConns: 4, IdleTimeout: 300 * time.Millisecond})
+	s := newSite(t, fpm, Config{Endpoints: []string{fw.Addr()}, MaxConns: 4, IdleTimeout: time.Second})
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
