@@ -3,6 +3,7 @@ package gitsync
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -95,9 +96,16 @@ func TestStatusHandler(t *testing.T) {
 	}
 	resp2, err := http.Get(srv.URL)
 	must(t, err)
+	b, _ := io.ReadAll(resp2.Body)
 	resp2.Body.Close()
-	if resp2.StatusCode != http.StatusServiceUnavailable {
-		t.Fatalf("status after a failed sync: %d, want 503", resp2.StatusCode)
+	if resp2.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), `"last_error": "ref not found on the remote"`) {
+		t.Fatalf("status after a failed sync: %d %s, want 503 naming the failure", resp2.StatusCode, b)
+	}
+	if strings.Contains(string(b), "/tmp") || strings.Contains(string(b), "site.git") {
+		t.Fatalf("status page shows a path: %s", b)
+	}
+	if !strings.Contains(s.Status().LastError, "ref not found on the remote: HEAD") {
+		t.Fatalf("Status().LastError lost the detail: %q", s.Status().LastError)
 	}
 	resp3, err := http.Post(srv.URL, "text/plain", nil)
 	must(t, err)

@@ -1,7 +1,9 @@
 package gitsync
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -25,7 +27,8 @@ type Status struct {
 	// LastChange is when Revision was deployed.
 	LastChange time.Time `json:"last_change,omitzero"`
 	// LastError is the last sync's error, empty after a success. A failed
-	// Then shows here although its revision was deployed.
+	// Then shows here although its revision was deployed. The JSON form
+	// carries only its kind (see StatusHandler); the detail is logged.
 	LastError string `json:"last_error,omitempty"`
 	// Failures counts consecutive failed syncs.
 	Failures int `json:"failures"`
@@ -42,6 +45,7 @@ func (s *Syncer) record(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.status.LastSync = time.Now()
+	s.lastErr = err
 	if err != nil {
 		s.status.LastError = redactURLs(err.Error(), s.cfg.URL)
 		s.status.Failures++
@@ -71,15 +75,20 @@ func (s *Syncer) setDeployed(cur, prev deployed) {
 
 // StatusHandler serves Status as JSON to GET and HEAD requests, with status
 // 503 while nothing is deployed or after a failed sync (so a health check
-// sees it), 200 otherwise. Other methods get 405. Mount it where only
-// operators can reach it: the error text may name hosts.
+// sees it), 200 otherwise. Other methods get 405. It shows no paths,
+// hosts or secrets: last_error names only the kind of failure.
 func (s *Syncer) StatusHandler() httpmw.Handler {
 	return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			return http.StatusMethodNotAllowed, nil
 		}
-		st := s.Status()
+		s.mu.Lock()
+		st, lastErr := s.status, s.lastErr
+		s.mu.Unlock()
+		if lastErr != nil {
+			st.LastError = errorKind(lastErr)
+		}
 		body, err := json.MarshalIndent(st, "", "  ")
 		if err != nil {
 			return http.StatusInternalServerError, err
@@ -99,4 +108,20 @@ func (s *Syncer) StatusHandler() httpmw.Handler {
 		}
 		return code, nil
 	})
+}
+
+// errorKind is what the status page says about err: a category, never the
+// text, which may hold paths, addresses or a URL.
+func errorKind(err error) string {
+	switch {
+	case errors.Is(err, ErrThen):
+		return "then command failed"
+	case errors.Is(err, ErrRefNotFound):
+		return "ref not found on the remote"
+	case errors.Is(err, ErrDestNotEmpty), errors.Is(err, ErrOtherOrigin):
+		return "destination refused"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "interrupted"
+	}
+	return "sync failed (details in the log)"
 }

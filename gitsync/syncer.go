@@ -30,6 +30,7 @@ type Syncer struct {
 	looping bool           // the loop runs: triggers will be served
 	wg      sync.WaitGroup // the loop and every Sync in flight
 	status  Status
+	lastErr error // the error behind status.LastError
 
 	syncMu  sync.Mutex // one sync at a time; guards repo and current
 	repo    *git.Repository
