@@ -3,10 +3,13 @@ package tunnel
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -345,4 +348,59 @@ func TestSessionListenWaitsForReconnect(t *testing.T) {
 	}
 	serve(t, a, whoami)
 	get(t, f.httpClient(a.URL()), a.URL()+"/")
+}
+
+func TestLogsAndEventsCarryNoSecrets(t *testing.T) {
+	f := newFakeServer(t)
+	var buf lockedBuffer
+	cfg := f.config()
+	cfg.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.HTTPAuth = "alice:hunter2"
+	var evs []string
+	var mu sync.Mutex
+	ev := make(chan Event, 64)
+	cfg.OnEvent = func(e Event) {
+		mu.Lock()
+		evs = append(evs, fmt.Sprintf("%+v", e))
+		mu.Unlock()
+		record(ev, e)
+	}
+	l, err := Listen(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ev, EventConnected)
+	f.restart()
+	waitFor(t, ev, EventConnected)
+	l.Close()
+	auth := <-f.auths
+	again := <-f.auths
+	mu.Lock()
+	all := buf.String() + strings.Join(evs, "\n")
+	mu.Unlock()
+	if !strings.Contains(all, "reconnecting") {
+		t.Fatalf("nothing logged about the reconnect:\n%s", all)
+	}
+	for _, secret := range []string{auth.User, "hunter2", again.ClientId} {
+		if secret == "" || strings.Contains(all, secret) {
+			t.Fatalf("logs or events contain %q:\n%s", secret, all)
+		}
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
