@@ -56,9 +56,19 @@ func startFPM(t testing.TB, opts fpmOptions) *phpFPM {
 	if err := os.Mkdir(f.Root, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	f.start()
 	t.Cleanup(f.stop)
-	return f
+	// The port was free when picked; another process may take it before
+	// php-fpm binds it. Then pick another.
+	for attempt := 0; ; attempt++ {
+		err := f.tryStart()
+		if err == nil {
+			return f
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "unable to bind") {
+			t.Fatal(err)
+		}
+		f.Addr = freeAddr(t)
+	}
 }
 
 func freeAddr(t testing.TB) string {
@@ -103,39 +113,56 @@ env[FPM_POOL] = %s
 }
 
 func (f *phpFPM) start() {
+	if err := f.tryStart(); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// tryStart starts php-fpm and waits until it logged that it is ready and
+// both pools accept.
+func (f *phpFPM) tryStart() error {
 	t := f.t
 	conf := filepath.Join(f.dir, "fpm.conf")
 	if err := os.WriteFile(conf, []byte(f.config()), 0o644); err != nil {
-		t.Fatal(err)
+		return err
 	}
+	os.Remove(filepath.Join(f.dir, "fpm.log"))
 	// -n: no php.ini, so the host's settings cannot change what tests see;
 	// -R: the test may run as root.
 	f.cmd = exec.Command(findFPM(t), "-n", "-R", "-y", conf)
 	f.cmd.Stdout, f.cmd.Stderr = os.Stderr, os.Stderr
 	f.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := f.cmd.Start(); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	f.done = make(chan struct{})
 	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(f.cmd, f.done)
 	deadline := time.Now().Add(15 * time.Second)
-	for _, a := range [][2]string{{"tcp", f.Addr}, {"unix", f.Sock}} {
-		for {
+	ready := func() bool {
+		if !strings.Contains(f.log(), "ready to handle connections") {
+			return false
+		}
+		for _, a := range [][2]string{{"tcp", f.Addr}, {"unix", f.Sock}} {
 			c, err := net.Dial(a[0], a[1])
-			if err == nil {
-				c.Close()
-				break
+			if err != nil {
+				return false
 			}
-			select {
-			case <-f.done:
-				t.Fatalf("php-fpm exited: %s", f.log())
-			case <-time.After(10 * time.Millisecond): // polling a foreign process: no channel to wait on
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("php-fpm did not accept on %s: %s", a[1], f.log())
-			}
+			c.Close()
+		}
+		return true
+	}
+	for !ready() {
+		select {
+		case <-f.done:
+			f.cmd = nil
+			return fmt.Errorf("php-fpm exited: %s", f.log())
+		case <-time.After(10 * time.Millisecond): // polling a foreign process: no channel to wait on
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("php-fpm not ready on %s and %s: %s", f.Addr, f.Sock, f.log())
 		}
 	}
+	return nil
 }
 
 // stop kills php-fpm and its workers, and waits for them.
