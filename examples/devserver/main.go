@@ -3,8 +3,10 @@
 //
 //	go run ./examples/devserver [-root .] [-listen localhost:2015]
 //
-// A folder without an index page gets a welcome page that says what is
-// served and how to go on, instead of Caddy 0.7's bare 404.
+// Requests go through logger (Combined, to standard output), gzip and browse.
+// An empty folder gets a welcome page that says what is served and how to go
+// on, instead of Caddy 0.7's bare 404; other folders without an index page
+// get a listing.
 package main
 
 import (
@@ -40,10 +42,11 @@ func run(root, listen string) error {
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
 		return fmt.Errorf("-root %s: not a folder", root)
 	}
-	h, err := newSite(abs)
+	h, access, err := newSite(abs, os.Stdout)
 	if err != nil {
 		return err
 	}
+	defer access.Close() // after Serve returns, so the last lines are written
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
@@ -53,7 +56,9 @@ func run(root, listen string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -62,5 +67,6 @@ func run(root, listen string) error {
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	<-drained // in-flight requests are done; now the log may close
 	return nil
 }

@@ -1,81 +1,44 @@
 package main
 
 import (
-	"errors"
 	"html/template"
-	"io/fs"
+	"io"
 	"net/http"
-	"os"
-	"strings"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/browse"
+	"github.com/httpmw/httpmw/gzip"
+	"github.com/httpmw/httpmw/logger"
 )
 
-// newSite builds the handler chain for the folder at root. The chain grows
-// as httpmw's packages land: logger -> gzip -> browse is the goal.
-func newSite(root string) (http.Handler, error) {
-	dir, err := os.OpenRoot(root) // confined: no "..", no symlink out of root
+// newSite builds the chain logger -> gzip -> browse for the folder at root.
+// Access lines go to logOut; Close the returned logger after the server
+// has shut down so the last lines are written.
+func newSite(root string, logOut io.Writer) (http.Handler, *logger.Logger, error) {
+	access, err := logger.New(logger.Config{Format: logger.Combined, Output: logOut})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	files := httpmw.FromHTTP(http.FileServerFS(notFoundFS{dir.FS()}))
-	chain := httpmw.Chain(hideDotfiles, welcome(root, dir))
-	return httpmw.ToHTTP(chain(files)), nil
+	compress, err := gzip.New(gzip.Config{})
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := browse.New(browse.Config{Root: root, Listing: true, Welcome: welcome(root)})
+	if err != nil {
+		return nil, nil, err
+	}
+	chain := httpmw.Chain(access.Middleware, compress)
+	return httpmw.ToHTTP(chain(files)), access, nil
 }
 
-// notFoundFS reports a path that os.Root refuses (a symlink out of the
-// folder, say) as missing, where http.FileServer would answer 500.
-type notFoundFS struct{ fs.FS }
-
-func (f notFoundFS) Open(name string) (fs.File, error) {
-	file, err := f.FS.Open(name)
-	if err != nil && !errors.Is(err, fs.ErrPermission) {
-		err = fs.ErrNotExist
-	}
-	return file, err
-}
-
-// hideDotfiles answers 404 for any path with a segment starting with a dot,
-// so .git and .env never leave the machine.
-func hideDotfiles(next httpmw.Handler) httpmw.Handler {
+// welcome answers "/" while the folder is empty: what is served, and how to
+// go on. browse calls it only then; a folder with files gets its listing.
+func welcome(root string) httpmw.Handler {
 	return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
-		for _, seg := range strings.Split(r.URL.Path, "/") {
-			if strings.HasPrefix(seg, ".") {
-				return http.StatusNotFound, nil
-			}
-		}
-		return next.ServeHTTP(w, r)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store") // it must vanish once files exist
+		return http.StatusOK, welcomePage.Execute(w, struct{ Root string }{root})
 	})
-}
-
-// indexNames are the files that make a folder a site.
-var indexNames = []string{"index.html", "index.htm", "default.html", "default.htm"}
-
-// welcome shows the welcome page at "/" while the folder has no index page.
-func welcome(root string, dir *os.Root) httpmw.Middleware {
-	return func(next httpmw.Handler) httpmw.Handler {
-		return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
-			if r.URL.Path != "/" || hasIndex(dir) {
-				return next.ServeHTTP(w, r)
-			}
-			if r.Method != http.MethodGet && r.Method != http.MethodHead {
-				w.Header().Set("Allow", "GET, HEAD")
-				return http.StatusMethodNotAllowed, nil
-			}
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-store") // it must vanish once index.html exists
-			return http.StatusOK, welcomePage.Execute(w, struct{ Root string }{root})
-		})
-	}
-}
-
-func hasIndex(dir *os.Root) bool {
-	for _, name := range indexNames {
-		if fi, err := dir.Stat(name); err == nil && fi.Mode().IsRegular() {
-			return true
-		}
-	}
-	return false
 }
 
 var welcomePage = template.Must(template.New("welcome").Parse(`<!doctype html>
@@ -94,9 +57,10 @@ pre { padding: .8rem; white-space: pre-wrap; word-break: break-word; }
 <body>
 <h1>It works: httpmw is serving this folder</h1>
 <p>Folder served: <code>{{.Root}}</code></p>
-<p>There is no <code>index.html</code> here yet, so you see this page. Add one and reload:</p>
+<p>The folder is empty, so you see this page. Add an <code>index.html</code> and reload:</p>
 <pre>echo '&lt;h1&gt;Hello&lt;/h1&gt;' &gt; index.html</pre>
-<p>Any other file in the folder is served at its path, for example <code>/style.css</code>.
+<p>Any file in the folder is served at its path, for example <code>/style.css</code>, compressed
+when the browser accepts it. A folder without an index page shows a listing of its files.
 Files and folders whose names start with a dot are never served.</p>
 <p>Serve another folder or address with <code>-root</code> and <code>-listen</code>:</p>
 <pre>go run ./examples/devserver -root ./public -listen localhost:8080</pre>

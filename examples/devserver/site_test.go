@@ -1,44 +1,94 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
-func get(t *testing.T, url string) (int, string) {
+// syncBuffer is an access log sink the test can read while the server runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func serve(t *testing.T, root string) (*httptest.Server, *syncBuffer) {
 	t.Helper()
-	res, err := http.Get(url)
+	var log syncBuffer
+	h, access, err := newSite(root, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		srv.Close()
+		access.Close()
+	})
+	return srv, &log
+}
+
+func get(t *testing.T, url string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultTransport.RoundTrip(req) // no transparent gzip: we check the coding
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	return res, string(b)
 }
 
-func TestWelcomeUntilIndexExists(t *testing.T) {
+func TestWelcomeInAnEmptyFolderThenTheSite(t *testing.T) {
 	dir := t.TempDir()
-	h, err := newSite(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	srv, log := serve(t, dir)
 
-	code, body := get(t, srv.URL+"/")
-	if code != 200 || !strings.Contains(body, "It works") || !strings.Contains(body, dir) || !strings.Contains(body, "index.html") {
-		t.Fatalf("empty folder: %d %q, want the welcome page naming the folder", code, body)
+	res, body := get(t, srv.URL+"/")
+	if res.StatusCode != 200 || !strings.Contains(body, "It works") || !strings.Contains(body, dir) {
+		t.Fatalf("empty folder: %d %q, want the welcome page naming the folder", res.StatusCode, body)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "index.html"), []byte("<h1>mine</h1>"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, body = get(t, srv.URL+"/"); code != 200 || body != "<h1>mine</h1>" {
-		t.Fatalf("after adding index.html: %d %q", code, body)
+	res, body = get(t, srv.URL+"/", "Accept", "text/plain")
+	if res.StatusCode != 200 || !strings.Contains(body, "notes.txt") {
+		t.Fatalf("folder with a file: %d %q, want a listing", res.StatusCode, body)
+	}
+	page := "<h1>mine</h1>" + strings.Repeat("<p>some text to compress</p>", 100)
+	if err := os.WriteFile(filepath.Join(dir, "index.html"), []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, body = get(t, srv.URL+"/")
+	if res.StatusCode != 200 || body != page {
+		t.Fatalf("after adding index.html: %d %q", res.StatusCode, body)
+	}
+	res, body = get(t, srv.URL+"/", "Accept-Encoding", "gzip")
+	if res.Header.Get("Content-Encoding") != "gzip" || len(body) >= len(page) {
+		t.Fatalf("gzip not applied: %v, %d bytes", res.Header, len(body))
+	}
+	if n := strings.Count(log.String(), "\"GET / HTTP/1.1\" 200"); n != 4 {
+		t.Fatalf("access log has %d lines for GET /, want 4:\n%s", n, log.String())
 	}
 }
 
@@ -52,20 +102,18 @@ func TestFilesAreConfined(t *testing.T) {
 	if err := os.Symlink(filepath.Join(parent, "secret.txt"), filepath.Join(dir, "escape.txt")); err != nil {
 		t.Fatal(err)
 	}
-	h, err := newSite(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	srv, _ := serve(t, dir)
 
-	if code, body := get(t, srv.URL+"/a.txt"); code != 200 || body != "inside" {
-		t.Fatalf("a.txt: %d %q", code, body)
+	if res, body := get(t, srv.URL+"/a.txt"); res.StatusCode != 200 || body != "inside" {
+		t.Fatalf("a.txt: %d %q", res.StatusCode, body)
 	}
 	for _, p := range []string{"/.env", "/escape.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt"} {
-		code, body := get(t, srv.URL+p)
-		if code < 400 || code >= 500 || strings.Contains(body, "outside") || strings.Contains(body, "TOKEN") || strings.Contains(body, parent) {
-			t.Errorf("%s: %d %q, want a 4xx that leaks nothing", p, code, body)
+		res, body := get(t, srv.URL+p)
+		if res.StatusCode < 400 || res.StatusCode >= 500 || strings.Contains(body, "outside") || strings.Contains(body, "TOKEN") || strings.Contains(body, parent) {
+			t.Errorf("%s: %d %q, want a 4xx that leaks nothing", p, res.StatusCode, body)
 		}
+	}
+	if _, body := get(t, srv.URL+"/", "Accept", "text/plain"); strings.Contains(body, ".env") {
+		t.Errorf("listing shows a dotfile: %q", body)
 	}
 }
