@@ -3,17 +3,12 @@ package gitsync
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	git "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
 // Syncer keeps one repository deployed under Config.Dest. Its methods are
@@ -196,29 +191,8 @@ func (s *Syncer) syncLocked(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if packCount(s.cfg) > maxPacks {
-		closeStore(s.repo)
-		repo, err := resetStore(s.cfg)
-		if err != nil {
-			return err
-		}
-		s.repo = repo
-	}
 	began := time.Now()
-	h, t, err := fetch(ctx, s.repo, s.cfg, auth, s.hasCommit(s.current.hash))
-	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrRefNotFound) && s.remoteReachable(ctx) {
-		// The remote answers but the fetch failed: the store is the suspect
-		// (a shallow history a force-push rewrote, a half-written pack).
-		// Start it afresh rather than fail the same way forever.
-		s.cfg.Logger.Warn("gitsync: fetch failed with the remote up; re-cloning", "err", err)
-		closeStore(s.repo)
-		repo, rerr := resetStore(s.cfg)
-		if rerr != nil {
-			return errors.Join(err, rerr)
-		}
-		s.repo = repo
-		h, t, err = fetch(ctx, s.repo, s.cfg, auth, false)
-	}
+	h, t, err := s.fetchTracked(ctx, auth)
 	if err != nil {
 		return err
 	}
@@ -226,94 +200,15 @@ func (s *Syncer) syncLocked(ctx context.Context) error {
 	if h == s.current.hash {
 		return nil
 	}
-
 	fetched := time.Now()
-	name := newWorktreeName(h)
-	dir := filepath.Join(s.cfg.Dest, worktreesDir, name)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
-	}
-	var base *linkBase
-	if s.current.name != "" {
-		base = newLinkBase(s.repo, s.current.hash, filepath.Join(s.cfg.Dest, worktreesDir, s.current.name), s.current.written)
-	}
-	err = checkout(ctx, s.repo, h, dir, base)
-	if errors.Is(err, plumbing.ErrObjectNotFound) {
-		// An incremental fetch lets the server assume the store has every
-		// ancestor of its commits, which a shallow store has not: content
-		// restored from before the clone is then missing. Fetch the whole
-		// tree again with a fresh shallow clone (go-git skips wanting a
-		// commit it has, so a second fetch into this store would not).
-		_ = removeAllWritable(dir)
-		s.cfg.Logger.Info("gitsync: objects missing after an incremental fetch; re-cloning", "hash", h.String())
-		err = s.reclone(ctx, auth, h, dir, base)
-	}
+	dir, err := s.deploy(ctx, auth, h)
 	if err != nil {
-		_ = removeAllWritable(dir)
 		return err
 	}
-	written := time.Now()
-	if err := writeWritten(s.cfg, name, written); err != nil {
-		_ = removeAllWritable(dir)
-		return err
-	}
-	if err := swapLink(s.cfg, name); err != nil {
-		_ = removeAllWritable(dir)
-		return fmt.Errorf("gitsync: switch: %w", err)
-	}
-	previous := s.current
-	s.current = deployed{hash: h, name: name, written: written}
-	s.setDeployed(s.current, previous)
 	s.cfg.Logger.Info("gitsync: deployed", "url", redactURL(s.cfg.URL), "ref", t.remote.Short(), "hash", h.String(),
-		"previous", previous.hash.String(), "fetch", fetched.Sub(began), "checkout", time.Since(fetched))
-	if err := prune(s.cfg, name, previous.name); err != nil {
-		s.cfg.Logger.Warn("gitsync: could not remove old revisions", "err", err)
-	}
+		"previous", s.Status().Previous, "fetch", fetched.Sub(began), "checkout", time.Since(fetched))
 	if len(s.cfg.Then) > 0 {
 		return runThen(ctx, s.cfg, dir, h.String())
 	}
 	return nil
-}
-
-// remoteReachable lists the remote's refs: true when it answers.
-func (s *Syncer) remoteReachable(ctx context.Context) bool {
-	remote, err := s.repo.Remote(remoteName)
-	if err != nil {
-		return false
-	}
-	auth, err := authMethod(s.cfg)
-	if err != nil {
-		return false
-	}
-	_, err = remote.ListContext(ctx, &git.ListOptions{Auth: auth})
-	return err == nil
-}
-
-// hasCommit reports whether the store holds commit h: then a fetch only
-// needs what is new since it.
-func (s *Syncer) hasCommit(h plumbing.Hash) bool {
-	if h.IsZero() {
-		return false
-	}
-	_, err := object.GetCommit(s.repo.Storer, h)
-	return err == nil
-}
-
-// reclone replaces the store with a fresh shallow clone and checks h out
-// of it; h must still be what the remote serves.
-func (s *Syncer) reclone(ctx context.Context, auth transport.AuthMethod, h plumbing.Hash, dir string, base *linkBase) error {
-	closeStore(s.repo)
-	repo, err := resetStore(s.cfg)
-	if err != nil {
-		return err
-	}
-	s.repo = repo
-	got, _, err := fetch(ctx, s.repo, s.cfg, auth, false)
-	if err != nil {
-		return err
-	}
-	if got != h {
-		return fmt.Errorf("gitsync: the remote moved on during the sync (%s, then %s); next sync", h, got)
-	}
-	return checkout(ctx, s.repo, h, dir, base)
 }
