@@ -244,6 +244,7 @@ func TestHandlerThatNeverReadsBlocksOnlyItself(t *testing.T) {
 		t.Fatal(err)
 	}
 	release := make(chan struct{})
+	stuckAccepted := make(chan struct{})
 	handlers := make(chan struct{}, 2)
 	go func() {
 		for {
@@ -254,6 +255,7 @@ func TestHandlerThatNeverReadsBlocksOnlyItself(t *testing.T) {
 			// Connections arrive in any order; the public address says
 			// which one this is.
 			if c.RemoteAddr().String() == "192.0.2.1:1" { // never reads, until the test ends
+				close(stuckAccepted)
 				go func() { <-release; c.Close(); handlers <- struct{}{} }()
 				continue
 			}
@@ -270,6 +272,7 @@ func TestHandlerThatNeverReadsBlocksOnlyItself(t *testing.T) {
 		_, err := stuck.Write(make([]byte, 64<<20)) // far more than the buffers hold
 		flooded <- err
 	}()
+	<-stuckAccepted
 
 	echo, err := f.open(l.URL(), "192.0.2.1:2")
 	if err != nil {
