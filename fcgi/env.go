@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -123,15 +124,26 @@ func (s *settings) buildParams(p *params, r *http.Request, t target, contentLeng
 		p.add("HTTP_HOST", r.Host)
 	}
 	var name []byte
+	// net/http parses header names into canonical keys; code may still
+	// set "x-a" beside "X-A", which would both be HTTP_X_A. Then send
+	// each variable once, with every spelling's values.
+	odd := hasNonCanonicalKey(r.Header)
+	var merged map[string]bool
 	for k, vv := range r.Header {
 		if !passHeader(k) {
 			continue
 		}
-		ck := textproto.CanonicalMIMEHeaderKey(k)
-		if ck != k {
-			if _, dup := r.Header[ck]; dup {
-				continue // same variable as the canonical key, which wins
+		ck := k
+		if odd {
+			ck = textproto.CanonicalMIMEHeaderKey(k)
+			if merged[ck] {
+				continue
 			}
+			if merged == nil {
+				merged = map[string]bool{}
+			}
+			merged[ck] = true
+			vv = sameHeader(r.Header, ck)
 		}
 		name = appendHeaderVar(name[:0], k)
 		sep := ", "
@@ -147,6 +159,33 @@ func (s *settings) buildParams(p *params, r *http.Request, t target, contentLeng
 		return fmt.Errorf("%w: NUL byte in a CGI variable", ErrBadRequest)
 	}
 	return nil
+}
+
+// sameHeader returns the values of every key of h that canonicalizes to
+// ck, in a stable order: the canonical key's first, then the others' by
+// key. Only for headers with non-canonical keys: it is O(len(h)).
+func sameHeader(h http.Header, ck string) []string {
+	var keys []string
+	for k := range h {
+		if k != ck && textproto.CanonicalMIMEHeaderKey(k) == ck {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	vv := append([]string(nil), h[ck]...)
+	for _, k := range keys {
+		vv = append(vv, h[k]...)
+	}
+	return vv
+}
+
+func hasNonCanonicalKey(h http.Header) bool {
+	for k := range h {
+		if textproto.CanonicalMIMEHeaderKey(k) != k {
+			return true
+		}
+	}
+	return false
 }
 
 // passHeader decides which request headers become HTTP_* variables.

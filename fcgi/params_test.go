@@ -167,3 +167,31 @@ func TestHeaderEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderSpellingsMerged: keys set by code in two spellings become one
+// variable, never two.
+func TestHeaderSpellingsMerged(t *testing.T) {
+	s, err := Config{Root: t.TempDir()}.settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/x.php", nil)
+	r.Header = http.Header{"x-a": {"1"}, "X-A": {"2"}, "x-B": {"3"}, "X-b": {"4"}, "Cookie": {"c=1"}, "cookie": {"d=2"}}
+	var p params
+	if err := s.buildParams(&p, r, target{scriptName: "/x.php", filename: s.root + "/x.php"}, -1); err != nil {
+		t.Fatal(err)
+	}
+	pairs, err := decodeParams(p.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, kv := range pairs {
+		got[kv[0]] = append(got[kv[0]], kv[1])
+	}
+	for name, want := range map[string]string{"HTTP_X_A": "2, 1", "HTTP_X_B": "4, 3", "HTTP_COOKIE": "c=1; d=2"} {
+		if v := got[name]; len(v) != 1 || v[0] != want {
+			t.Errorf("%s = %q, want one %q", name, v, want)
+		}
+	}
+}
