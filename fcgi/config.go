@@ -25,7 +25,8 @@ type Config struct {
 	// Policy spreads requests over several Endpoints. Empty means
 	// balancer.PolicyRoundRobin. An endpoint that fails (refuses, times
 	// out, breaks the protocol) leaves rotation for 10 seconds, and the
-	// request that found it down tries the next one.
+	// request that found it down tries the next one. When all are out of
+	// rotation, one is tried anyway, so a restarted php-fpm serves at once.
 	Policy balancer.Policy
 
 	// Root is the document root: scripts must exist under it, and it is
@@ -41,12 +42,13 @@ type Config struct {
 	UpstreamRoot string
 
 	// Ext sends requests whose path ends with it (such as ".php") to
-	// FastCGI even when Split is empty; matched without ASCII case.
+	// FastCGI even when Split is empty. ASCII letters match in either case.
 	Ext string
 
 	// Split cuts the path into SCRIPT_NAME and PATH_INFO at its first
-	// occurrence that ends the path or is followed by '/'. ASCII only,
-	// starts with '.', matched without ASCII case.
+	// occurrence that ends the path or is followed by '/'. It starts with
+	// '.' and is ASCII only; ASCII letters match in either case, and no
+	// other character folds (no Unicode case folding).
 	Split string
 
 	// Index lists the files tried, in order, for a request whose path ends
@@ -102,8 +104,9 @@ type Config struct {
 	ServerSoftware string
 
 	// OnStderr receives what the script wrote to FastCGI's stderr (PHP
-	// warnings and error_log() calls); the response is unaffected. nil
-	// logs each message with slog.Default() at level Warn.
+	// warnings and error_log() calls), one record at a time; msg is the
+	// hook's to keep. The response is unaffected. nil logs each message
+	// with slog.Default() at level Warn.
 	OnStderr func(r *http.Request, msg []byte)
 
 	// OnAbort receives the error when the FastCGI server fails after the
