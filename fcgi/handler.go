@@ -202,7 +202,7 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, pl *pool, p []byte
 	for attempt := 0; ; attempt++ {
 		c, err := pl.get(r.Context(), attempt > 0 || !idempotent(r.Method))
 		if err != nil {
-			return outcome{x: x, status: errorStatus(err), err: err, serverFault: r.Context().Err() == nil}
+			return outcome{x: x, status: failureStatus(r, err), err: err, serverFault: r.Context().Err() == nil}
 		}
 		reused := c.reused
 		*x = exchange{c: c, w: w, r: r, s: h.s}
@@ -224,7 +224,7 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, pl *pool, p []byte
 		if attempt == 0 && reused && !x.gotBytes && !clientFault && closedByPeer(err) && body.replayable() {
 			continue
 		}
-		return outcome{x: x, status: errorStatus(err), err: err, serverFault: !clientFault}
+		return outcome{x: x, status: failureStatus(r, err), err: err, serverFault: !clientFault}
 	}
 }
 
@@ -283,8 +283,16 @@ func (x *exchange) okStatus() int {
 	return x.status
 }
 
-// errorStatus maps a failure before anything was written to a status.
-func errorStatus(err error) int {
+// StatusClientClosedRequest is what ServeHTTP returns when the client went
+// away before the response began: nginx's 499, so access logs do not count
+// a departed client as a 502 or 504.
+const StatusClientClosedRequest = 499
+
+// failureStatus maps a failure before anything was written to a status.
+func failureStatus(r *http.Request, err error) int {
+	if errors.Is(r.Context().Err(), context.Canceled) {
+		return StatusClientClosedRequest
+	}
 	var be *bodyError
 	var ne net.Error
 	switch {

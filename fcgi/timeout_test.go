@@ -2,6 +2,7 @@ package fcgi
 
 import (
 	"bytes"
+	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -86,4 +87,26 @@ func fullListener(t *testing.T) string {
 	}
 	t.Skip("SKIPPING: could not fill a listen queue on this kernel")
 	return ""
+}
+
+// TestClientGone: when the client leaves while the script runs, the
+// handler stops waiting at once and reports 499, not a 5xx.
+func TestClientGone(t *testing.T) {
+	fpm := startFPM(t, fpmOptions{})
+	writeScripts(fpm)
+	s := newSite(t, fpm, Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel) // the client gives up
+	start := time.Now()
+	status, err := s.h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/slow.php", nil).WithContext(ctx))
+	if status != StatusClientClosedRequest || err == nil {
+		t.Errorf("client gone: %d, %v; want 499 and an error", status, err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("returned after %v: it waited for the script", d)
+	}
+	// The connection it used was dropped; the next request is served.
+	if res, body := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 200 || body != "Hello World\n" {
+		t.Errorf("next request: %d %q", res.StatusCode, body)
+	}
 }
