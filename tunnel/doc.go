@@ -24,5 +24,11 @@
 // pool of registered proxy connections (Config.ProxyPool) is kept warm, so a
 // new public connection does not wait for a TLS handshake.
 //
+// Every public connection uses up one proxy connection, and so costs one TLS
+// handshake with the server; the client resumes TLS sessions to keep that
+// cheap. A stock ngrokd drops pooled proxy connections that sat idle for
+// 60 s, so the first connection after a quiet minute waits for one
+// ReqProxy round trip.
+//
 // The wire protocol and its quirks are described in internal/wire/PROTOCOL.md.
 package tunnel
