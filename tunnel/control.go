@@ -16,6 +16,10 @@ import (
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
+// errControlLost marks a request cut short by the end of its control
+// connection, which a reconnect may cure.
+var errControlLost = errors.New("tunnel: control connection lost")
+
 // Messages without fields are encoded once.
 var pingMsg = &wire.Ping{}
 
@@ -216,7 +220,7 @@ func (s *Session) request(ctx context.Context, ctl *control, ep Endpoint) ([]str
 		RemotePort: ep.RemotePort,
 	}
 	if err := ctl.write(req); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", errControlLost, err)
 	}
 	want := strings.Count(ep.Protocol, "+") + 1
 	urls := make([]string, 0, want)
@@ -252,7 +256,7 @@ func (s *Session) request(ctx context.Context, ctl *control, ep Endpoint) ([]str
 						return urls, err
 					}
 				default:
-					return nil, fmt.Errorf("tunnel: waiting for NewTunnel: %w", ctl.err)
+					return nil, fmt.Errorf("%w while waiting for NewTunnel: %w", errControlLost, ctl.err)
 				}
 			}
 		case <-t.C:

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -34,10 +35,12 @@ type fakeServer struct {
 	roots *x509.CertPool
 
 	// Knobs, set before the client connects.
-	authError   string // AuthResp.Error to send
-	tunnelError string // NewTunnel.Error to send
-	noReqProxy  bool   // send no ReqProxy after AuthResp
-	silent      atomic.Bool
+	authError   string      // AuthResp.Error to send
+	tunnelError string      // NewTunnel.Error to send
+	noReqProxy  bool        // send no ReqProxy after AuthResp
+	muteAuth    bool        // never answer Auth
+	muteTunnels bool        // never answer ReqTunnel
+	silent      atomic.Bool // do not answer Ping
 
 	auths   chan *wire.Auth // every Auth received
 	regs    atomic.Int64    // RegProxy received
@@ -199,6 +202,10 @@ func (f *fakeServer) handle(c net.Conn) {
 
 func (f *fakeServer) control(c net.Conn, auth *wire.Auth) {
 	record(f.auths, auth)
+	if f.muteAuth {
+		io.Copy(io.Discard, c) // until the client or stop closes it
+		return
+	}
 	if f.authError != "" {
 		wire.Write(c, &wire.AuthResp{Version: "2", MmVersion: "1.7", Error: f.authError})
 		return
@@ -235,6 +242,9 @@ func (f *fakeServer) control(c net.Conn, auth *wire.Auth) {
 		switch m := m.(type) {
 		case *wire.ReqTunnel:
 			record(f.tunnels, m)
+			if f.muteTunnels {
+				continue
+			}
 			if f.tunnelError != "" {
 				cl.write(&wire.NewTunnel{Error: f.tunnelError})
 				continue

@@ -407,3 +407,38 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+func TestSilentServerTimesOut(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		setup func(*fakeServer)
+	}{
+		{"no AuthResp", func(f *fakeServer) { f.muteAuth = true }},
+		{"no NewTunnel", func(f *fakeServer) { f.muteTunnels = true }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFakeServer(t)
+			c.setup(f)
+			cfg := f.config()
+			cfg.ReplyTimeout = 50 * time.Millisecond
+			_, err := Listen(context.Background(), cfg)
+			var ne net.Error
+			if !errors.Is(err, ErrTimeout) || !errors.As(err, &ne) || !ne.Timeout() {
+				t.Fatalf("Listen: %v, want a timeout", err)
+			}
+		})
+	}
+	t.Run("ctx ends the wait", func(t *testing.T) {
+		f := newFakeServer(t)
+		f.muteAuth = true
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			<-f.auths
+			cancel()
+		}()
+		_, err := Listen(ctx, f.config()) // ReplyTimeout is 5 s here
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Listen: %v, want context.Canceled", err)
+		}
+	})
+}

@@ -288,15 +288,12 @@ func (s *Session) listen(ctx context.Context, ep Endpoint) (*Listener, error) {
 			return nil, err
 		}
 		l, err := s.listenOn(ctx, ctl, ep)
-		if err == nil || ctx.Err() != nil {
+		if err == nil || ctx.Err() != nil || !errors.Is(err, errControlLost) {
 			return l, err
 		}
-		select {
-		case <-ctl.done: // lost while asking: ask again after the reconnect
-			s.log.Debug("tunnel: control connection lost during ReqTunnel; retrying", "err", err)
-		default:
-			return nil, err
-		}
+		// The connection dropped while asking: ask again after the
+		// reconnect. (A server that does not answer in time is an error.)
+		s.log.Debug("tunnel: control connection lost during ReqTunnel; retrying", "err", err)
 	}
 }
 
