@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/httpmw/httpmw/tunnel"
 	"github.com/httpmw/httpmw/tunnel/server"
@@ -64,4 +65,45 @@ func Example() {
 	// Output:
 	// demo.example.test
 	// hello from behind the tunnel
+}
+
+// ExampleSession_Listen opens an http and a tcp tunnel on one control
+// connection.
+func ExampleSession_Listen() {
+	srv, err := server.New(server.Config{
+		Domain:     "example.test",
+		TunnelAddr: "127.0.0.1:0",
+		HTTPAddr:   "127.0.0.1:0",
+		TCPAddr:    "127.0.0.1",
+		Tokens:     map[string]string{"my-token": "me"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	go srv.Serve(context.Background())
+	defer srv.Close()
+
+	ctx := context.Background()
+	s, err := tunnel.Dial(ctx, tunnel.Config{
+		Server:    srv.TunnelAddr().String(),
+		TLSConfig: &tls.Config{RootCAs: srv.RootCAs(), ServerName: "localhost"},
+		AuthToken: "my-token",
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+	web, err := s.Listen(ctx, tunnel.Endpoint{Protocol: "http", Subdomain: "web"})
+	if err != nil {
+		panic(err)
+	}
+	raw, err := s.Listen(ctx, tunnel.Endpoint{Protocol: "tcp"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(web.Addr().Network(), strings.HasPrefix(web.URL(), "http://web.example.test:"))
+	fmt.Println(raw.Addr().Network(), strings.HasPrefix(raw.URL(), "tcp://example.test:"))
+	// Output:
+	// http true
+	// tcp true
 }
