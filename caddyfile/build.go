@@ -1,0 +1,137 @@
+package caddyfile
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+
+	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/browse"
+	"github.com/httpmw/httpmw/fcgi"
+	"github.com/httpmw/httpmw/gitsync"
+	"github.com/httpmw/httpmw/gzip"
+	"github.com/httpmw/httpmw/logger"
+	"github.com/httpmw/httpmw/reverseproxy"
+)
+
+// build opens and starts what the site's directives asked for and chains
+// them in Caddy's order: git webhooks, log, gzip, proxy, fastcgi, then the
+// file server (with listings where browse asked for them). Whatever it
+// started is appended to *closers, also when it fails half way, so the
+// caller can undo a failed load.
+func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Handler, error) {
+	root := s.root
+	if root == "" {
+		root = "."
+	}
+	var outer []httpmw.Middleware
+
+	for i := range s.gits {
+		g := &s.gits[i]
+		cfg := g.cfg
+		cfg.Dest = root
+		if g.path != "" {
+			cfg.Dest = g.path
+			if !filepath.IsAbs(g.path) {
+				cfg.Dest = filepath.Join(root, g.path)
+			}
+		}
+		syncer, err := gitsync.New(cfg)
+		if err != nil {
+			return nil, errorf(g.pos, "git: %v", err)
+		}
+		*closers = append(*closers, syncer)
+		if err := syncer.Start(ctx); err != nil {
+			return nil, errorf(g.pos, "git: first sync: %v", err)
+		}
+		if g.path == "" {
+			root = syncer.Dir() // the site serves the deployed revision
+		}
+		if g.hook != "" {
+			hook, err := syncer.Webhook(gitsync.WebhookConfig{Secret: g.secret})
+			if err != nil {
+				return nil, errorf(g.pos, "git: hook: %v", err)
+			}
+			outer = append(outer, onPath(g.hook, hook))
+		}
+	}
+
+	for _, l := range s.logs {
+		access, err := logger.New(l.cfg)
+		if err != nil {
+			return nil, errorf(l.pos, "log: %v", err)
+		}
+		*closers = append(*closers, access)
+		outer = append(outer, access.Middleware)
+	}
+
+	if s.gzip != nil {
+		compress, err := gzip.New(*s.gzip)
+		if err != nil {
+			return nil, errorf(s.gzipPos, "%v", err)
+		}
+		outer = append(outer, compress)
+	}
+
+	for _, p := range s.proxies {
+		proxy, err := reverseproxy.New(p.cfg)
+		if err != nil {
+			return nil, errorf(p.pos, "proxy: %v", err)
+		}
+		*closers = append(*closers, proxy)
+		outer = append(outer, proxy.Middleware)
+	}
+
+	for _, f := range s.fcgis {
+		cfg := f.cfg
+		cfg.Root = root
+		h, err := fcgi.New(cfg)
+		if err != nil {
+			return nil, errorf(f.pos, "fastcgi: %v", err)
+		}
+		*closers = append(*closers, h)
+		outer = append(outer, httpmw.Under(httpmw.Path{Base: f.path}, h.Middleware))
+	}
+
+	files := browse.Config{Root: root}
+	for _, b := range s.browse {
+		files.Listing = true
+		if b.path != "/" && b.path != "" {
+			files.ListingPaths = append(files.ListingPaths, b.path)
+		}
+		if b.tmpl != nil {
+			files.Template = b.tmpl
+		}
+	}
+	if hasRootBrowse(s.browse) {
+		files.ListingPaths = nil // "browse" or "browse /" lists everywhere
+	}
+	server, err := browse.New(files)
+	if err != nil {
+		return nil, errorf(s.rootPos, "root: %v", err)
+	}
+	*closers = append(*closers, server)
+	return httpmw.Chain(outer...)(server), nil
+}
+
+func hasRootBrowse(bs []browseDirective) bool {
+	for _, b := range bs {
+		if b.path == "/" || b.path == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// onPath serves h for requests to exactly path, and hands the rest on.
+func onPath(path string, h httpmw.Handler) httpmw.Middleware {
+	return func(next httpmw.Handler) httpmw.Handler {
+		return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
+			if r.URL.Path == path {
+				return h.ServeHTTP(w, r)
+			}
+			return next.ServeHTTP(w, r)
+		})
+	}
+}

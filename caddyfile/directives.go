@@ -1,0 +1,85 @@
+package caddyfile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// directive is one Caddyfile directive: its setup reads a Directive into the
+// site being built. Setups only check and record; nothing is opened or
+// started until the whole file is valid (see build).
+type directive struct {
+	name  string
+	setup func(s *siteConfig, d Directive) error
+}
+
+// directiveOrder is Caddy 0.7's chaining order for the directives httpmw has:
+// root and git prepare the site, then the middleware from the outside in
+// (log, gzip, proxy, fastcgi, browse), and the file server ends the chain.
+// A file may list directives in any order; this order is what the chain uses.
+var directiveOrder = []directive{
+	{"root", setupRoot},
+	{"git", setupGit},
+	{"log", setupLog},
+	{"gzip", setupGzip},
+	{"proxy", setupProxy},
+	{"fastcgi", setupFastCGI},
+	{"browse", setupBrowse},
+}
+
+func lookupDirective(name string) (directive, bool) {
+	for _, d := range directiveOrder {
+		if d.name == name {
+			return d, true
+		}
+	}
+	return directive{}, false
+}
+
+// directiveNames lists the known directives, for the unknown-directive error.
+func directiveNames() string {
+	var names []string
+	for _, d := range directiveOrder {
+		names = append(names, d.name)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// errorf makes a ParseError at pos.
+func errorf(pos Position, format string, args ...any) error {
+	return &ParseError{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+// checkArgs fails unless d has between min and max arguments (max < 0: no
+// limit); usage is the directive's syntax, shown in the error.
+func checkArgs(d Directive, min, max int, usage string) error {
+	n := len(d.Args)
+	if n < min || (max >= 0 && n > max) {
+		return errorf(d.Pos, "%s: expected %q, got %d argument(s)", d.Name, usage, n)
+	}
+	return nil
+}
+
+// checkOptionArgs is checkArgs for a line of an option block.
+func checkOptionArgs(dir string, o Option, min, max int, usage string) error {
+	n := len(o.Args)
+	if n < min || (max >= 0 && n > max) {
+		return errorf(o.Pos, "%s: option %s: expected %q, got %d argument(s)", dir, o.Name, usage, n)
+	}
+	return nil
+}
+
+// unknownOption is the error for an option a directive does not have.
+func unknownOption(dir string, o Option, known ...string) error {
+	return errorf(o.Pos, "%s: unknown option %q; expected one of: %s", dir, o.Name, strings.Join(known, ", "))
+}
+
+// noOptions fails when d has an option block it cannot use.
+func noOptions(d Directive) error {
+	if len(d.Options) > 0 {
+		return errorf(d.Options[0].Pos, "%s: takes no option block", d.Name)
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package caddyfile
+
+import (
+	"html/template"
+
+	"github.com/httpmw/httpmw/fcgi"
+	"github.com/httpmw/httpmw/gitsync"
+	"github.com/httpmw/httpmw/gzip"
+	"github.com/httpmw/httpmw/logger"
+	"github.com/httpmw/httpmw/reverseproxy"
+)
+
+// siteConfig is what the directives of one site block asked for, checked
+// but not yet built: no file is opened and nothing is started while it is
+// filled, so a bad line later in the file leaves nothing behind.
+type siteConfig struct {
+	root    string // "" means the working directory, as in Caddy
+	rootPos Position
+	gits    []gitDirective
+	logs    []logDirective
+	gzip    *gzip.Config
+	gzipPos Position
+	proxies []proxyDirective
+	fcgis   []fastcgiDirective
+	browse  []browseDirective
+}
+
+type gitDirective struct {
+	cfg      gitsync.Config
+	path     string // Caddy's path, relative to the site root ("" = the root)
+	hook     string // webhook path, "" for none
+	secret   string
+	pos      Position
+	servesAt string // set by build: the folder served in place of the root
+}
+
+type logDirective struct {
+	cfg logger.Config
+	pos Position
+}
+
+type proxyDirective struct {
+	cfg reverseproxy.Config
+	pos Position
+}
+
+type fastcgiDirective struct {
+	path string
+	cfg  fcgi.Config
+	pos  Position
+}
+
+type browseDirective struct {
+	path     string
+	tmpl     *template.Template
+	tmplFile string
+	pos      Position
+}
