@@ -218,6 +218,15 @@ func TestE2EServerRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	// A new session whose first tunnel is refused gets the server's reason,
+	// not just a closed connection.
+	dup := clientConfig(srv, roots)
+	dup.Subdomain = "taken"
+	_, err = tunnel.Listen(context.Background(), dup)
+	var first *tunnel.TunnelError
+	if !errors.As(err, &first) || !strings.Contains(first.Message, "already registered") {
+		t.Fatalf("duplicate subdomain as the first tunnel: %v, want *TunnelError", err)
+	}
 	// A second session asks for the same name. It holds a tunnel already,
 	// so the server keeps the control connection after refusing.
 	s, err := tunnel.Dial(context.Background(), clientConfig(srv, roots))
