@@ -2,11 +2,15 @@
 // through httpmw's middleware. It is the first thing to run after a clone:
 //
 //	go run ./examples/devserver [-root .] [-listen localhost:2015]
+//	go run ./examples/devserver -tunnel ngrokd.example.com:4443 -subdomain demo -authtoken TOKEN
 //
 // Requests go through logger (Combined, to standard output), gzip and browse.
 // An empty folder gets a welcome page that says what is served and how to go
 // on, instead of Caddy 0.7's bare 404; other folders without an index page
-// get a listing.
+// get a listing. With -tunnel the same site is also served to the internet
+// through an ngrok 1.x server (ours, tunnel/server, or a stock ngrokd 1.7),
+// and its public URL is printed; a server with a private CA is trusted with
+// SSL_CERT_FILE=ca.pem.
 package main
 
 import (
@@ -20,42 +24,75 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/httpmw/httpmw/tunnel"
 )
 
+// options are the command line.
+type options struct {
+	root, listen string
+	tunnel       tunnel.Config // Server "" means no tunnel
+
+	// ready, when set, is told the local and public URLs once serving.
+	ready func(local string, public []string)
+}
+
 func main() {
-	root := flag.String("root", ".", "folder to serve")
-	listen := flag.String("listen", "localhost:2015", "address to listen on")
+	var o options
+	flag.StringVar(&o.root, "root", ".", "folder to serve")
+	flag.StringVar(&o.listen, "listen", "localhost:2015", "address to listen on")
+	flag.StringVar(&o.tunnel.Server, "tunnel", "", "ngrok 1.x server `host:port` to serve the site through as well")
+	flag.StringVar(&o.tunnel.Subdomain, "subdomain", "", "subdomain to ask the tunnel server for")
+	flag.StringVar(&o.tunnel.AuthToken, "authtoken", "", "auth token for the tunnel server")
 	flag.Parse()
-	if err := run(*root, *listen); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "devserver:", err)
 		os.Exit(1)
 	}
 }
 
-func run(root, listen string) error {
-	abs, err := filepath.Abs(root)
+// run serves until ctx ends, then drains in-flight requests.
+func run(ctx context.Context, o options) error {
+	abs, err := filepath.Abs(o.root)
 	if err != nil {
 		return err
 	}
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
-		return fmt.Errorf("-root %s: not a folder", root)
+		return fmt.Errorf("-root %s: not a folder", o.root)
 	}
 	h, access, err := newSite(abs, os.Stdout)
 	if err != nil {
 		return err
 	}
 	defer access.Close() // after Serve returns, so the last lines are written
-	ln, err := net.Listen("tcp", listen)
+	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	slog.Info("devserver: serving", "root", abs, "url", "http://"+ln.Addr().String()+"/")
+	local := "http://" + ln.Addr().String() + "/"
+	slog.Info("devserver: serving", "root", abs, "url", local)
+	var public []string
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	if o.tunnel.Server != "" {
+		o.tunnel.Logger = slog.Default()
+		tl, err := tunnel.Listen(ctx, o.tunnel)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("-tunnel: %w", err)
+		}
+		public = tl.URLs()
+		slog.Info("devserver: public", "url", strings.Join(public, " "))
+		go srv.Serve(tl) // Shutdown closes it with the local listener
+	}
+	if o.ready != nil {
+		o.ready(local, public)
+	}
 	drained := make(chan struct{})
 	go func() {
 		defer close(drained)

@@ -39,6 +39,7 @@ func serve(t *testing.T, root string) (*httptest.Server, *syncBuffer) {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 		srv.Close()
 		access.Close()
 	})
