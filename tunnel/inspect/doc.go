@@ -1,0 +1,27 @@
+// Package inspect records the HTTP exchanges going through an app and shows
+// them on a local web page with replay, like ngrok's inspector on
+// 127.0.0.1:4040. It works with or without a tunnel:
+//
+//	in, err := inspect.New(inspect.Config{Target: "http://" + appAddr})
+//	if err != nil { ... }
+//	defer in.Close()
+//	app := httpmw.ToHTTP(in.Middleware(site))    // record what the app serves
+//	go http.Serve(uiListener, in.Handler())      // the UI, on 127.0.0.1:4040
+//
+// The Middleware keeps method, URL, headers, the first Config.MaxBodyBytes
+// of each body, status, timings and remote address in a ring bounded by
+// count and bytes, so memory stays flat under load. Authorization,
+// Proxy-Authorization, Cookie and Set-Cookie values are shown redacted
+// unless Config.KeepSecrets is set.
+//
+// The Handler serves a page with a live list (Server-Sent Events), a detail
+// view (headers; JSON indented, form fields listed, binary in hex) and
+// Replay, which sends the request again (optionally edited) to
+// Config.Target only, and shows the new exchange beside the old one. The
+// same data is a JSON API under api/. By default only loopback peers may
+// use it.
+//
+// Replays are recorded by Replay itself and marked with ReplayOf; the
+// Middleware recognizes them by a per-Inspector token and does not record
+// them twice.
+package inspect
