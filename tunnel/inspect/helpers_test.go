@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -16,7 +17,7 @@ import (
 const testAuth = "Bearer tok-123"
 
 // echoApp answers with what it got: method, path, query, body, and a JSON
-// content type; /status/NNN answers that status, /set-cookie sets one.
+// content type; /set-cookie sets a cookie, /redirect?to=URL redirects there.
 func echoApp() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -24,14 +25,16 @@ func echoApp() http.Handler {
 		case r.URL.Path == "/set-cookie":
 			http.SetCookie(w, &http.Cookie{Name: "session", Value: "s3cr3t-session"})
 		case strings.HasPrefix(r.URL.Path, "/redirect"):
-			http.Redirect(w, r, "http://example.invalid/elsewhere", http.StatusFound)
+			http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
 		if r.Header.Get("Authorization") == testAuth {
 			w.Header().Set("X-Auth-Ok", "yes")
 		}
-		io.WriteString(w, `{"method":"`+r.Method+`","path":"`+r.URL.Path+`","query":"`+r.URL.RawQuery+`","body":"`+string(body)+`","host":"`+r.Host+`"}`)
+		json.NewEncoder(w).Encode(map[string]string{
+			"method": r.Method, "path": r.URL.Path, "query": r.URL.RawQuery, "body": string(body), "host": r.Host,
+		})
 	})
 }
 
@@ -48,7 +51,7 @@ func newSite(t *testing.T, c Config) *site {
 	t.Helper()
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	s := &site{c: &http.Client{Transport: tr}}
+	s := &site{c: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	// Two steps: the Target is the app server's own address.
 	var h http.Handler = http.NotFoundHandler()
 	s.app = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))

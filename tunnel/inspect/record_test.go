@@ -28,7 +28,7 @@ func TestRecordsRequestAndResponse(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Trace", "abc")
 	res, body := s.do(t, req)
-	if res.StatusCode != 200 || !strings.Contains(body, `"body":"{"a":1}"`) {
+	if res.StatusCode != 200 || !strings.Contains(body, `"body":"{\"a\":1}"`) {
 		t.Fatalf("app answered %d %s", res.StatusCode, body)
 	}
 	ex := onlyExchange(t, s.in)

@@ -138,16 +138,6 @@ func (in *Inspector) replayRequest(ctx context.Context, orig *Exchange, edit *Ed
 		return nil, nil, err
 	}
 
-	var body []byte
-	switch {
-	case edit.Body != nil:
-		body = []byte(*edit.Body)
-	case orig.Request.Truncated:
-		return nil, nil, ErrTruncatedBody
-	default:
-		body = orig.Request.Body.Body
-	}
-
 	h := orig.Request.Header.Clone()
 	if edit.Header != nil {
 		h = http.Header{}
@@ -174,6 +164,16 @@ func (in *Inspector) replayRequest(ctx context.Context, orig *Exchange, edit *Ed
 	}
 	for _, k := range hopHeaders {
 		h.Del(k)
+	}
+
+	var body []byte
+	switch {
+	case edit.Body != nil:
+		body = []byte(*edit.Body)
+	case orig.Request.Truncated:
+		return nil, nil, ErrTruncatedBody
+	default:
+		body = orig.Request.Body.Body
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
