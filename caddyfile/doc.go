@@ -1,8 +1,15 @@
-// Package caddyfile reads Caddy 0.7 Caddyfiles.
+// Package caddyfile runs Caddy 0.7 Caddyfiles on httpmw's middleware.
 //
-//	f, err := caddyfile.Parse("Caddyfile", []byte("localhost:8080\ngzip\nbrowse"), nil)
-//	// f.Sites[0].Addresses[0].Port == "8080"
-//	// f.Sites[0].Directives: gzip, browse
+//	cfg, err := caddyfile.LoadFile("Caddyfile", nil)
+//	if err != nil {
+//		log.Fatal(err) // Caddyfile:7:3: proxy: policy: unknown policy "fastest"; ...
+//	}
+//	defer cfg.Close()
+//	for _, s := range cfg.Servers { // one per port; sites chosen by Host
+//		go http.ListenAndServe(s.Addr, s.Handler)
+//	}
+//
+// # Syntax
 //
 // The syntax is Caddy 0.7's: one or more site addresses, then either a braced
 // block of directives or, when the file has a single site, the directives on
@@ -10,6 +17,35 @@
 // option block ("proxy / a:80 b:80 {" ... "}"). Words are split on white space,
 // double quotes group them, '#' starts a comment, a backslash at the end of a
 // line continues it, and {$VAR} is replaced by an environment variable.
+// Parse gives the syntax tree alone.
 //
-// Every error names the file, line and column and says what was expected.
+// # Directives
+//
+// Each maps to a package, with Caddy 0.7's syntax and defaults:
+//
+//	root     path                              the files served (browse)
+//	git      repo [path] { ... }               gitsync
+//	log      [[path] file [format]]            logger
+//	gzip     { ext, not, level, min_length }   gzip
+//	proxy    from to... { policy, ... }        reverseproxy and balancer
+//	fastcgi  path endpoint [php] { ... }       fcgi
+//	browse   [path [template]]                 listings (browse)
+//
+// The options of each are described at its setup function in the source and
+// in the package README. Whatever order the lines are in, requests go through
+// Caddy's order: git's webhook, log, gzip, proxy, fastcgi, then the file
+// server, which serves root (with listings where browse asked).
+//
+// Sites on one port share a Server whose Handler picks the site by the Host
+// header: an exact name, then a site written without a host (":8080"); other
+// hosts get 404. As in Caddy 0.7, a port is listened on every interface.
+// https sites are refused: httpmw has no TLS directive.
+//
+// # Errors and starting
+//
+// Every error is a *ParseError naming the file, line and column and what was
+// expected; an unknown directive lists the known ones. Load checks the whole
+// file before it opens a log file, starts a health check, a FastCGI pool or a
+// git clone, and closes whatever it started when a later site fails to build,
+// so a bad file leaves nothing running. Validate checks without starting.
 package caddyfile
