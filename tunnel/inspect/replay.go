@@ -207,7 +207,11 @@ func originPath(uri string) string {
 	if err != nil || u.Opaque != "" {
 		return "/"
 	}
-	return u.RequestURI()
+	if p := u.RequestURI(); strings.HasPrefix(p, "/") {
+		return p
+	}
+	return "/" // "*" of OPTIONS *: the app's root is the closest
+
 }
 
 // targetURL joins the target's scheme and host with pathQuery. Parsing
