@@ -31,8 +31,8 @@
 //	fastcgi  path endpoint [php] { ... }       fcgi
 //	browse   [path [template]]                 listings (browse)
 //
-// The options of each are described at its setup function in the source and
-// in the package README. Whatever order the lines are in, requests go through
+// The options of each are described at its setup function in the source
+// (setup_*.go). Whatever order the lines are in, requests go through
 // Caddy's order: git's webhook, log, gzip, proxy, fastcgi, then the file
 // server, which serves root (with listings where browse asked).
 //
