@@ -81,7 +81,7 @@ func (e *Exchange) summary() summary {
 	return summary{
 		ID:          e.ID,
 		ReplayOf:    e.ReplayOf,
-		Start:       e.Start.UTC().Format("15:04:05.000"),
+		Start:       e.Start.UTC().Format(time.RFC3339Nano),
 		Method:      e.Request.Method,
 		URL:         e.Request.URL,
 		Status:      e.Response.Status,

@@ -87,7 +87,7 @@ input,textarea{display:block;width:100%;font:13px ui-monospace,Menlo,Consolas,mo
 .ex h3{font-size:.9em;margin:1em 0 .3em;color:var(--mut);text-transform:uppercase;letter-spacing:.04em}
 .line{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
 .kv td{white-space:normal;word-break:break-all;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;vertical-align:top}
-.kv td:first-child{color:var(--mut);width:30%}
+.kv td:first-child{color:var(--mut);width:1%;white-space:nowrap;word-break:normal;padding-right:1.2em}
 pre{background:var(--code);padding:.6em;border-radius:4px;overflow:auto;max-height:28em;margin:0;font-size:.9em}
 .note{color:var(--mut);font-size:.85em}
 .err{color:var(--bad)}
@@ -99,6 +99,7 @@ const rows = document.getElementById("rows");
 const replayOn = document.body.dataset.replay === "on";
 const summaries = new Map();
 let selected = 0;
+const maxRows = 2000;
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -113,6 +114,12 @@ function size(n) {
   return (n / 1048576).toFixed(1) + " MiB";
 }
 
+function clock(iso) {
+  const d = new Date(iso);
+  const p = (n, w) => String(n).padStart(w, "0");
+  return p(d.getHours(), 2) + ":" + p(d.getMinutes(), 2) + ":" + p(d.getSeconds(), 2) + "." + p(d.getMilliseconds(), 3);
+}
+
 function statusClass(s) { return s ? "s" + String(s)[0] : "serr"; }
 
 function addRow(s) {
@@ -120,7 +127,7 @@ function addRow(s) {
   summaries.set(s.id, s);
   const tr = el("tr");
   tr.dataset.id = s.id;
-  tr.append(el("td", s.id, "num"), el("td", s.start), el("td", s.method));
+  tr.append(el("td", s.id, "num"), el("td", clock(s.start)), el("td", s.method));
   const path = el("td", s.url, "path");
   path.title = s.url;
   if (s.replayOf) path.append(el("span", "replay of #" + s.replayOf, "tag"));
@@ -134,6 +141,11 @@ function addRow(s) {
   let before = null;
   for (const r of rows.children) { if (Number(r.dataset.id) < s.id) { before = r; break; } }
   rows.insertBefore(tr, before);
+  // The server keeps a bounded ring; so does the page.
+  while (rows.children.length > maxRows) {
+    summaries.delete(Number(rows.lastElementChild.dataset.id));
+    rows.lastElementChild.remove();
+  }
   document.getElementById("empty").hidden = true;
   document.getElementById("count").textContent = summaries.size + (summaries.size === 1 ? " request" : " requests");
 }
@@ -177,7 +189,8 @@ function bodyView(shown, body) {
   default: box.append(el("pre", shown.text, "body-" + shown.kind));
   }
   const notes = [];
-  if (shown.kind !== "empty") notes.push(shown.kind === "hex" ? "binary, shown in hex" : shown.kind);
+  const kinds = {json: "JSON, indented", form: "form fields", hex: "binary, shown in hex"};
+  if (kinds[shown.kind]) notes.push(kinds[shown.kind]);
   if (body.truncated) notes.push("first " + size((body.body ? atob(body.body).length : 0)) + " of " + size(body.bodySize) + " kept");
   if (notes.length) box.append(el("p", notes.join("; "), "note"));
   return box;
@@ -188,14 +201,13 @@ function exchangeView(d, title) {
   box.dataset.id = d.id;
   box.append(el("h2", title + " #" + d.id + (d.replayOf ? " (replay of #" + d.replayOf + ")" : "")));
   box.append(el("p", d.request.method + " " + d.request.url + " " + d.request.proto, "line"));
-  box.append(el("p", "from " + d.remoteAddr + " at " + new Date(d.start).toLocaleTimeString() +
+  box.append(el("p", "from " + d.remoteAddr + " at " + clock(d.start) +
     ", " + (d.durationNs / 1e6).toFixed(1) + " ms", "note"));
   if (d.error) box.append(el("p", d.error, "err"));
   box.append(el("h3", "Request headers"), kvTable(headerPairs(d.request.header)));
   box.append(el("h3", "Request body"), bodyView(d.requestShown, d.request));
   const st = d.response.status;
-  const h = el("h3", "Response " + (st || "")); 
-  box.append(h);
+  box.append(el("h3", "Response " + (st || "")));
   if (d.response.hijacked) box.append(el("p", "connection taken over (upgrade); nothing after is recorded", "note"));
   box.append(kvTable(headerPairs(d.response.header)));
   box.append(el("h3", "Response body"), bodyView(d.responseShown, d.response));
@@ -256,7 +268,7 @@ document.getElementById("edit-toggle").addEventListener("click", () => {
   f.hidden = !f.hidden;
   document.getElementById("edit-method").value = current.request.method;
   document.getElementById("edit-path").value = current.request.url;
-  document.getElementById("edit-headers").value = headerPairs(current.request.header).map(([k, v]) => k + ": " + v).join("\n");
+  document.getElementById("edit-headers").value = headerPairs(current.request.header).filter(([k]) => k !== "Content-Length").map(([k, v]) => k + ": " + v).join("\n");
   document.getElementById("edit-body").value = bodyText(current.request);
 });
 document.getElementById("edit").addEventListener("submit", (ev) => {
