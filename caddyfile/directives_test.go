@@ -281,3 +281,28 @@ func TestMalformedDirectives(t *testing.T) {
 		}
 	}
 }
+
+// FuzzValidate feeds the directive setups: no input may panic, and every
+// error carries a position.
+func FuzzValidate(f *testing.F) {
+	for _, s := range []string{
+		":80\ngzip {\n ext .html\n level 3\n}",
+		":80\nlog / stdout \"{remote} {status}\"",
+		":80\nproxy /api a:1 b:2 {\n policy header X\n health_check /h 5s\n header_downstream -Server\n}",
+		":80\nfastcgi / 127.0.0.1:9000 php {\n env A b\n root /x\n}",
+		":80\ngit r p {\n interval 60\n hook /h s\n then a b\n}",
+		"a.com:80, :81 {\n root /x\n browse /d\n}",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		err := Validate("fuzz", []byte(src), env(nil))
+		if err == nil {
+			return
+		}
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Pos.Line < 1 || pe.Pos.Col < 1 {
+			t.Fatalf("error without a position: %v", err)
+		}
+	})
+}

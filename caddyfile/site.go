@@ -26,12 +26,11 @@ type siteConfig struct {
 }
 
 type gitDirective struct {
-	cfg      gitsync.Config
-	path     string // Caddy's path, relative to the site root ("" = the root)
-	hook     string // webhook path, "" for none
-	secret   string
-	pos      Position
-	servesAt string // set by build: the folder served in place of the root
+	cfg    gitsync.Config
+	path   string // Caddy's path, relative to the site root ("" = the root)
+	hook   string // webhook path, "" for none
+	secret string
+	pos    Position
 }
 
 type logDirective struct {
