@@ -52,12 +52,25 @@ func errorf(pos Position, format string, args ...any) error {
 	return &ParseError{Pos: pos, Msg: fmt.Sprintf(format, args...)}
 }
 
+// argPos is where d's argument i starts, or the directive's position when
+// d was built without argument positions.
+func argPos(d Directive, i int) Position {
+	if i < len(d.ArgPos) {
+		return d.ArgPos[i]
+	}
+	return d.Pos
+}
+
 // checkArgs fails unless d has between min and max arguments (max < 0: no
 // limit); usage is the directive's syntax, shown in the error.
 func checkArgs(d Directive, min, max int, usage string) error {
 	n := len(d.Args)
 	if n < min || (max >= 0 && n > max) {
-		return errorf(d.Pos, "%s: expected %q, got %d argument(s)", d.Name, usage, n)
+		pos := d.Pos
+		if max >= 0 && n > max {
+			pos = argPos(d, max) // the first argument too many
+		}
+		return errorf(pos, "%s: expected %q, got %d argument(s)", d.Name, usage, n)
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ type Directive struct {
 	Args    []string
 	Options []Option // the lines of a "name args { ... }" block
 	Pos     Position
+	ArgPos  []Position // where each of Args starts, for errors about one
 }
 
 // Option is one line inside a directive's block.
@@ -181,6 +182,7 @@ func (p *parser) directives(open token, braced bool) ([]Directive, error) {
 				return nil, p.errAt(arg, "unexpected \"}\" after directive %q", d.Name)
 			}
 			d.Args = append(d.Args, arg.text)
+			d.ArgPos = append(d.ArgPos, arg.pos)
 		}
 		dirs = append(dirs, d)
 	}

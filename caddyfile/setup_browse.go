@@ -34,11 +34,11 @@ func setupBrowse(s *siteConfig, d Directive) error {
 		}
 		src, err := os.ReadFile(b.tmplFile)
 		if err != nil {
-			return errorf(d.Pos, "browse: template: %v", err)
+			return errorf(argPos(d, 1), "browse: template: %v", err)
 		}
 		t, err := template.New(b.tmplFile).Parse(string(src))
 		if err != nil {
-			return errorf(d.Pos, "browse: template: %v", err)
+			return errorf(argPos(d, 1), "browse: template: %v", err)
 		}
 		b.tmpl = t
 	}

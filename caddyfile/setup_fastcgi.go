@@ -28,7 +28,7 @@ func setupFastCGI(s *siteConfig, d Directive) error {
 	f.cfg.Endpoints = []string{d.Args[1]}
 	if len(d.Args) == 3 {
 		if d.Args[2] != "php" {
-			return errorf(d.Pos, "fastcgi: unknown preset %q; expected php", d.Args[2])
+			return errorf(argPos(d, 2), "fastcgi: unknown preset %q; expected php", d.Args[2])
 		}
 		f.cfg.Ext, f.cfg.Split, f.cfg.Index = ".php", ".php", []string{"index.php"}
 	}

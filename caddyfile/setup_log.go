@@ -39,7 +39,7 @@ func setupLog(s *siteConfig, d Directive) error {
 		}
 	}
 	if c.File == "" {
-		return errorf(d.Pos, "log: expected a file name, stdout or stderr, got an empty string")
+		return errorf(argPos(d, len(d.Args)-1), "log: expected a file name, stdout or stderr, got an empty string")
 	}
 	// Check the format now, writing nowhere, so a bad placeholder is a
 	// parse error at this line rather than a failure after other parts
@@ -48,7 +48,7 @@ func setupLog(s *siteConfig, d Directive) error {
 	probe.File, probe.Output = "", io.Discard
 	l, err := logger.New(probe)
 	if err != nil {
-		return errorf(d.Pos, "log: %v", err)
+		return errorf(argPos(d, 2), "log: %v", err) // only the format can be wrong
 	}
 	l.Close()
 	s.logs = append(s.logs, logDirective{cfg: c, pos: d.Pos})

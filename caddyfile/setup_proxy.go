@@ -52,7 +52,10 @@ func setupProxy(s *siteConfig, d Directive) error {
 	}
 	c := reverseproxy.Config{Path: d.Args[0], UpstreamHost: true}
 	c.Balancer.Policy = balancer.PolicyRandom
-	for _, to := range d.Args[1:] {
+	for i, to := range d.Args[1:] {
+		if _, err := balancer.ParseAddr(to); err != nil {
+			return errorf(argPos(d, i+1), "proxy: upstream %q: %v", to, err)
+		}
 		c.Balancer.Upstreams = append(c.Balancer.Upstreams, balancer.Upstream{Addr: to})
 	}
 	interval := time.Duration(0)
@@ -114,6 +117,9 @@ func setupProxy(s *siteConfig, d Directive) error {
 		case "upstream":
 			if err = checkOptionArgs("proxy", o, 1, -1, "upstream to..."); err == nil {
 				for _, to := range o.Args {
+					if _, perr := balancer.ParseAddr(to); perr != nil {
+						return errorf(o.Pos, "proxy: upstream %q: %v", to, perr)
+					}
 					c.Balancer.Upstreams = append(c.Balancer.Upstreams, balancer.Upstream{Addr: to})
 				}
 			}
@@ -144,11 +150,6 @@ func setupProxy(s *siteConfig, d Directive) error {
 	}
 	if len(c.Balancer.Upstreams) == 0 {
 		return errorf(d.Pos, "proxy: expected at least one upstream after the path %q", d.Args[0])
-	}
-	for _, u := range c.Balancer.Upstreams {
-		if _, err := balancer.ParseAddr(u.Addr); err != nil {
-			return errorf(d.Pos, "proxy: upstream %q: %v", u.Addr, err)
-		}
 	}
 	s.proxies = append(s.proxies, proxyDirective{cfg: c, pos: d.Pos})
 	return nil
