@@ -59,6 +59,7 @@ func comparisons() []Comparison {
 	all = append(all, reverseproxyComparisons()...)
 	all = append(all, gitsyncComparisons()...)
 	all = append(all, fcgiComparisons()...)
+	all = append(all, inspectComparisons()...)
 	return all
 }
 

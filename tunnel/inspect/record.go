@@ -36,6 +36,10 @@ func (in *Inspector) Middleware(next httpmw.Handler) httpmw.Handler {
 		ex.Request.Header, ex.secrets = redactHeader(r.Header, in.cfg.redact)
 
 		reqCap := &capture{limit: in.cfg.maxBody}
+		if r.ContentLength > 0 {
+			// One allocation of the right size instead of append's growth.
+			reqCap.buf = make([]byte, 0, min(r.ContentLength, int64(in.cfg.maxBody)))
+		}
 		var tee *teeBody
 		if r.Body != nil && r.Body != http.NoBody {
 			tee = &teeBody{rc: r.Body, cap: reqCap}
