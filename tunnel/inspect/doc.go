@@ -21,6 +21,12 @@
 // same data is a JSON API under api/. By default only loopback peers may
 // use it.
 //
+// What is recorded is what the handler did: headers net/http adds after it
+// (Date, a computed Content-Length) are not seen, and a handler that
+// returns a status >= 400 without writing shows that status without the
+// page its caller writes. A compressed body (Content-Encoding) is shown as
+// binary. Query strings are not redacted.
+//
 // Replays are recorded by Replay itself and marked with ReplayOf; the
 // Middleware recognizes them by a per-Inspector token and does not record
 // them twice.

@@ -225,3 +225,24 @@ func TestFlushAndHijackPassThrough(t *testing.T) {
 		t.Errorf("hijack recorded as %+v", hij)
 	}
 }
+
+// A handler that panics is recorded as a 500 and the panic still reaches
+// the adapter, which answers 500.
+func TestPanicIsRecordedAndPropagates(t *testing.T) {
+	in, _ := New(Config{})
+	defer in.Close()
+	var reported error
+	h := httpmw.Adapter{OnError: func(_ *http.Request, _ int, err error) { reported = err }}.Handler(
+		in.Middleware(httpmw.HandlerFunc(func(http.ResponseWriter, *http.Request) (int, error) {
+			panic("boom")
+		})))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/p", nil))
+	if rec.Code != 500 || reported == nil {
+		t.Errorf("client got %d, adapter saw %v", rec.Code, reported)
+	}
+	ex := onlyExchange(t, in)
+	if ex.Response.Status != 500 || ex.Error != "handler panicked" {
+		t.Errorf("recorded %d %q", ex.Response.Status, ex.Error)
+	}
+}
