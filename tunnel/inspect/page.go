@@ -22,7 +22,7 @@ const pageHTML = `<!doctype html>
 <main>
 <section id="list-pane">
 <table id="list">
-<thead><tr><th>#</th><th>Time</th><th>Method</th><th>Path</th><th>Status</th><th>ms</th><th>Size</th></tr></thead>
+<thead><tr><th class="c-id">#</th><th class="c-time">Time</th><th class="c-method">Method</th><th>Path</th><th class="c-status">Status</th><th class="c-ms">ms</th><th class="c-size">Size</th></tr></thead>
 <tbody id="rows"></tbody>
 </table>
 <p id="empty">No requests yet. Requests through the app show up here as they happen.</p>
@@ -63,12 +63,15 @@ main{display:flex;height:calc(100% - 2.7em)}
 #list-pane{flex:0 0 42%;overflow:auto;border-right:1px solid var(--line)}
 #detail-pane{flex:1;overflow:auto;padding:.8em 1em}
 table{border-collapse:collapse;width:100%}
+#list{table-layout:fixed}
+.c-id{width:3.2em}.c-time{width:10em}.c-method{width:5.2em}.c-status{width:4.2em}.c-ms{width:4.2em}.c-size{width:5.6em}
+#list td{overflow:hidden;text-overflow:ellipsis}
 th,td{text-align:left;padding:.3em .5em;border-bottom:1px solid var(--line);white-space:nowrap}
 th{position:sticky;top:0;background:var(--bg);font-weight:600;color:var(--mut);font-size:.85em}
 #rows tr{cursor:pointer}
 #rows tr:hover{background:var(--sel)}
 #rows tr.sel{background:var(--sel);box-shadow:inset 3px 0 var(--acc)}
-td.path{max-width:22em;overflow:hidden;text-overflow:ellipsis;font-family:ui-monospace,Menlo,Consolas,monospace}
+td.path{font-family:ui-monospace,Menlo,Consolas,monospace}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .s2{color:var(--ok)}.s3{color:var(--acc)}.s4{color:var(--warn)}.s5,.serr{color:var(--bad)}
 .tag{font-size:.75em;border:1px solid var(--line);border-radius:3px;padding:0 .3em;margin-left:.4em;color:var(--mut)}
