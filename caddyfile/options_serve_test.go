@@ -121,3 +121,18 @@ func TestFastCGIOptionsServe(t *testing.T) {
 		t.Errorf("static file beside php: %q", body)
 	}
 }
+
+// TestBrowseTemplateServe checks that "browse path template" renders the
+// listing with the user's template, and only under path.
+func TestBrowseTemplateServe(t *testing.T) {
+	root, tpls := t.TempDir(), t.TempDir()
+	writeFiles(t, root, map[string]string{"pub/b.txt": "b", "pub/a.txt": "a", "priv/c.txt": "c"})
+	writeFiles(t, tpls, map[string]string{"list.html": `<title>{{.Path}}</title>{{range .Items}}[{{.Name}} {{.Size}}]{{end}}`})
+	_, urls := serve(t, ":0 {\n root {$ROOT}\n browse /pub {$TPL}\n}\n", map[string]string{"ROOT": root, "TPL": tpls + "/list.html"})
+	if res, body := fetch(t, urls[0]+"/pub/", ""); res.StatusCode != 200 || body != "<title>/pub/</title>[a.txt 1][b.txt 1]" {
+		t.Errorf("template listing: %d %q", res.StatusCode, body)
+	}
+	if res, _ := fetch(t, urls[0]+"/priv/", ""); res.StatusCode != 404 {
+		t.Errorf("listing outside the browse path: %d", res.StatusCode)
+	}
+}
