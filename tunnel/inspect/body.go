@@ -16,6 +16,11 @@ type shownBody struct {
 	Kind   string  `json:"kind"`
 	Text   string  `json:"text,omitempty"`   // json (indented), text, hex dump
 	Fields []field `json:"fields,omitempty"` // form, in the order sent
+
+	// Decoded names the Content-Encoding undone for display ("gzip");
+	// DecodedPartly is set when the stream was cut or too large.
+	Decoded       string `json:"decoded,omitempty"`
+	DecodedPartly bool   `json:"decodedPartly,omitempty"`
 }
 
 type field struct {

@@ -2,7 +2,9 @@ package inspect
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -131,5 +133,54 @@ func FuzzOriginPath(f *testing.F) {
 		if !strings.HasPrefix(p, "/") {
 			t.Fatalf("originPath(%q) = %q", uri, p)
 		}
+	})
+}
+
+func TestShowRecordedDecodesCompressedBodies(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"compressed":true}`))
+	zw.Close()
+	h := http.Header{"Content-Type": {"application/json"}, "Content-Encoding": {"gzip"}}
+	got := showRecorded(h, gz.Bytes())
+	if got.Kind != "json" || got.Decoded != "gzip" || got.DecodedPartly || !strings.Contains(got.Text, `"compressed": true`) {
+		t.Errorf("gzip body shown as %+v", got)
+	}
+	// Cut at the capture limit: shown as far as it decodes.
+	got = showRecorded(http.Header{"Content-Encoding": {"gzip"}}, gz.Bytes()[:gz.Len()-8])
+	if got.Decoded != "gzip" || !got.DecodedPartly {
+		t.Errorf("cut gzip body shown as %+v", got)
+	}
+	// Not gzip after all: shown as the bytes it is.
+	if got := showRecorded(http.Header{"Content-Encoding": {"gzip"}}, []byte("plain")); got.Kind != "text" || got.Decoded != "" {
+		t.Errorf("mislabelled body shown as %+v", got)
+	}
+	// A bomb expands to maxDecoded at most.
+	var bomb bytes.Buffer
+	zw = gzip.NewWriter(&bomb)
+	zw.Write(make([]byte, 4*maxDecoded))
+	zw.Close()
+	plain, complete := decode("gzip", bomb.Bytes())
+	if len(plain) != maxDecoded || complete {
+		t.Errorf("bomb decoded to %d bytes, complete %v", len(plain), complete)
+	}
+}
+
+// FuzzDecode: any bytes under any encoding decode without panicking and
+// within the bound.
+func FuzzDecode(f *testing.F) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("hello hello hello"))
+	zw.Close()
+	f.Add("gzip", gz.Bytes())
+	f.Add("deflate", []byte{0x78, 0x9c, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00})
+	f.Add("br", []byte("x"))
+	f.Fuzz(func(t *testing.T, enc string, b []byte) {
+		plain, _ := decode(enc, b)
+		if len(plain) > maxDecoded {
+			t.Fatalf("decoded to %d bytes", len(plain))
+		}
+		showRecorded(http.Header{"Content-Encoding": {enc}}, b)
 	})
 }

@@ -193,6 +193,7 @@ function bodyView(shown, body) {
   }
   const notes = [];
   const kinds = {json: "JSON, indented", form: "form fields", hex: "binary, shown in hex"};
+  if (shown.decoded) notes.push((shown.decodedPartly ? "partly decoded from " : "decoded from ") + shown.decoded);
   if (kinds[shown.kind]) notes.push(kinds[shown.kind]);
   if (body.truncated) notes.push("first " + size((body.body ? atob(body.body).length : 0)) + " of " + size(body.bodySize) + " kept");
   if (notes.length) box.append(el("p", notes.join("; "), "note"));

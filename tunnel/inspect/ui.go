@@ -96,8 +96,8 @@ type detail struct {
 func (in *Inspector) detailOf(e Exchange) detail {
 	return detail{
 		Exchange:      e,
-		RequestShown:  showBody(e.Request.Header.Get("Content-Type"), e.Request.Body.Body),
-		ResponseShown: showBody(e.Response.Header.Get("Content-Type"), e.Response.Body.Body),
+		RequestShown:  showRecorded(e.Request.Header, e.Request.Body.Body),
+		ResponseShown: showRecorded(e.Response.Header, e.Response.Body.Body),
 		Replayable:    in.cfg.target != nil && !e.Request.Truncated,
 	}
 }
