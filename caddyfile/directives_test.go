@@ -268,6 +268,7 @@ func TestMalformedDirectives(t *testing.T) {
 		{":80\ngit r {\n interval 1\n}", `Caddyfile:3:2: git: interval: expected at least 5s, got "1"`},
 		{":80\ngit r {\n hook deploy\n}", `Caddyfile:3:2: git: hook: expected a path starting with /, got "deploy"`},
 		{":80\ngit r {\n then a\n then b\n}", `Caddyfile:4:2: git: then: one command per repository`},
+		{":80\ngit r\ngit s", `Caddyfile:3:1: git: a repository is already deployed to this path (at Caddyfile:2:1)`},
 		{":80\ngit r {\n tag v1\n}", `Caddyfile:3:2: git: unknown option "tag"`},
 		{"https://example.com {\n gzip\n}", `Caddyfile:1:1: site address https://example.com:443: https needs TLS`},
 		{"a.com:80 {\n}\nb.com:80, a.com:80 {\n}", `Caddyfile:3:1: site address a.com:80 is defined twice (first at Caddyfile:1:1)`},

@@ -94,6 +94,11 @@ func setupGit(s *siteConfig, d Directive) error {
 		return errorf(d.Pos, "git: expected a repository URL (git repo [path], or repo in the block)")
 	}
 	g.cfg.URL = repoURL(g.cfg.URL, g.cfg.Auth.SSHKeyFile != "")
+	for _, other := range s.gits {
+		if other.path == g.path {
+			return errorf(d.Pos, "git: a repository is already deployed to this path (at %s); give each a different path", other.pos)
+		}
+	}
 	s.gits = append(s.gits, g)
 	return nil
 }
