@@ -24,8 +24,10 @@
 // What is recorded is what the handler did: headers net/http adds after it
 // (Date, a computed Content-Length) are not seen, and a handler that
 // returns a status >= 400 without writing shows that status without the
-// page its caller writes. A compressed body (Content-Encoding) is shown as
-// binary. Query strings are not redacted.
+// page its caller writes. Bodies with a gzip or deflate Content-Encoding
+// are decoded for display (up to 1 MiB). Query strings are not redacted.
+//
+// Mount the UI outside the recorded chain, or it records its own traffic.
 //
 // Replays are recorded by Replay itself and marked with ReplayOf; the
 // Middleware recognizes them by a per-Inspector token and does not record

@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/subtle"
 	"net/http"
 	"sync"
 )
@@ -71,7 +72,7 @@ func (in *Inspector) Usage() (entries int, bytes int64) {
 
 func (in *Inspector) isOwnReplay(r *http.Request) bool {
 	v := r.Header.Get(replayHeader)
-	return v != "" && v == in.token
+	return v != "" && subtle.ConstantTimeCompare([]byte(v), []byte(in.token)) == 1
 }
 
 // clone copies e deeply enough that the caller may change it.

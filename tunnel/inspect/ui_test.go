@@ -202,3 +202,19 @@ func TestEventStreamDeliversNewExchanges(t *testing.T) {
 	for range events {
 	}
 }
+
+// Under a prefix with http.StripPrefix, the page's relative URLs and the
+// API work.
+func TestUIUnderAPrefix(t *testing.T) {
+	in, _ := New(Config{})
+	defer in.Close()
+	mux := http.NewServeMux()
+	mux.Handle("/debug/inspect/", http.StripPrefix("/debug/inspect", in.Handler()))
+	for _, path := range []string{"/debug/inspect/", "/debug/inspect/api/exchanges"} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, loopbackReq("GET", path))
+		if rec.Code != 200 {
+			t.Errorf("%s: %d", path, rec.Code)
+		}
+	}
+}
