@@ -81,18 +81,18 @@ func TestRunServesLocallyAndThroughATunnel(t *testing.T) {
 			return (&net.Dialer{}).DialContext(ctx, network, ngrokd.HTTPAddr().String())
 		},
 	}}
-	for _, url := range []string{u.local, u.public[0] + "/"} {
-		res, err := public.Get(url)
-		if url == u.local {
-			res, err = http.Get(url)
-		}
+	for _, c := range []struct {
+		client *http.Client
+		url    string
+	}{{http.DefaultClient, u.local}, {public, u.public[0] + "/"}} {
+		res, err := c.client.Get(c.url)
 		if err != nil {
-			t.Fatalf("GET %s: %v", url, err)
+			t.Fatalf("GET %s: %v", c.url, err)
 		}
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
 		if res.StatusCode != 200 || string(body) != "<h1>public</h1>" {
-			t.Fatalf("GET %s: %d %q", url, res.StatusCode, body)
+			t.Fatalf("GET %s: %d %q", c.url, res.StatusCode, body)
 		}
 	}
 	public.CloseIdleConnections()
