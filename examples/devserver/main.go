@@ -10,7 +10,8 @@
 // get a listing. With -tunnel the same site is also served to the internet
 // through an ngrok 1.x server (ours, tunnel/server, or a stock ngrokd 1.7),
 // and its public URL is printed; a server with a private CA is trusted with
-// SSL_CERT_FILE=ca.pem.
+// SSL_CERT_FILE=ca.pem. Every request is then recorded, and shown with
+// replay on the inspector page at http://127.0.0.1:4040 (-inspect).
 package main
 
 import (
@@ -28,16 +29,26 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/tunnel"
+	"github.com/httpmw/httpmw/tunnel/inspect"
 )
 
 // options are the command line.
 type options struct {
 	root, listen string
 	tunnel       tunnel.Config // Server "" means no tunnel
+	inspect      string        // inspector UI address when tunnelling; "" means none
 
-	// ready, when set, is told the local and public URLs once serving.
-	ready func(local string, public []string)
+	// ready, when set, is told the URLs once serving.
+	ready func(urls)
+}
+
+// urls are where the site and its tools are served.
+type urls struct {
+	local     string
+	public    []string // through the tunnel
+	inspector string   // the inspector page, when on
 }
 
 func main() {
@@ -47,6 +58,7 @@ func main() {
 	flag.StringVar(&o.tunnel.Server, "tunnel", "", "ngrok 1.x server `host:port` to serve the site through as well")
 	flag.StringVar(&o.tunnel.Subdomain, "subdomain", "", "subdomain to ask the tunnel server for")
 	flag.StringVar(&o.tunnel.AuthToken, "authtoken", "", "auth token for the tunnel server")
+	flag.StringVar(&o.inspect, "inspect", "127.0.0.1:4040", "with -tunnel, `address` of the request inspector page (\"\" for none)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -75,10 +87,19 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	local := "http://" + ln.Addr().String() + "/"
-	slog.Info("devserver: serving", "root", abs, "url", local)
-	var public []string
+	u := urls{local: "http://" + ln.Addr().String() + "/"}
+	slog.Info("devserver: serving", "root", abs, "url", u.local)
 
+	if o.tunnel.Server != "" && o.inspect != "" {
+		uiAddr, stopUI, err := startInspector(srv, u.local, o.inspect)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopUI()
+		u.inspector = "http://" + uiAddr + "/"
+		slog.Info("devserver: inspector", "url", u.inspector)
+	}
 	if o.tunnel.Server != "" {
 		o.tunnel.Logger = slog.Default()
 		tl, err := tunnel.Listen(ctx, o.tunnel)
@@ -86,12 +107,12 @@ func run(ctx context.Context, o options) error {
 			ln.Close()
 			return fmt.Errorf("-tunnel: %w", err)
 		}
-		public = tl.URLs()
-		slog.Info("devserver: public", "url", strings.Join(public, " "))
+		u.public = tl.URLs()
+		slog.Info("devserver: public", "url", strings.Join(u.public, " "))
 		go srv.Serve(tl) // Shutdown closes it with the local listener
 	}
 	if o.ready != nil {
-		o.ready(local, public)
+		o.ready(u)
 	}
 	drained := make(chan struct{})
 	go func() {
@@ -106,4 +127,23 @@ func run(ctx context.Context, o options) error {
 	}
 	<-drained // in-flight requests are done; now the log may close
 	return nil
+}
+
+// startInspector records every request srv serves and shows them, with
+// replay to local, on a page of its own at addr. stop ends the page, its
+// live streams included.
+func startInspector(srv *http.Server, local, addr string) (uiAddr string, stop func(), err error) {
+	ins, err := inspect.New(inspect.Config{Target: strings.TrimSuffix(local, "/")})
+	if err != nil {
+		return "", nil, err
+	}
+	uiLn, err := net.Listen("tcp", addr)
+	if err != nil {
+		ins.Close()
+		return "", nil, fmt.Errorf("-inspect: %w", err)
+	}
+	srv.Handler = httpmw.ToHTTP(ins.Middleware(httpmw.FromHTTP(srv.Handler)))
+	ui := &http.Server{Handler: ins.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go ui.Serve(uiLn)
+	return uiLn.Addr().String(), func() { ins.Close(); ui.Close() }, nil
 }

@@ -42,10 +42,6 @@ func TestRunServesLocallyAndThroughATunnel(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "index.html"), []byte("<h1>public</h1>"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	type urls struct {
-		local  string
-		public []string
-	}
 	ready := make(chan urls, 1)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -59,7 +55,8 @@ func TestRunServesLocallyAndThroughATunnel(t *testing.T) {
 				AuthToken: "dev-token",
 				Endpoint:  tunnel.Endpoint{Subdomain: "demo"},
 			},
-			ready: func(local string, public []string) { ready <- urls{local, public} },
+			inspect: "127.0.0.1:0",
+			ready:   func(u urls) { ready <- u },
 		})
 	}()
 	var u urls
@@ -96,6 +93,20 @@ func TestRunServesLocallyAndThroughATunnel(t *testing.T) {
 		}
 	}
 	public.CloseIdleConnections()
+
+	// Both requests are on the inspector's list; the second came in
+	// through the tunnel, with its Host.
+	for path, want := range map[string]string{"api/exchanges": `"id":2,`, "api/exchanges/2": "demo.example.test"} {
+		res, err := http.Get(u.inspector + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Fatalf("inspector %s: %d %s, want %s", path, res.StatusCode, body, want)
+		}
+	}
 	http.DefaultClient.CloseIdleConnections()
 
 	stop()
