@@ -32,10 +32,6 @@ import (
 // binary (see fcgiServeEnv), so that peak RSS is the server's alone and the
 // load generator does not share its process.
 func fcgiComparisons() []Comparison {
-	if side := os.Getenv(fcgiServeEnv); side != "" {
-		fcgiServe(side) // a child started by fcgiStartGo: serve, then exit
-		os.Exit(0)
-	}
 	var all []Comparison
 	for _, conns := range []int{16, 64} {
 		all = append(all, Comparison{

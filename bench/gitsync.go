@@ -40,9 +40,6 @@ const (
 )
 
 func gitsyncComparisons() []Comparison {
-	if mode := os.Getenv(gitsyncChildEnv); mode != "" {
-		gitsyncChild(mode) // exits
-	}
 	fx := &gitsyncFixture{users: 4}
 	return []Comparison{
 		{

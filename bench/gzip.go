@@ -324,40 +324,6 @@ func decodeBody(enc string, r io.Reader) ([]byte, error) {
 	return io.ReadAll(zr)
 }
 
-// timeRounds times serve alone, in rounds of about roundTime for about
-// total, and returns the fastest round's ns/op and the median round's
-// (the same figures as sideBySide's, for one handler; logger.go uses it).
-func timeRounds(serve func(), total time.Duration) (best, median float64) {
-	for range 20 { // warm pools and caches
-		serve()
-	}
-	start := time.Now()
-	serve()
-	n := max(1, int(roundTime/max(time.Since(start), time.Nanosecond)))
-	var perOp []float64
-	for begin := time.Now(); time.Since(begin) < total || len(perOp) < 5; {
-		t0 := time.Now()
-		for range n {
-			serve()
-		}
-		perOp = append(perOp, float64(time.Since(t0).Nanoseconds())/float64(n))
-	}
-	slices.Sort(perOp)
-	return perOp[0], perOp[len(perOp)/2]
-}
-
-// allocsPerOp is the mean number and size of heap allocations of serve.
-func allocsPerOp(serve func(), runs int) (allocs, bytes float64) {
-	serve()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range runs {
-		serve()
-	}
-	runtime.ReadMemStats(&after)
-	return float64(after.Mallocs-before.Mallocs) / float64(runs), float64(after.TotalAlloc-before.TotalAlloc) / float64(runs)
-}
-
 // jsonPayload is an API-like JSON array of about size bytes: records
 // with repeating keys and varying values, as a list endpoint returns.
 func jsonPayload(size int) []byte {

@@ -64,6 +64,16 @@ func comparisons() []Comparison {
 }
 
 func main() {
+	// Sides that must be measured in a process of their own (their peak RSS
+	// alone) re-run this binary with one of these variables set.
+	if side := os.Getenv(fcgiServeEnv); side != "" {
+		fcgiServe(side)
+		return
+	}
+	if mode := os.Getenv(gitsyncChildEnv); mode != "" {
+		gitsyncChild(mode) // exits with the child's status
+	}
+
 	run := flag.String("run", "", "only run comparisons whose package or package/case matches this regexp")
 	asJSON := flag.Bool("json", false, "print one JSON object per comparison and metric instead of a table")
 	benchtime := flag.Duration("benchtime", time.Second, "time each Go benchmark runs for")
