@@ -78,7 +78,7 @@ func (b *balancing) RoundTrip(out *http.Request) (*http.Response, error) {
 		}
 		t := &p.targets[h.Index()]
 		req.URL.Scheme, req.URL.Host = t.scheme, t.urlHost
-		if p.upstreamHost && !x.hostSet {
+		if p.upstreamHost {
 			req.Host = t.hostHeader
 		}
 		if p.ownTr == nil {

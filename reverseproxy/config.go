@@ -34,7 +34,9 @@ type Config struct {
 	// UpstreamHost sends the upstream's host:port as the Host header
 	// ("localhost" for a unix socket). false passes the client's Host
 	// through, which is what applications behind a proxy usually expect.
-	// A HeaderUp rule on Host wins over both.
+	// A HeaderUp rule that sets or adds Host wins over both, whatever its
+	// value: "Host {host}" (Caddy's transparent preset) sends the client's
+	// Host even with UpstreamHost set. A rule deleting Host changes nothing.
 	UpstreamHost bool
 	// HeaderUp edits the request headers sent upstream, in order.
 	HeaderUp []HeaderRule

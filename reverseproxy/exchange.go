@@ -16,7 +16,6 @@ type exchange struct {
 	host     *balancer.Host
 	tried    []*balancer.Host
 	triedBuf [4]*balancer.Host
-	hostSet  bool  // a HeaderUp rule chose the Host header
 	err      error // what ErrorHandler was given
 	body     upstreamBody
 }
@@ -39,7 +38,7 @@ func (p *Proxy) getExchange(in *http.Request) *exchange {
 }
 
 func (p *Proxy) putExchange(x *exchange) {
-	x.in, x.host, x.tried, x.hostSet, x.err = nil, nil, nil, false, nil
+	x.in, x.host, x.tried, x.err = nil, nil, nil, nil
 	x.triedBuf = [4]*balancer.Host{}
 	x.body.init(nil, nil, nil, nil, 0, 0)
 	x.body.active.Store(false)

@@ -271,3 +271,14 @@ func apply(rules []headerRule, h http.Header, host *string, f *fill) {
 		}
 	}
 }
+
+// setsHost reports whether a rule sets or adds Host. Such a rule decides
+// the Host sent upstream, so Config.UpstreamHost gives way to it.
+func setsHost(rules []headerRule) bool {
+	for i := range rules {
+		if rules[i].name == "Host" && rules[i].op != HeaderDelete {
+			return true
+		}
+	}
+	return false
+}

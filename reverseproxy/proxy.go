@@ -79,6 +79,11 @@ func New(c Config) (*Proxy, error) {
 	if p.headerDown, err = compileRules("HeaderDown", c.HeaderDown, true); err != nil {
 		return nil, err
 	}
+	if setsHost(p.headerUp) {
+		// The rule decides the Host, whatever it renders to: "Host {host}"
+		// keeps the client's Host, which is the point of writing it.
+		p.upstreamHost = false
+	}
 	if p.retryBody == 0 {
 		p.retryBody = defaultRetryBody
 	}

@@ -300,3 +300,33 @@ func TestCustomTransportFindsUnixUpstreamInContext(t *testing.T) {
 		t.Fatalf("through a custom transport: %d %s", res.StatusCode, body)
 	}
 }
+
+// A Host rule decides even when it renders the client's own Host, as
+// Caddy's transparent preset ("Host {host}") does: UpstreamHost gives way.
+func TestHostRuleWinsOverUpstreamHost(t *testing.T) {
+	up := startUpstream(t, echo("a"))
+	for _, value := range []string{"{host}", "shop.example", "internal.example"} {
+		srv, _, _ := front(t, Config{
+			UpstreamHost: true,
+			Balancer:     one("http://" + up.addr),
+			HeaderUp:     []HeaderRule{{Name: "Host", Value: value}},
+		})
+		req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+		req.Host = "shop.example"
+		want := strings.ReplaceAll(value, "{host}", "shop.example")
+		if _, body := get(t, req); seenBy(t, body).Host != want {
+			t.Errorf("rule Host %q: upstream saw Host %q, want %q", value, seenBy(t, body).Host, want)
+		}
+	}
+	// A rule deleting Host decides nothing: UpstreamHost still applies.
+	srv, _, _ := front(t, Config{
+		UpstreamHost: true,
+		Balancer:     one("http://" + up.addr),
+		HeaderUp:     []HeaderRule{{Op: HeaderDelete, Name: "Host"}},
+	})
+	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+	req.Host = "shop.example"
+	if _, body := get(t, req); seenBy(t, body).Host != up.addr {
+		t.Errorf("rule -Host: upstream saw Host %q, want %q", seenBy(t, body).Host, up.addr)
+	}
+}

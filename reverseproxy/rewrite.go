@@ -19,11 +19,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 	p.setForwarded(pr)
 	if len(p.headerUp) > 0 {
-		before := out.Host
 		apply(p.headerUp, out.Header, &out.Host, &fill{req: pr.In})
-		if x := exchangeFrom(pr.In.Context()); x != nil && out.Host != before {
-			x.hostSet = true
-		}
 	}
 }
 
