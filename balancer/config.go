@@ -89,7 +89,9 @@ type Config struct {
 	Active ActiveCheck
 	// Passive configures how failures reported to Release take an upstream
 	// out of rotation. The zero value is Caddy 0.x's: one failure takes an
-	// upstream out for 10 seconds (unless it is the only one).
+	// upstream out for 10 seconds (unless it is the only one). When passive
+	// checks have taken every upstream out, Acquire still tries them, oldest
+	// failure first (see Pool.Acquire).
 	Passive PassiveCheck
 
 	// OnStateChange is called when an upstream leaves rotation (healthy
@@ -127,7 +129,10 @@ type ActiveCheck struct {
 // A pool of one upstream is never taken out by passive checks, as in nginx:
 // there is nothing else to send requests to, and refusing them all for
 // FailWindow after one hiccup would turn a blip into an outage. Active
-// checks still apply to it.
+// checks still apply to it. For the same reason, when passive checks alone
+// keep every upstream out, Acquire picks one of them anyway, the one whose
+// failure is oldest, and its first success puts it back in rotation; an
+// upstream that an active check declared down is never picked.
 type PassiveCheck struct {
 	// MaxFails is how many failures within FailWindow take an upstream out
 	// of rotation. 0 means 1; a negative value turns passive checks off.

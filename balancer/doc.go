@@ -19,6 +19,9 @@
 // An upstream leaves rotation when an active check fails, or when passive
 // checks count too many failures reported to Release within a window; it
 // returns when an active check passes, or when the window has passed.
+// When passive checks alone have taken every upstream out, Acquire tries
+// them anyway, oldest failure first, and a success brings one back at once,
+// so a restarted backend does not sit idle for the rest of the window.
 //
 // Picks are lock-free reads of a snapshot of the upstreams in rotation
 // (least_conn takes a short lock on a heap), O(1) or O(log n), and allocate

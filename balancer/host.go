@@ -81,10 +81,16 @@ func (h *Host) tryAcquire(avoid []*Host) bool {
 }
 
 // recordFail counts a passive failure at time now and reports whether it
-// took the host out of rotation.
-func (h *Host) recordFail(now int64, p *PassiveCheck) bool {
+// took the host out of rotation, or (with spare set: nothing is in
+// rotation, so h was picked as a spare) restarted its time out, which
+// sends the next spare pick to another host.
+func (h *Host) recordFail(now int64, p *PassiveCheck, spare bool) bool {
 	h.failMu.Lock()
 	defer h.failMu.Unlock()
+	if spare && h.downUntil.Load() > now {
+		h.downUntil.Store(now + int64(p.FailWindow))
+		return true
+	}
 	if now >= h.windowEnd {
 		h.fails, h.windowEnd = 0, now+int64(p.FailWindow)
 	}

@@ -1,6 +1,8 @@
 package balancer
 
 import (
+	"cmp"
+	"container/heap"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -9,13 +11,16 @@ import (
 	"errors"
 	"net/http"
 	"net/textproto"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// ErrNoUpstream is returned by Acquire when every upstream is out of
-// rotation, full (MaxConns), or in the avoid list. A proxy answers 503.
+// ErrNoUpstream is returned by Acquire when no upstream can be picked:
+// each is down by an active check, full (MaxConns), or in the avoid list.
+// Upstreams that passive checks alone took out are still picked when
+// nothing else is left (see Acquire). A proxy answers 503.
 var ErrNoUpstream = errors.New("balancer: no upstream available")
 
 // Pool balances requests over a set of upstreams. It is safe for concurrent
@@ -152,11 +157,21 @@ type Report struct {
 // connection to it; Release it exactly once when done. Upstreams in avoid
 // are not picked: pass those already tried, so that a retry goes elsewhere.
 // r may be nil for callers without a request; the hashing policies then pick
-// at random. It returns ErrNoUpstream when nothing can be picked.
+// at random.
+//
+// When no upstream is in rotation but some are out by passive checks
+// alone, Acquire picks one of those anyway, as nginx does when all its
+// upstreams are marked down: the one whose failure is oldest, ignoring the
+// policy. A backend that was restarted is then used at once rather than
+// after FailWindow. While nothing is in rotation, a failure reported for
+// such an upstream restarts its time out (so the next pick goes to another
+// one) and a success puts it back in rotation. Upstreams down by an active
+// check are never picked. It returns ErrNoUpstream when nothing can be
+// picked.
 func (p *Pool) Acquire(r *http.Request, avoid []*Host) (*Host, error) {
 	v := p.current()
 	if len(v.up) == 0 {
-		return nil, ErrNoUpstream
+		return p.acquireSpare(v, avoid)
 	}
 	var h *Host
 	if p.policy == PolicyLeastConn {
@@ -178,10 +193,20 @@ func (p *Pool) Release(h *Host, rep Report) {
 	} else {
 		h.conns.Add(-1)
 	}
-	if p.passive.MaxFails < 0 || !p.failed(rep) {
+	if p.passive.MaxFails < 0 {
 		return
 	}
-	if h.recordFail(p.now(), &p.passive) {
+	if !p.failed(rep) {
+		// A success of a host picked as a spare (see Acquire) ends its
+		// time out. Outside that case a success changes nothing: it may
+		// come from a request begun before the host failed.
+		if du := h.downUntil.Load(); du != 0 && len(p.view.Load().up) == 0 && du > p.now() {
+			h.forgive()
+			p.rebuild(false)
+		}
+		return
+	}
+	if h.recordFail(p.now(), &p.passive, len(p.view.Load().up) == 0) {
 		p.rebuild(false)
 	}
 }
@@ -228,10 +253,13 @@ func (p *Pool) rebuild(lazy bool) {
 	now := p.now()
 	up := make([]*Host, 0, len(p.hosts))
 	var recoverAt int64
-	var changed []*Host
+	var changed, spare []*Host
 	var states []bool
 	for _, h := range p.hosts {
 		ok := h.healthy(now)
+		if !ok && !h.activeDown.Load() {
+			spare = append(spare, h)
+		}
 		if du := h.downUntil.Load(); !ok && !h.activeDown.Load() && (recoverAt == 0 || du < recoverAt) {
 			recoverAt = du
 		}
@@ -246,6 +274,11 @@ func (p *Pool) rebuild(lazy bool) {
 	}
 	v := newView(up, p.policy)
 	v.recoverAt = recoverAt
+	if len(up) == 0 {
+		// Oldest failure first; ties in configured order.
+		slices.SortStableFunc(spare, func(a, b *Host) int { return cmp.Compare(a.downUntil.Load(), b.downUntil.Load()) })
+		v.spare = spare
+	}
 	p.view.Store(v)
 	if p.policy == PolicyLeastConn {
 		p.lc.reset(up)
@@ -256,4 +289,24 @@ func (p *Pool) rebuild(lazy bool) {
 			p.onChange(h, states[i])
 		}
 	}
+}
+
+// acquireSpare picks, when no host is in rotation, the first of v.spare
+// that is not avoided or full: usually the first, so O(1).
+func (p *Pool) acquireSpare(v *view, avoid []*Host) (*Host, error) {
+	if p.policy == PolicyLeastConn {
+		// A host may have joined the heap since v was loaded: its load
+		// changes under the heap's lock, and the heap is told.
+		p.lc.mu.Lock()
+		defer p.lc.mu.Unlock()
+	}
+	for _, h := range v.spare {
+		if h.tryAcquire(avoid) {
+			if p.policy == PolicyLeastConn && h.heapIdx >= 0 {
+				heap.Fix(&p.lc.h, h.heapIdx)
+			}
+			return h, nil
+		}
+	}
+	return nil, ErrNoUpstream
 }

@@ -9,6 +9,10 @@ type view struct {
 	total     int64
 	wrr       []int32 // one weighted round robin cycle, as indexes into up
 	recoverAt int64   // pool time a passively failed host is due back; 0 if none
+
+	// spare, only while up is empty, lists the hosts that passive checks
+	// alone keep out, oldest failure first: Acquire tries them anyway.
+	spare []*Host
 }
 
 func newView(up []*Host, policy Policy) *view {

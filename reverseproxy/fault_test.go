@@ -300,23 +300,67 @@ func TestClientGoneIs499NotUpstreamFault(t *testing.T) {
 	}
 }
 
+// With every upstream down by an active check there is nothing to try:
+// 503, and the error is ErrNoUpstream.
 func TestNoUpstreamIs503(t *testing.T) {
+	dead1, dead2 := deadAddr(t), deadAddr(t)
+	hook, changes := stateChanges()
 	srv, _, rep := front(t, Config{Balancer: balancer.Config{
-		Upstreams: []balancer.Upstream{{Addr: deadAddr(t)}, {Addr: deadAddr(t)}},
+		Upstreams:     []balancer.Upstream{{Addr: dead1}, {Addr: dead2}},
+		Active:        balancer.ActiveCheck{Path: "/", Interval: 20 * time.Millisecond},
+		OnStateChange: hook,
 	}})
-	for i, want := range []int{http.StatusBadGateway, http.StatusServiceUnavailable} {
+	waitChange(t, changes, change{dead1, false})
+	waitChange(t, changes, change{dead2, false})
+	res, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503", res.StatusCode)
+	}
+	if r := waitReport(t, rep); !errors.Is(r.err, ErrNoUpstream) {
+		t.Fatalf("reported %d %v", r.status, r.err)
+	}
+}
+
+// When passive checks have taken every upstream out, requests still try
+// them: a restarted upstream serves the next request, not one 10 seconds
+// (the default fail window) later.
+func TestRestartedUpstreamServesAtOnceWhenAllWereOut(t *testing.T) {
+	a, b := startUpstream(t, echo("a")), startUpstream(t, echo("b"))
+	a.kill()
+	b.kill()
+	srv, p, _ := front(t, Config{Balancer: balancer.Config{
+		Upstreams: []balancer.Upstream{{Addr: a.addr}, {Addr: b.addr}},
+	}})
+	for i := range 2 {
 		res, err := http.Get(srv.URL + "/")
 		if err != nil {
 			t.Fatal(err)
 		}
 		res.Body.Close()
-		if res.StatusCode != want {
-			t.Fatalf("request %d: %d, want %d", i, res.StatusCode, want)
+		if res.StatusCode != http.StatusBadGateway {
+			t.Fatalf("request %d with both dead: %d, want 502 (both tried)", i, res.StatusCode)
 		}
 	}
-	waitReport(t, rep)
-	if r := waitReport(t, rep); !errors.Is(r.err, ErrNoUpstream) {
-		t.Fatalf("reported %d %v", r.status, r.err)
+	for _, h := range p.Pool().Hosts() {
+		if h.Healthy() {
+			t.Fatalf("%s healthy after a refused dial", h)
+		}
+	}
+	b.start()
+	res, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("X-Upstream") != "b" {
+		t.Fatalf("after b restarted: %d from %q, want 200 from b", res.StatusCode, res.Header.Get("X-Upstream"))
+	}
+	if a, b := p.Pool().Hosts()[0], p.Pool().Hosts()[1]; a.Healthy() || !b.Healthy() {
+		t.Fatalf("healthy a %v b %v, want b back in rotation and a still out", a.Healthy(), b.Healthy())
 	}
 }
 
