@@ -14,7 +14,9 @@ import (
 // metrics) can tell them apart with errors.Is. The status returned with
 // each is in its comment; none of them reaches the client's body.
 var (
-	// ErrNoUpstream: 503, no upstream is in rotation (or all are full).
+	// ErrNoUpstream: 503, no upstream can be tried: each is down by an
+	// active health check, full, or already tried. Upstreams that passive
+	// checks alone took out are still tried when none is left in rotation.
 	ErrNoUpstream = balancer.ErrNoUpstream
 	// ErrBadGateway: 502, the upstream refused, reset or broke the exchange.
 	ErrBadGateway = errors.New("reverseproxy: upstream failed")
