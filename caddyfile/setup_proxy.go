@@ -143,14 +143,6 @@ func setupProxy(s *siteConfig, d Directive) error {
 			return err
 		}
 	}
-	for _, r := range c.HeaderUp {
-		if strings.EqualFold(r.Name, "Host") {
-			// The rule decides the Host. reverseproxy lets UpstreamHost win
-			// when the rule's value equals the client's Host ("Host {host}",
-			// as transparent writes), so leave UpstreamHost off here.
-			c.UpstreamHost = false
-		}
-	}
 	if c.Balancer.Active.Path != "" {
 		c.Balancer.Active.Interval = interval
 	} else if interval != 0 {

@@ -1,10 +1,8 @@
 package fcgi
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/httpmw/httpmw/balancer"
@@ -14,9 +12,8 @@ import (
 // endpoint, the balancer.Pool that spreads requests over them and takes
 // failing ones out of rotation.
 type upstreams struct {
-	pools    []*pool        // by endpoint, in Config.Endpoints order
-	lb       *balancer.Pool // nil with a single endpoint: nothing to choose
-	fallback atomic.Uint32  // turns over pools when all are out of rotation
+	pools []*pool        // by endpoint, in Config.Endpoints order
+	lb    *balancer.Pool // nil with a single endpoint: nothing to choose
 }
 
 func newUpstreams(s *settings) (*upstreams, error) {
@@ -53,14 +50,9 @@ func (u *upstreams) acquire(r *http.Request, avoid []*balancer.Host) (*balancer.
 	if u.lb == nil {
 		return nil, u.pools[0], nil
 	}
+	// When every endpoint is out of rotation the balancer still offers the
+	// one that failed longest ago, so a restarted php-fpm serves at once.
 	h, err := u.lb.Acquire(r, avoid)
-	if errors.Is(err, balancer.ErrNoUpstream) && len(avoid) == 0 {
-		// Every endpoint is out of rotation. Waiting out the balancer's
-		// fail window would keep a restarted php-fpm idle for seconds:
-		// try one anyway, and the first success is service resumed.
-		i := int(u.fallback.Add(1)) % len(u.pools)
-		return nil, u.pools[i], nil
-	}
 	if err != nil {
 		return nil, nil, err
 	}
