@@ -24,6 +24,16 @@ type Config struct {
 	// Root is the folder served. "" means the current directory. Every
 	// access goes through an os.Root opened on it, so neither "..", nor a
 	// symlink pointing outside, can reach a file beyond it.
+	//
+	// A Root that is, or goes through, a symlink is followed: each request
+	// checks (one stat) where the path leads now, and when a deploy has
+	// pointed the link at another folder (gitsync's Dest/current, replaced
+	// with rename(2)), it opens that folder and serves it from then on.
+	// Each request sees one folder only, for its whole life; the previous
+	// one is closed when the last request using it finishes. A link that
+	// leads nowhere, or to a file, leaves the last folder served. A Root
+	// without symlinks is opened once, and renaming another folder onto
+	// it is not noticed.
 	Root string
 
 	// IndexNames are the files served for a folder, first match wins.

@@ -21,6 +21,11 @@
 //
 // Every access goes through an os.Root opened on Config.Root: "..",
 // symlinks leading out of the folder and similar tricks find nothing.
+// When Config.Root is a symlink that a deploy tool replaces atomically
+// (gitsync's Dest/current, a Capistrano-style "current" link), the Server
+// follows it: each request is served from the folder the link named when
+// it began, wholly, and old folders are closed once their last request is
+// done.
 // Paths no honest client sends ("..", "%2e%2e", backslashes, NUL, absurd
 // lengths) get 400; what is missing, hidden or outside gets 404; no error
 // page names a file system path. Dotfiles (.git, .env) are hidden by

@@ -33,7 +33,7 @@ const readBatch = 1024
 // memory stays bounded however large the folder; without one it keeps every
 // entry. It returns the kept entries sorted and cut to the page, and the
 // number of visible entries.
-func (s *Server) collect(f *os.File, dir string, q listQuery) ([]*entry, int, error) {
+func (s *Server) collect(root *os.Root, f *os.File, dir string, q listQuery) ([]*entry, int, error) {
 	cmp := entryCompare(q)
 	keep := 0 // 0: keep all
 	if q.limit > 0 {
@@ -45,7 +45,7 @@ func (s *Server) collect(f *os.File, dir string, q listQuery) ([]*entry, int, er
 	)
 	err := readDir(f, func(batch []dirent) {
 		for i := range batch {
-			e, ok := s.entryOf(dir, &batch[i])
+			e, ok := s.entryOf(root, dir, &batch[i])
 			if !ok {
 				continue
 			}
@@ -77,7 +77,7 @@ func (s *Server) collect(f *os.File, dir string, q listQuery) ([]*entry, int, er
 }
 
 // entryOf turns a directory entry into a listed entry, or says to skip it.
-func (s *Server) entryOf(dir string, d *dirent) (entry, bool) {
+func (s *Server) entryOf(root *os.Root, dir string, d *dirent) (entry, bool) {
 	if s.hide.hiddenEntry(dir, d.name) {
 		return entry{}, false
 	}
@@ -85,7 +85,7 @@ func (s *Server) entryOf(dir string, d *dirent) (entry, bool) {
 	if d.mode&fs.ModeSymlink != 0 {
 		// One stat per symlink, through the root: it follows the link and
 		// fails when the target is missing or outside the root.
-		fi, err := s.root.Stat(rootName(path.Join(dir, d.name)))
+		fi, err := root.Stat(rootName(path.Join(dir, d.name)))
 		if err != nil {
 			return entry{}, false
 		}

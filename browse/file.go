@@ -24,12 +24,12 @@ var codingNames = []string{encodings[0].coding, encodings[1].coding, encodings[2
 // with http.ServeContent: Range, conditional requests, HEAD. f itself goes
 // to ServeContent, so the response writer's ReadFrom gets the *os.File and
 // sendfile(2) does the copy.
-func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *os.File, fi fs.FileInfo, name string) (int, error) {
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, root *os.Root, f *os.File, fi fs.FileInfo, name string) (int, error) {
 	h := w.Header()
 	ctype := mime.TypeByExtension(path.Ext(name))
 	content, info, coding := f, fi, ""
 	if s.precompress {
-		if sib, sibInfo, c := s.precompressed(r, name); sib != nil {
+		if sib, sibInfo, c := s.precompressed(r, root, name); sib != nil {
 			defer sib.Close()
 			if ctype == "" {
 				// The type is the original's, not the compressed bytes'.
@@ -55,7 +55,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *os.File, f
 
 // precompressed opens the sibling of name in the encoding the client
 // prefers among those present, or returns nil.
-func (s *Server) precompressed(r *http.Request, name string) (*os.File, fs.FileInfo, string) {
+func (s *Server) precompressed(r *http.Request, root *os.Root, name string) (*os.File, fs.FileInfo, string) {
 	ae := r.Header.Get("Accept-Encoding")
 	if ae == "" {
 		return nil, nil, ""
@@ -78,7 +78,7 @@ func (s *Server) precompressed(r *http.Request, name string) (*os.File, fs.FileI
 		if s.hide.hidden(p) {
 			continue
 		}
-		f, err := s.open(p)
+		f, err := open(root, p)
 		if err != nil {
 			continue
 		}

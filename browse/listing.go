@@ -46,14 +46,20 @@ var formatTypes = []string{"text/html", "application/json", "text/plain"}
 
 // serveListing writes the listing of the folder dir (open as f) in the
 // format the client accepts, streamed in chunks.
-func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, f *os.File, dir string) (int, error) {
+func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.Root, f *os.File, dir string) (int, error) {
 	q, err := parseListQuery(r.URL.RawQuery)
 	if err != nil {
 		return http.StatusBadRequest, nil
 	}
-	entries, total, err := s.collect(f, dir, q)
+	entries, total, err := s.collect(root, f, dir, q)
 	if err != nil {
-		return s.fsError(w, r, nil, err)
+		// The folder was opened: even for Middleware, a failure to read
+		// it is this server's answer, not the next handler's.
+		status, err := s.fsError(err)
+		if status == statusHandOn {
+			status = http.StatusNotFound
+		}
+		return status, err
 	}
 	if total == 0 && dir == "/" && s.cfg.Welcome != nil {
 		return s.cfg.Welcome.ServeHTTP(w, r)

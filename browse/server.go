@@ -1,12 +1,15 @@
 package browse
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/httpmw/httpmw"
 )
@@ -16,7 +19,8 @@ import (
 // hands unmatched requests on. A Server is safe for concurrent use; make
 // one with New (the zero value is not usable).
 type Server struct {
-	root         *os.Root
+	cur          atomic.Pointer[tree] // the folder served now; nil after Close
+	follow       *follower            // nil when Config.Root goes through no symlink
 	indexNames   []string
 	listing      bool
 	listingPaths []httpmw.Path
@@ -37,16 +41,14 @@ func New(cfg Config) (*Server, error) {
 	if dir == "" {
 		dir = "."
 	}
-	root, err := os.OpenRoot(dir)
+	t, err := openTree(dir)
+	if errors.Is(err, ErrNotFolder) {
+		return nil, fmt.Errorf("browse: Config.Root: %q: %w", dir, ErrNotFolder)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("browse: Config.Root: %w", err)
 	}
-	if fi, err := root.Stat("."); err != nil || !fi.IsDir() {
-		root.Close()
-		return nil, fmt.Errorf("browse: Config.Root: %q: %w", dir, ErrNotFolder)
-	}
 	s := &Server{
-		root:        root,
 		indexNames:  cfg.IndexNames,
 		listing:     cfg.Listing,
 		hide:        newHider(cfg.Hide, cfg.ShowDotfiles),
@@ -59,11 +61,39 @@ func New(cfg Config) (*Server, error) {
 	for _, p := range cfg.ListingPaths {
 		s.listingPaths = append(s.listingPaths, httpmw.Path{Base: p})
 	}
+	if abs, ok := throughSymlink(dir); ok {
+		s.follow = &follower{path: abs}
+	}
+	s.cur.Store(t)
 	return s, nil
 }
 
-// Close closes the folder; requests served after Close get 404.
-func (s *Server) Close() error { return s.root.Close() }
+// throughSymlink returns dir made absolute, and whether dir is, or goes
+// through, a symlink (or could not be resolved, to be safe): such a Root is
+// followed to wherever the link points at each request.
+func throughSymlink(dir string) (string, bool) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir, true
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	return abs, err != nil || real != abs
+}
+
+// Close releases the folder: requests already running finish on it (the
+// last one closes it), requests served after Close get 404. It always
+// returns nil.
+func (s *Server) Close() error {
+	if f := s.follow; f != nil {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.closed = true
+	}
+	if t := s.cur.Swap(nil); t != nil {
+		t.release()
+	}
+	return nil
+}
 
 // ServeHTTP serves the file, index page or listing at r.URL.Path. It
 // answers 404 (unwritten) for what does not exist or is hidden, and 405 for
@@ -97,20 +127,48 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next httpmw.Handl
 	if s.hide.hidden(name) {
 		return s.notFound(w, r, next)
 	}
-	f, err := s.open(name)
+	status, err := s.serveRevision(w, r, name, slash)
+	if status == statusHandOn {
+		// After the revision is released: next may run long (a proxied
+		// app, a websocket) and must not keep an old revision open.
+		return s.notFound(w, r, next)
+	}
+	return status, err
+}
+
+// serveRevision serves the request from the revision current now, held
+// until the response is written (even if a Welcome handler panics).
+func (s *Server) serveRevision(w http.ResponseWriter, r *http.Request, name string, slash bool) (int, error) {
+	t := s.acquire()
+	if t == nil {
+		return statusHandOn, nil // closed
+	}
+	defer t.release()
+	return s.serveIn(w, r, t.root, name, slash)
+}
+
+// statusHandOn is what serveIn and the functions under it return for a
+// request that is not theirs (missing, hidden, nothing to show): 404, or
+// the next handler for Middleware. It never leaves the package.
+const statusHandOn = -1
+
+// serveIn serves the cleaned request path name from root, the one revision
+// this request sees.
+func (s *Server) serveIn(w http.ResponseWriter, r *http.Request, root *os.Root, name string, slash bool) (int, error) {
+	f, err := open(root, name)
 	if err != nil {
-		return s.fsError(w, r, next, err)
+		return s.fsError(err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return s.fsError(w, r, next, err)
+		return s.fsError(err)
 	}
 	if fi.IsDir() {
-		return s.serveDir(w, r, next, f, name, slash)
+		return s.serveDir(w, r, root, f, name, slash)
 	}
 	if !fi.Mode().IsRegular() {
-		return s.notFound(w, r, next)
+		return statusHandOn, nil
 	}
 	base := path.Base(name)
 	if slash {
@@ -121,13 +179,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next httpmw.Handl
 		// One URL per page: "/docs/index.html" is "/docs/".
 		return localRedirect(w, r, "./")
 	}
-	return s.serveFile(w, r, f, fi, name)
+	return s.serveFile(w, r, root, f, fi, name)
 }
 
 // open opens a cleaned request path inside the root (os.Root follows a
 // symlink only while it stays inside), without blocking on a named pipe.
-func (s *Server) open(name string) (*os.File, error) {
-	return s.root.OpenFile(rootName(name), os.O_RDONLY|openNonblock, 0)
+func open(root *os.Root, name string) (*os.File, error) {
+	return root.OpenFile(rootName(name), os.O_RDONLY|openNonblock, 0)
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, next httpmw.Handler) (int, error) {
@@ -137,12 +195,13 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, next httpmw.Ha
 	return http.StatusNotFound, nil
 }
 
-// fsError answers a failed filesystem access: 404 and 403 leave the path
-// unsaid (the error page is the caller's), 500 reports err to the caller.
-func (s *Server) fsError(w http.ResponseWriter, r *http.Request, next httpmw.Handler, err error) (int, error) {
+// fsError answers a failed filesystem access: what is not there is
+// statusHandOn, 403 leaves the path unsaid (the error page is the
+// caller's), 500 reports err to the caller.
+func (s *Server) fsError(err error) (int, error) {
 	switch status := statusForFSError(err); status {
 	case http.StatusNotFound:
-		return s.notFound(w, r, next)
+		return statusHandOn, nil
 	case http.StatusInternalServerError:
 		return status, fmt.Errorf("browse: %w", err)
 	default:
@@ -161,7 +220,7 @@ func (s *Server) isIndexName(base string) bool {
 
 // serveDir serves a folder: its index page, its listing, the welcome page
 // or nothing.
-func (s *Server) serveDir(w http.ResponseWriter, r *http.Request, next httpmw.Handler, dir *os.File, name string, slash bool) (int, error) {
+func (s *Server) serveDir(w http.ResponseWriter, r *http.Request, root *os.Root, dir *os.File, name string, slash bool) (int, error) {
 	if !slash {
 		// Relative links in the folder's page resolve only under "name/".
 		return localRedirect(w, r, path.Base(name)+"/")
@@ -171,14 +230,14 @@ func (s *Server) serveDir(w http.ResponseWriter, r *http.Request, next httpmw.Ha
 		if s.hide.hidden(p) {
 			continue
 		}
-		f, err := s.open(p)
+		f, err := open(root, p)
 		if err != nil {
 			continue
 		}
 		fi, err := f.Stat()
 		if err == nil && fi.Mode().IsRegular() {
 			defer f.Close()
-			return s.serveFile(w, r, f, fi, p)
+			return s.serveFile(w, r, root, f, fi, p)
 		}
 		f.Close()
 	}
@@ -186,9 +245,9 @@ func (s *Server) serveDir(w http.ResponseWriter, r *http.Request, next httpmw.Ha
 		if name == "/" && s.cfg.Welcome != nil {
 			return s.cfg.Welcome.ServeHTTP(w, r)
 		}
-		return s.notFound(w, r, next)
+		return statusHandOn, nil
 	}
-	return s.serveListing(w, r, dir, name)
+	return s.serveListing(w, r, root, dir, name)
 }
 
 func (s *Server) listingAllowed(name string) bool {
