@@ -195,6 +195,10 @@ func TestFollowsSwappedSymlink(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+	// Close waits for the handlers, which release their revision after
+	// the client may have read the whole response.
+	tr.CloseIdleConnections()
+	srv.Close()
 	if open := openUnder(parent); len(open) > 1 || (len(open) == 1 && open[0] != filepath.Join(parent, fmt.Sprintf("rev-%d", revisions-1))) {
 		t.Errorf("open after the swaps: %q, want only the last revision's root", open)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -72,7 +71,7 @@ func TestServesGitsyncDeploys(t *testing.T) {
 	defer srv.Close()
 	get := func() string {
 		t.Helper()
-		res, err := http.Get(srv.URL + "/")
+		res, err := srv.Client().Get(srv.URL + "/")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +94,7 @@ func TestServesGitsyncDeploys(t *testing.T) {
 			t.Fatalf("after deploying %s: %q", v, got)
 		}
 	}
-	http.DefaultClient.CloseIdleConnections()
+	srv.Close() // waits for the handlers, which release their revision
 	// Only the revision served is open (gitsync has removed the oldest).
 	if open := openUnder(filepath.Join(dest, ".worktrees")); len(open) != 1 || open[0] != syncer.Status().Dir {
 		t.Errorf("open: %q, want only %s", open, syncer.Status().Dir)
