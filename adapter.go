@@ -55,6 +55,7 @@ type PanicError struct {
 	Stack []byte // the goroutine's stack at the recover
 }
 
+// Error describes the panic value.
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // Unwrap returns the panic value when it is an error.

@@ -14,6 +14,7 @@ type Position struct {
 	Col  int // 1-based, in bytes
 }
 
+// String is "file:line:col", with "Caddyfile" for an unnamed file.
 func (p Position) String() string {
 	name := p.File
 	if name == "" {

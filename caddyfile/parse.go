@@ -39,6 +39,7 @@ type ParseError struct {
 	Msg string
 }
 
+// Error is the position followed by the message.
 func (e *ParseError) Error() string { return e.Pos.String() + ": " + e.Msg }
 
 // Parse reads Caddyfile text. name is used in error positions; env looks up

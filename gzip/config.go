@@ -35,6 +35,7 @@ type ConfigError struct {
 	Reason string
 }
 
+// Error names the field and what is wrong with it.
 func (e *ConfigError) Error() string { return "gzip: Config." + e.Field + ": " + e.Reason }
 
 // Is reports whether target is ErrInvalidConfig.

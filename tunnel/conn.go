@@ -49,6 +49,8 @@ func (c *Conn) LocalAddr() net.Addr { return c.local }
 // URL is the public URL of the tunnel the connection came in on.
 func (c *Conn) URL() string { return c.local.URL }
 
+// Read, Write, Close and the deadlines are those of the proxy connection
+// the public client's bytes travel on.
 func (c *Conn) Read(p []byte) (int, error)         { return c.c.Read(p) }
 func (c *Conn) Write(p []byte) (int, error)        { return c.c.Write(p) }
 func (c *Conn) Close() error                       { return c.c.Close() }
@@ -76,4 +78,5 @@ func (a Addr) Network() string {
 	return scheme
 }
 
+// String is the tunnel URL.
 func (a Addr) String() string { return a.URL }

@@ -11,6 +11,7 @@ type AuthError struct {
 	Message string // as the server sent it
 }
 
+// Error gives the server's reason.
 func (e *AuthError) Error() string { return "tunnel: server refused the session: " + e.Message }
 
 // TunnelError is the server's refusal of a tunnel: a non-empty
@@ -21,6 +22,7 @@ type TunnelError struct {
 	Message  string // as the server sent it
 }
 
+// Error gives the server's reason.
 func (e *TunnelError) Error() string {
 	return "tunnel: server refused the " + e.Protocol + " tunnel: " + e.Message
 }

@@ -18,6 +18,7 @@ const (
 	EventReconnecting
 )
 
+// String is the kind's name, for logs.
 func (k EventKind) String() string {
 	switch k {
 	case EventConnected:
