@@ -186,7 +186,14 @@ func TestFlushAndHijackPassThrough(t *testing.T) {
 		io.WriteString(w, " second")
 		return 200, nil
 	})
-	srv := httptest.NewServer(httpmw.ToHTTP(in.Middleware(app)))
+	// served reports each request once the recorder has returned, so the
+	// test reads the record only after it was made.
+	served := make(chan string, 2)
+	recorded := in.Middleware(app)
+	srv := httptest.NewServer(httpmw.ToHTTP(httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
+		defer func() { served <- r.URL.Path }()
+		return recorded.ServeHTTP(w, r)
+	})))
 	defer srv.Close()
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
@@ -214,6 +221,8 @@ func TestFlushAndHijackPassThrough(t *testing.T) {
 	got, _ := io.ReadAll(bufio.NewReader(conn))
 	if !strings.HasSuffix(string(got), "hello") {
 		t.Errorf("hijacked connection got %q", got)
+	}
+	for p := <-served; p != "/hijack"; p = <-served {
 	}
 	var hij *Exchange
 	for _, e := range in.Exchanges() {
