@@ -6,10 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 
-	"github.com/httpmw/httpmw"
-	"github.com/httpmw/httpmw/browse"
-	"github.com/httpmw/httpmw/gzip"
-	"github.com/httpmw/httpmw/logger"
+	"github.com/httpmw/httpmw/internal/devsite"
 )
 
 // defaultSite is what runs without a Caddyfile, as examples/devserver does:
@@ -21,42 +18,7 @@ func defaultSite(root string, logOut io.Writer) (http.Handler, io.Closer, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	access, err := logger.New(logger.Config{Format: logger.Combined, Output: logOut})
-	if err != nil {
-		return nil, nil, err
-	}
-	compress, err := gzip.New(gzip.Config{})
-	if err != nil {
-		access.Close()
-		return nil, nil, err
-	}
-	files, err := browse.New(browse.Config{Root: abs, Listing: true, Welcome: welcome(abs)})
-	if err != nil {
-		access.Close()
-		return nil, nil, err
-	}
-	h := httpmw.ToHTTP(httpmw.Chain(access.Middleware, compress)(files))
-	return h, closers{files, access}, nil
-}
-
-// closers closes each in order.
-type closers []io.Closer
-
-func (cs closers) Close() error {
-	for _, c := range cs {
-		c.Close()
-	}
-	return nil
-}
-
-// welcome answers "/" while the folder is empty: what is served and how to
-// go on with a Caddyfile.
-func welcome(root string) httpmw.Handler {
-	return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store") // it must vanish once files exist
-		return http.StatusOK, welcomePage.Execute(w, struct{ Root string }{root})
-	})
+	return devsite.New(abs, logOut, welcomePage)
 }
 
 var welcomePage = template.Must(template.New("welcome").Parse(`<!doctype html>

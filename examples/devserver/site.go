@@ -5,40 +5,14 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/httpmw/httpmw"
-	"github.com/httpmw/httpmw/browse"
-	"github.com/httpmw/httpmw/gzip"
-	"github.com/httpmw/httpmw/logger"
+	"github.com/httpmw/httpmw/internal/devsite"
 )
 
 // newSite builds the chain logger -> gzip -> browse for the folder at root.
-// Access lines go to logOut; Close the returned logger after the server
+// Access lines go to logOut; Close the returned closer after the server
 // has shut down so the last lines are written.
-func newSite(root string, logOut io.Writer) (http.Handler, *logger.Logger, error) {
-	access, err := logger.New(logger.Config{Format: logger.Combined, Output: logOut})
-	if err != nil {
-		return nil, nil, err
-	}
-	compress, err := gzip.New(gzip.Config{})
-	if err != nil {
-		return nil, nil, err
-	}
-	files, err := browse.New(browse.Config{Root: root, Listing: true, Welcome: welcome(root)})
-	if err != nil {
-		return nil, nil, err
-	}
-	chain := httpmw.Chain(access.Middleware, compress)
-	return httpmw.ToHTTP(chain(files)), access, nil
-}
-
-// welcome answers "/" while the folder is empty: what is served, and how to
-// go on. browse calls it only then; a folder with files gets its listing.
-func welcome(root string) httpmw.Handler {
-	return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store") // it must vanish once files exist
-		return http.StatusOK, welcomePage.Execute(w, struct{ Root string }{root})
-	})
+func newSite(root string, logOut io.Writer) (http.Handler, io.Closer, error) {
+	return devsite.New(root, logOut, welcomePage)
 }
 
 var welcomePage = template.Must(template.New("welcome").Parse(`<!doctype html>
