@@ -18,8 +18,12 @@ import (
 func Load(url string, conns int, d time.Duration, header http.Header) (Figures, error) {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, DisableCompression: true}
 	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr}
+	return LoadWith(&http.Client{Transport: tr}, url, conns, d, header)
+}
 
+// LoadWith is Load through a client of the caller's (a custom dialer, no
+// keep-alive, ...); the caller closes its idle connections.
+func LoadWith(client *http.Client, url string, conns int, d time.Duration, header http.Header) (Figures, error) {
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration

@@ -14,9 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/httpmw/httpmw/tunnel"
@@ -258,48 +256,7 @@ func hostClient(addr string, conns int, keepAlive bool) *http.Client {
 func hostLoad(addr, host string, conns int, d time.Duration, keepAlive bool, hdr http.Header) (Figures, error) {
 	client := hostClient(addr, conns, keepAlive)
 	defer client.Transport.(*http.Transport).CloseIdleConnections()
-	var (
-		mu       sync.Mutex
-		lat      []time.Duration
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	deadline := time.Now().Add(d)
-	for range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			for time.Now().Before(deadline) {
-				start := time.Now()
-				if err := get(client, "http://"+host+"/", hdr); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					return
-				}
-				mine = append(mine, time.Since(start))
-			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if len(lat) == 0 {
-		return nil, errors.New("no request completed")
-	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	return Figures{
-		"req/s":  float64(len(lat)) / d.Seconds(),
-		"p50 µs": float64(lat[len(lat)/2].Microseconds()),
-		"p99 µs": float64(lat[len(lat)*99/100].Microseconds()),
-	}, nil
+	return LoadWith(client, "http://"+host+"/", conns, d, hdr)
 }
 
 // parseCost serves a 1 KB page through our server and our client on an
