@@ -3,6 +3,7 @@ package main
 import (
 	"runtime"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -54,4 +55,22 @@ func allocsPerOp(serve func(), runs int) (allocs, bytes float64) {
 	}
 	runtime.ReadMemStats(&after)
 	return float64(after.Mallocs-before.Mallocs) / float64(runs), float64(after.TotalAlloc-before.TotalAlloc) / float64(runs)
+}
+
+// measuredTogether returns Runners, one per side name, for sides that are
+// measured in one go (alternating rounds, so that noise hits them alike):
+// the first Runner called runs all, the others read its results.
+func measuredTogether(all func() (map[string]Figures, map[string]error)) func(name string) Runner {
+	var once sync.Once
+	var figures map[string]Figures
+	var errs map[string]error
+	return func(name string) Runner {
+		return func() (Figures, error) {
+			once.Do(func() { figures, errs = all() })
+			if err := errs[name]; err != nil {
+				return nil, err
+			}
+			return figures[name], nil
+		}
+	}
 }

@@ -19,7 +19,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,8 +40,8 @@ const (
 )
 
 func reverseproxyComparisons() []Comparison {
-	load := rpInterleaved()
-	inProcess := rpInProcessInterleaved()
+	load := measuredTogether(rpLoadAll)
+	inProcess := measuredTogether(rpInProcessAll)
 	return []Comparison{
 		{
 			Package: "reverseproxy", Case: "wrk -c32, 1 KB bodies",
@@ -80,25 +79,10 @@ const (
 	rpNginxName  = "nginx 1 worker, keepalive"
 )
 
-// rpInterleaved returns Runners for the contenders under wrk. The first one
-// called measures them all, round after round in turn, so that a burst of
-// load from a neighbour on this shared machine hits every contender alike
-// instead of whichever ran at that moment; each keeps its best round.
-func rpInterleaved() func(name string) Runner {
-	var once sync.Once
-	var figures map[string]Figures
-	var errs map[string]error
-	return func(name string) Runner {
-		return func() (Figures, error) {
-			once.Do(func() { figures, errs = rpLoadAll() })
-			if err := errs[name]; err != nil {
-				return nil, err
-			}
-			return figures[name], nil
-		}
-	}
-}
-
+// rpLoadAll measures the contenders under wrk, round after round in turn,
+// so that a burst of load from a neighbour on this shared machine hits every
+// contender alike instead of whichever ran at that moment; each keeps its
+// best round.
 func rpLoadAll() (map[string]Figures, map[string]error) {
 	names := []string{rpOursName, rpDirectName, rpPlainName, rpNginxName}
 	errs := map[string]error{}
@@ -358,26 +342,10 @@ func firstLine(b []byte) string {
 	return ""
 }
 
-// rpInProcessInterleaved returns Runners that measure one request through
-// each proxy's handler, called directly, to the real loopback upstreams: the
-// proxy's own cost in ns and allocations, without a client connection. As
-// with rpInterleaved, the first call measures both, in alternate rounds, and
-// each keeps its fastest round.
-func rpInProcessInterleaved() func(name string) Runner {
-	var once sync.Once
-	var figures map[string]Figures
-	var errs map[string]error
-	return func(name string) Runner {
-		return func() (Figures, error) {
-			once.Do(func() { figures, errs = rpInProcessAll() })
-			if err := errs[name]; err != nil {
-				return nil, err
-			}
-			return figures[name], nil
-		}
-	}
-}
-
+// rpInProcessAll measures one request through each proxy's handler, called
+// directly, to the real loopback upstreams: the proxy's own cost in ns and
+// allocations, without a client connection. Like rpLoadAll it alternates
+// rounds, and each keeps its fastest.
 func rpInProcessAll() (map[string]Figures, map[string]error) {
 	errs := map[string]error{}
 	a, b, stopUp, err := rpUpstreams()
