@@ -4,53 +4,19 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/testupstream"
 )
 
-// upstream is a real HTTP server on loopback that can be killed and started
-// again on the same address.
-type upstream struct {
-	t       *testing.T
-	network string
-	addr    string
-	handler http.Handler
-	srv     *http.Server
-	done    chan struct{}
-}
+type upstream = testupstream.Server
 
 func startUpstream(t *testing.T, network, addr string, h http.Handler) *upstream {
-	u := &upstream{t: t, network: network, addr: addr, handler: h}
-	u.start()
-	t.Cleanup(u.kill)
-	return u
-}
-
-func (u *upstream) start() {
-	l, err := net.Listen(u.network, u.addr)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	u.addr = l.Addr().String()
-	u.srv = &http.Server{Handler: u.handler}
-	u.done = make(chan struct{})
-	go func(srv *http.Server, done chan struct{}) {
-		defer close(done)
-		_ = srv.Serve(l)
-	}(u.srv, u.done)
-}
-
-func (u *upstream) kill() {
-	if u.srv == nil {
-		return
-	}
-	u.srv.Close()
-	<-u.done
-	u.srv = nil
+	return testupstream.Start(t, network, addr, h)
 }
 
 // stateChanges returns an OnStateChange hook and the channel it reports on.
@@ -89,25 +55,25 @@ func TestActiveCheckTakesKilledUpstreamOutAndBringsItBack(t *testing.T) {
 	b := startUpstream(t, "tcp", "127.0.0.1:0", ok)
 	hook, changes := stateChanges()
 	p := newPool(t, Config{
-		Upstreams:     upstreams(a.addr, "http://"+b.addr),
+		Upstreams:     upstreams(a.Addr, "http://"+b.Addr),
 		Policy:        PolicyRoundRobin,
 		Active:        ActiveCheck{Path: "/health", Interval: 20 * time.Millisecond, Timeout: time.Second, Body: "fine"},
 		OnStateChange: hook,
 	})
 
-	a.kill()
-	waitChange(t, changes, change{a.addr, false})
+	a.Kill()
+	waitChange(t, changes, change{a.Addr, false})
 	for range 5 {
 		h, err := p.Acquire(nil, nil)
-		if err != nil || h.String() != "http://"+b.addr {
+		if err != nil || h.String() != "http://"+b.Addr {
 			t.Fatalf("with a down: %v, %v", h, err)
 		}
 		p.Release(h, Report{})
 	}
-	a.start()
-	waitChange(t, changes, change{a.addr, true})
+	a.Restart()
+	waitChange(t, changes, change{a.Addr, true})
 	c := picks(t, p, 4, nil)
-	if c[a.addr] != 2 {
+	if c[a.Addr] != 2 {
 		t.Fatalf("after restart picks = %v", c)
 	}
 }
@@ -125,14 +91,14 @@ func TestActiveCheckJudgesStatusAndBody(t *testing.T) {
 	u := startUpstream(t, "tcp", "127.0.0.1:0", h)
 	hook, changes := stateChanges()
 	newPool(t, Config{
-		Upstreams:     upstreams(u.addr),
+		Upstreams:     upstreams(u.Addr),
 		Active:        ActiveCheck{Path: "/", Interval: 20 * time.Millisecond, Status: 200, Body: "fine"},
 		OnStateChange: hook,
 	})
 	sick.Store(true)
-	waitChange(t, changes, change{u.addr, false})
+	waitChange(t, changes, change{u.Addr, false})
 	sick.Store(false)
-	waitChange(t, changes, change{u.addr, true})
+	waitChange(t, changes, change{u.Addr, true})
 }
 
 func TestActiveCheckOverUnixSocket(t *testing.T) {
@@ -144,9 +110,9 @@ func TestActiveCheckOverUnixSocket(t *testing.T) {
 		Active:        ActiveCheck{Path: "/", Interval: 20 * time.Millisecond},
 		OnStateChange: hook,
 	})
-	u.kill()
+	u.Kill()
 	waitChange(t, changes, change{"unix:" + sock, false})
-	u.start()
+	u.Restart()
 	waitChange(t, changes, change{"unix:" + sock, true})
 }
 

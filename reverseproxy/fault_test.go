@@ -83,7 +83,7 @@ func TestKillOneOfTwoUnderLoad(t *testing.T) {
 	a, b := startUpstream(t, named("a")), startUpstream(t, named("b"))
 	hook, changes := stateChanges()
 	srv, p, _ := front(t, Config{Balancer: balancer.Config{
-		Upstreams:     []balancer.Upstream{{Addr: a.addr}, {Addr: b.addr}},
+		Upstreams:     []balancer.Upstream{{Addr: a.Addr}, {Addr: b.Addr}},
 		Policy:        balancer.PolicyRoundRobin,
 		Active:        balancer.ActiveCheck{Path: "/health", Interval: 25 * time.Millisecond},
 		OnStateChange: hook,
@@ -139,16 +139,16 @@ func TestKillOneOfTwoUnderLoad(t *testing.T) {
 	}
 	waitFor("load on both", func() bool { return count("a") > 50 && count("b") > 50 })
 
-	a.kill()
-	waitChange(t, changes, change{a.addr, false})
+	a.Kill()
+	waitChange(t, changes, change{a.Addr, false})
 	onB := count("b")
 	waitFor("load on b alone", func() bool { return count("b") > onB+200 })
 	if pool.Hosts()[0].Healthy() {
 		t.Error("a back in rotation while dead")
 	}
 
-	a.start()
-	waitChange(t, changes, change{a.addr, true})
+	a.Restart()
+	waitChange(t, changes, change{a.Addr, true})
 	back := count("a")
 	waitFor("a back in rotation", func() bool { return count("a") > back+50 })
 	close(stop)
@@ -162,7 +162,7 @@ func TestSlowUpstreamGives504WithinTimeout(t *testing.T) {
 	up := startUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // never answers; freed when the proxy gives up
 	}))
-	srv, _, rep := front(t, Config{Balancer: one(up.addr), Timeout: 100 * time.Millisecond})
+	srv, _, rep := front(t, Config{Balancer: one(up.Addr), Timeout: 100 * time.Millisecond})
 	start := time.Now()
 	res, err := http.Get(srv.URL + "/")
 	if err != nil {
@@ -173,7 +173,7 @@ func TestSlowUpstreamGives504WithinTimeout(t *testing.T) {
 	if res.StatusCode != http.StatusGatewayTimeout || time.Since(start) > 5*time.Second {
 		t.Fatalf("status %d after %v", res.StatusCode, time.Since(start))
 	}
-	if strings.Contains(string(body), up.addr) {
+	if strings.Contains(string(body), up.Addr) {
 		t.Fatalf("error page leaks the upstream address: %q", body)
 	}
 	if r := waitReport(t, rep); !errors.Is(r.err, ErrGatewayTimeout) {
@@ -195,7 +195,7 @@ func TestUpstreamResetMidBodyAbortsClient(t *testing.T) {
 			}))
 			spare := startUpstream(t, echo("spare"))
 			srv, p, _ := front(t, Config{Balancer: balancer.Config{
-				Upstreams: []balancer.Upstream{{Addr: up.addr}, {Addr: spare.addr}},
+				Upstreams: []balancer.Upstream{{Addr: up.Addr}, {Addr: spare.Addr}},
 				Policy:    balancer.PolicyFirst,
 			}})
 			res, err := http.Get(srv.URL + "/")
@@ -220,7 +220,7 @@ func TestDialFailureRetriedElsewhereEvenForPOST(t *testing.T) {
 	srv, p, _ := front(t, Config{
 		RetryBodyBytes: -1, // nothing buffered: the body must survive untouched
 		Balancer: balancer.Config{
-			Upstreams: []balancer.Upstream{{Addr: dead}, {Addr: b.addr}},
+			Upstreams: []balancer.Upstream{{Addr: dead}, {Addr: b.Addr}},
 			Policy:    balancer.PolicyFirst,
 		},
 	})
@@ -249,7 +249,7 @@ func TestBrokenExchangeRetriedOnlyWhenIdempotent(t *testing.T) {
 		echo("b").ServeHTTP(w, r)
 	}))
 	cfg := Config{Balancer: balancer.Config{
-		Upstreams: []balancer.Upstream{{Addr: a.addr}, {Addr: b.addr}},
+		Upstreams: []balancer.Upstream{{Addr: a.Addr}, {Addr: b.Addr}},
 		Policy:    balancer.PolicyFirst,
 		Passive:   balancer.PassiveCheck{MaxFails: -1}, // keep a first in line
 	}}
@@ -280,7 +280,7 @@ func TestClientGoneIs499NotUpstreamFault(t *testing.T) {
 		close(arrived)
 		<-r.Context().Done()
 	}))
-	srv, p, rep := front(t, Config{Balancer: one(up.addr)})
+	srv, p, rep := front(t, Config{Balancer: one(up.Addr)})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		<-arrived
@@ -330,10 +330,10 @@ func TestNoUpstreamIs503(t *testing.T) {
 // (the default fail window) later.
 func TestRestartedUpstreamServesAtOnceWhenAllWereOut(t *testing.T) {
 	a, b := startUpstream(t, echo("a")), startUpstream(t, echo("b"))
-	a.kill()
-	b.kill()
+	a.Kill()
+	b.Kill()
 	srv, p, _ := front(t, Config{Balancer: balancer.Config{
-		Upstreams: []balancer.Upstream{{Addr: a.addr}, {Addr: b.addr}},
+		Upstreams: []balancer.Upstream{{Addr: a.Addr}, {Addr: b.Addr}},
 	}})
 	for i := range 2 {
 		res, err := http.Get(srv.URL + "/")
@@ -350,7 +350,7 @@ func TestRestartedUpstreamServesAtOnceWhenAllWereOut(t *testing.T) {
 			t.Fatalf("%s healthy after a refused dial", h)
 		}
 	}
-	b.start()
+	b.Restart()
 	res, err := http.Get(srv.URL + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -366,13 +366,13 @@ func TestRestartedUpstreamServesAtOnceWhenAllWereOut(t *testing.T) {
 
 func TestTryDurationWaitsForAnUpstream(t *testing.T) {
 	u := startUpstream(t, echo("late"))
-	u.kill()
+	u.Kill()
 	hook, changes := stateChanges()
 	srv, _, _ := front(t, Config{
 		TryDuration: 10 * time.Second,
 		TryInterval: 20 * time.Millisecond,
 		Balancer: balancer.Config{
-			Upstreams:     []balancer.Upstream{{Addr: u.addr}},
+			Upstreams:     []balancer.Upstream{{Addr: u.Addr}},
 			Active:        balancer.ActiveCheck{Path: "/", Interval: 20 * time.Millisecond},
 			OnStateChange: hook,
 		},
@@ -388,8 +388,8 @@ func TestTryDurationWaitsForAnUpstream(t *testing.T) {
 	}()
 	// The upstream is marked down (by the request's failed dial or by a
 	// probe); the request keeps waiting for it within TryDuration.
-	waitChange(t, changes, change{u.addr, false})
-	u.start()
+	waitChange(t, changes, change{u.Addr, false})
+	u.Restart()
 	res := <-done
 	if res == nil || res.StatusCode != 200 {
 		t.Fatalf("request during TryDuration: %v", res)
@@ -412,7 +412,7 @@ func TestSSEFlushedAtOnce(t *testing.T) {
 		}
 		io.WriteString(w, "data: two\n\n")
 	}))
-	srv, _, _ := front(t, Config{Balancer: one(up.addr)})
+	srv, _, _ := front(t, Config{Balancer: one(up.Addr)})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/events", nil)

@@ -30,7 +30,7 @@ func TestHTTP2Client(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	}))
-	p, err := New(Config{Balancer: one(up.addr)})
+	p, err := New(Config{Balancer: one(up.Addr)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package reverseproxy
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -10,54 +9,19 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testupstream"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// upstream is a real HTTP server on loopback that a test can kill and start
-// again on the same address.
-type upstream struct {
-	t       testing.TB
-	network string
-	addr    string
-	handler http.Handler
-	srv     *http.Server
-	done    chan struct{}
-}
+type upstream = testupstream.Server
 
 func startUpstream(t testing.TB, h http.Handler) *upstream {
-	return startUpstreamOn(t, "tcp", "127.0.0.1:0", h)
+	return testupstream.Start(t, "tcp", "127.0.0.1:0", h)
 }
 
 func startUpstreamOn(t testing.TB, network, addr string, h http.Handler) *upstream {
-	u := &upstream{t: t, network: network, addr: addr, handler: h}
-	u.start()
-	t.Cleanup(u.kill)
-	return u
-}
-
-func (u *upstream) start() {
-	l, err := net.Listen(u.network, u.addr)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	u.addr = l.Addr().String()
-	u.srv = &http.Server{Handler: u.handler}
-	u.done = make(chan struct{})
-	go func(srv *http.Server, done chan struct{}) {
-		defer close(done)
-		_ = srv.Serve(l)
-	}(u.srv, u.done)
-}
-
-// kill closes the listener and every connection, as a crash would.
-func (u *upstream) kill() {
-	if u.srv == nil {
-		return
-	}
-	u.srv.Close()
-	<-u.done
-	u.srv = nil
+	return testupstream.Start(t, network, addr, h)
 }
 
 // reports collects what the adapter in front of the proxy was told.

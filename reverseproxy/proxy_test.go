@@ -58,7 +58,7 @@ func one(addr string) balancer.Config {
 
 func TestPathWithoutExceptAndHost(t *testing.T) {
 	up := startUpstream(t, echo("a"))
-	srv, _, _ := front(t, Config{Path: "/api", Without: "/api", Except: []string{"/api/static"}, Balancer: one(up.addr)})
+	srv, _, _ := front(t, Config{Path: "/api", Without: "/api", Except: []string{"/api/static"}, Balancer: one(up.Addr)})
 
 	req, _ := http.NewRequest("GET", srv.URL+"/api/users/7?x=1", nil)
 	req.Host = "shop.example"
@@ -84,18 +84,18 @@ func TestPathWithoutExceptAndHost(t *testing.T) {
 
 func TestUpstreamHost(t *testing.T) {
 	up := startUpstream(t, echo("a"))
-	srv, _, _ := front(t, Config{UpstreamHost: true, Balancer: one("http://" + up.addr)})
+	srv, _, _ := front(t, Config{UpstreamHost: true, Balancer: one("http://" + up.Addr)})
 	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
 	req.Host = "shop.example"
-	if _, body := get(t, req); seenBy(t, body).Host != up.addr {
-		t.Fatalf("Host upstream = %q, want %q", seenBy(t, body).Host, up.addr)
+	if _, body := get(t, req); seenBy(t, body).Host != up.Addr {
+		t.Fatalf("Host upstream = %q, want %q", seenBy(t, body).Host, up.Addr)
 	}
 }
 
 func TestHeaderRulesWithPlaceholders(t *testing.T) {
 	up := startUpstream(t, echo("a"))
 	srv, _, _ := front(t, Config{
-		Balancer: one(up.addr),
+		Balancer: one(up.Addr),
 		HeaderUp: []HeaderRule{
 			{Name: "X-Real-IP", Value: "{remote}"},
 			{Name: "X-Orig", Value: "{method} {host}{uri} via {>User-Agent}"},
@@ -145,7 +145,7 @@ func TestForwardedHeadersTrustOnlyConfiguredProxies(t *testing.T) {
 		_, body := get(t, req)
 		return seenBy(t, body)
 	}
-	untrusted, _, _ := front(t, Config{Balancer: one(up.addr), TrustedProxies: []string{"10.0.0.0/8"}})
+	untrusted, _, _ := front(t, Config{Balancer: one(up.Addr), TrustedProxies: []string{"10.0.0.0/8"}})
 	s := spoof(untrusted.URL)
 	if got := s.Header.Get("X-Forwarded-For"); got != "127.0.0.1" {
 		t.Errorf("untrusted client: X-Forwarded-For = %q, want the spoof replaced by 127.0.0.1", got)
@@ -154,7 +154,7 @@ func TestForwardedHeadersTrustOnlyConfiguredProxies(t *testing.T) {
 		t.Errorf("untrusted client: proto %q host %q", s.Header.Get("X-Forwarded-Proto"), s.Header.Get("X-Forwarded-Host"))
 	}
 
-	trusted, _, _ := front(t, Config{Balancer: one(up.addr), TrustedProxies: []string{"127.0.0.1"}})
+	trusted, _, _ := front(t, Config{Balancer: one(up.Addr), TrustedProxies: []string{"127.0.0.1"}})
 	s = spoof(trusted.URL)
 	if got := s.Header.Get("X-Forwarded-For"); got != "6.6.6.6, 127.0.0.1" {
 		t.Errorf("trusted peer: X-Forwarded-For = %q", got)
@@ -166,7 +166,7 @@ func TestForwardedHeadersTrustOnlyConfiguredProxies(t *testing.T) {
 
 func TestBodyLimit(t *testing.T) {
 	up := startUpstream(t, echo("a"))
-	srv, _, rep := front(t, Config{Balancer: one(up.addr), MaxBodyBytes: 10})
+	srv, _, rep := front(t, Config{Balancer: one(up.Addr), MaxBodyBytes: 10})
 
 	res, err := http.Post(srv.URL+"/", "text/plain", strings.NewReader("small"))
 	if err != nil {
@@ -203,7 +203,7 @@ func TestBodyLimit(t *testing.T) {
 func TestStickyCookie(t *testing.T) {
 	a, b := startUpstream(t, echo("a")), startUpstream(t, echo("b"))
 	srv, _, _ := front(t, Config{Balancer: balancer.Config{
-		Upstreams: []balancer.Upstream{{Addr: a.addr}, {Addr: b.addr}},
+		Upstreams: []balancer.Upstream{{Addr: a.Addr}, {Addr: b.Addr}},
 		Policy:    balancer.PolicyCookie,
 	}})
 	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
@@ -308,7 +308,7 @@ func TestHostRuleWinsOverUpstreamHost(t *testing.T) {
 	for _, value := range []string{"{host}", "shop.example", "internal.example"} {
 		srv, _, _ := front(t, Config{
 			UpstreamHost: true,
-			Balancer:     one("http://" + up.addr),
+			Balancer:     one("http://" + up.Addr),
 			HeaderUp:     []HeaderRule{{Name: "Host", Value: value}},
 		})
 		req, _ := http.NewRequest("GET", srv.URL+"/", nil)
@@ -321,12 +321,12 @@ func TestHostRuleWinsOverUpstreamHost(t *testing.T) {
 	// A rule deleting Host decides nothing: UpstreamHost still applies.
 	srv, _, _ := front(t, Config{
 		UpstreamHost: true,
-		Balancer:     one("http://" + up.addr),
+		Balancer:     one("http://" + up.Addr),
 		HeaderUp:     []HeaderRule{{Op: HeaderDelete, Name: "Host"}},
 	})
 	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
 	req.Host = "shop.example"
-	if _, body := get(t, req); seenBy(t, body).Host != up.addr {
-		t.Errorf("rule -Host: upstream saw Host %q, want %q", seenBy(t, body).Host, up.addr)
+	if _, body := get(t, req); seenBy(t, body).Host != up.Addr {
+		t.Errorf("rule -Host: upstream saw Host %q, want %q", seenBy(t, body).Host, up.Addr)
 	}
 }

@@ -26,7 +26,7 @@ func TestWebsocketEchoThroughProxy(t *testing.T) {
 			}
 		}
 	}))
-	srv, p, _ := front(t, Config{Path: "/ws", Balancer: one(up.addr)})
+	srv, p, _ := front(t, Config{Path: "/ws", Balancer: one(up.Addr)})
 	c, res, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/ws", nil)
 	if err != nil {
 		t.Fatal(err)
