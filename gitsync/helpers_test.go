@@ -102,6 +102,19 @@ func serveGitDaemon(t testing.TB, root string) (url string, l net.Listener) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveInetd(t, l, func() *exec.Cmd {
+		cmd := exec.Command("git", "daemon", "--inetd", "--export-all", "--base-path="+root, root)
+		cmd.Env = gitEnv(root)
+		return cmd
+	})
+	return "git://" + l.Addr().String() + "/site.git", l
+}
+
+// serveInetd runs a fresh process from newCmd for each connection accepted
+// on l, with the connection as its standard input and output (inetd style),
+// until the test ends; then l is closed and every process waited for.
+// Whatever the process writes to standard error is logged when it fails.
+func serveInetd(t testing.TB, l net.Listener, newCmd func() *exec.Cmd) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -120,15 +133,17 @@ func serveGitDaemon(t testing.TB, root string) (url string, l net.Listener) {
 					return
 				}
 				defer f.Close()
-				cmd := exec.Command("git", "daemon", "--inetd", "--export-all", "--base-path="+root, root)
+				cmd := newCmd()
 				cmd.Stdin, cmd.Stdout = f, f
-				cmd.Env = gitEnv(root)
-				_ = cmd.Run()
+				var stderr strings.Builder
+				cmd.Stderr = &stderr
+				if err := cmd.Run(); err != nil && stderr.Len() > 0 {
+					t.Logf("%s: %v: %s", cmd.Path, err, stderr.String())
+				}
 			}()
 		}
 	}()
 	t.Cleanup(func() { l.Close(); wg.Wait() })
-	return "git://" + l.Addr().String() + "/site.git", l
 }
 
 // gitHTTP serves root over smart HTTP with the real git http-backend under

@@ -9,7 +9,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -77,35 +76,7 @@ func startSSHD(t *testing.T) *sshServer {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	srv.addr = l.Addr().String()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				f, err := c.(*net.TCPConn).File()
-				if err != nil {
-					return
-				}
-				defer f.Close()
-				cmd := exec.Command(sshd, "-i", "-e", "-f", conf)
-				cmd.Stdin, cmd.Stdout = f, f
-				var stderr strings.Builder
-				cmd.Stderr = &stderr
-				if err := cmd.Run(); err != nil && stderr.Len() > 0 {
-					t.Logf("sshd: %v: %s", err, stderr.String())
-				}
-			}()
-		}
-	}()
-	t.Cleanup(func() { l.Close(); wg.Wait() })
+	serveInetd(t, l, func() *exec.Cmd { return exec.Command(sshd, "-i", "-e", "-f", conf) })
 	return srv
 }
 
