@@ -47,9 +47,18 @@ type Config struct {
 	// 5m, or Interval when that is shorter, but never below RetryMin).
 	RetryMin, RetryMax time.Duration
 
-	// Then is a command and its arguments, run in the new revision's folder
-	// after each change of revision, with GITSYNC_HASH set to the new
-	// commit. Its output is logged. Empty means no command.
+	// Then is a command and its arguments, run for each new revision
+	// before it goes live: its working directory is the new revision's
+	// folder, GITSYNC_HASH is set to the new commit, and its output is
+	// logged. The link switches to the folder only when Then exits with
+	// status 0, so what Then builds there goes live with the revision.
+	// When it fails or times out, the last good revision stays served and
+	// the sync counts as failed: it is retried on the backoff (RetryMin,
+	// RetryMax). Empty means no command.
+	//
+	// Then may change the folder's files in place: with Then set, gitsync
+	// writes each revision's files afresh instead of hard-linking the
+	// unchanged ones from the live folder.
 	Then []string
 	// ThenTimeout bounds one run of Then. 0 means one minute.
 	ThenTimeout time.Duration

@@ -36,16 +36,21 @@ func (s *Syncer) fetchTracked(ctx context.Context, auth transport.AuthMethod) (p
 	return h, t, err
 }
 
-// deploy checks h out into a fresh folder, switches the link to it, and
-// prunes all but it and the previous revision. It returns the new folder.
-func (s *Syncer) deploy(ctx context.Context, auth transport.AuthMethod, h plumbing.Hash) (string, error) {
+// deploy checks h out into a fresh folder, runs Then in it, switches the
+// link to it only when Then succeeded, and prunes all but it and the
+// previous revision. On any failure the folder is removed and the link
+// still names the last good revision.
+func (s *Syncer) deploy(ctx context.Context, auth transport.AuthMethod, h plumbing.Hash) error {
 	name := newWorktreeName(h)
 	dir := filepath.Join(s.cfg.Dest, worktreesDir, name)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return "", err
+		return err
 	}
 	var base *linkBase
-	if s.current.name != "" {
+	// Then may write into any file of the new folder before it goes live;
+	// a file hard-linked from the live folder would change there too, so
+	// with Then every file is written afresh.
+	if s.current.name != "" && len(s.cfg.Then) == 0 {
 		base = newLinkBase(s.repo, s.current.hash, filepath.Join(s.cfg.Dest, worktreesDir, s.current.name), s.current.written)
 	}
 	err := checkout(ctx, s.repo, h, dir, base)
@@ -63,6 +68,9 @@ func (s *Syncer) deploy(ctx context.Context, auth transport.AuthMethod, h plumbi
 	if err == nil {
 		err = writeWritten(s.cfg, name, written)
 	}
+	if err == nil && len(s.cfg.Then) > 0 {
+		err = runThen(ctx, s.cfg, dir, h.String())
+	}
 	if err == nil {
 		if err = swapLink(s.cfg, name); err != nil {
 			err = fmt.Errorf("gitsync: switch: %w", err)
@@ -70,7 +78,8 @@ func (s *Syncer) deploy(ctx context.Context, auth transport.AuthMethod, h plumbi
 	}
 	if err != nil {
 		_ = removeAllWritable(dir)
-		return "", err
+		_ = os.Remove(filepath.Join(s.cfg.Dest, worktreesDir, name+writtenSuffix))
+		return err
 	}
 	previous := s.current
 	s.current = deployed{hash: h, name: name, written: written}
@@ -78,7 +87,7 @@ func (s *Syncer) deploy(ctx context.Context, auth transport.AuthMethod, h plumbi
 	if err := prune(s.cfg, name, previous.name); err != nil {
 		s.cfg.Logger.Warn("gitsync: could not remove old revisions", "err", err)
 	}
-	return dir, nil
+	return nil
 }
 
 // replaceStore throws the store away for an empty one.

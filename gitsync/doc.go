@@ -7,7 +7,7 @@
 //		URL:    "https://github.com/you/site.git",
 //		Branch: "main",
 //		Dest:   "/srv/site",
-//		Then:   []string{"hugo", "--minify"}, // optional, after each change
+//		Then:   []string{"make", "site"}, // optional: builds each revision before it goes live
 //	})
 //	if err != nil { ... }
 //	if err := s.Start(ctx); err != nil { ... } // clones, then polls hourly
@@ -30,7 +30,12 @@
 // removed. This is kubernetes git-sync's pattern. Files that did not change
 // between two revisions, and were not touched locally, are hard links
 // shared by both folders, which keeps an incremental update cheap: edit
-// neither folder in place.
+// neither folder in place. (With Config.Then set, every file is written
+// afresh, since Then may edit the new folder.)
+//
+// Config.Then runs in the new folder after its checkout and before the
+// switch, so a build step finishes before anyone is served its revision,
+// and a failed build never goes live.
 //
 // The first fetch is shallow (Config.Depth); later ones bring only the
 // objects that are new since the deployed commit. The store is replaced by
@@ -44,9 +49,10 @@
 //
 // A failed sync leaves the current revision served, is logged, shows in
 // Status (and as 503 from StatusHandler), and is retried with exponential
-// backoff from RetryMin to RetryMax. Close interrupts a sync, a Then command
-// and any backoff wait. Then runs once per new revision; its failure is
-// reported and not retried.
+// backoff from RetryMin to RetryMax. A failing Then is such a failure: its
+// revision is thrown away and checked out again at the next try, while the
+// previous revision stays served. Close interrupts a sync, a Then command
+// and any backoff wait.
 //
 // # Webhooks
 //

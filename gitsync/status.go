@@ -27,7 +27,7 @@ type Status struct {
 	// LastChange is when Revision was deployed.
 	LastChange time.Time `json:"last_change,omitzero"`
 	// LastError is the last sync's error, empty after a success. A failed
-	// Then shows here although its revision was deployed. The JSON form
+	// Then shows here, and Revision is still the last good one. The JSON form
 	// carries only its kind (see StatusHandler); the detail is logged.
 	LastError string `json:"last_error,omitempty"`
 	// Failures counts consecutive failed syncs.

@@ -86,9 +86,10 @@ func (s *Syncer) Close() error {
 	return nil
 }
 
-// Sync fetches now and switches to the tracked revision if it changed,
-// running Then after a switch. It returns when done; a Then failure is
-// returned (wrapping ErrThen) after the switch happened.
+// Sync fetches now and, if the tracked revision changed, checks it out,
+// runs Then in it and switches to it. It returns when done. A Then failure
+// is returned (wrapping ErrThen) and leaves the previous revision served;
+// the next sync tries the new one again.
 func (s *Syncer) Sync(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {
@@ -151,7 +152,9 @@ func (s *Syncer) loop(ctx context.Context) {
 		switch {
 		case errors.Is(err, ErrClosed) || ctx.Err() != nil:
 			return
-		case err != nil && !errors.Is(err, ErrThen):
+		case err != nil:
+			// A failed Then too: its revision is not live, so it is
+			// retried, on the same backoff as a failed fetch.
 			failures++
 			s.cfg.Logger.Warn("gitsync: sync failed; serving the last good revision",
 				"url", redactURL(s.cfg.URL), "err", err, "failures", failures, "retry_in", s.backoff(failures))
@@ -201,14 +204,10 @@ func (s *Syncer) syncLocked(ctx context.Context) error {
 		return nil
 	}
 	fetched := time.Now()
-	dir, err := s.deploy(ctx, auth, h)
-	if err != nil {
+	if err := s.deploy(ctx, auth, h); err != nil {
 		return err
 	}
 	s.cfg.Logger.Info("gitsync: deployed", "url", redactURL(s.cfg.URL), "ref", t.remote.Short(), "hash", h.String(),
-		"previous", s.Status().Previous, "fetch", fetched.Sub(began), "checkout", time.Since(fetched))
-	if len(s.cfg.Then) > 0 {
-		return runThen(ctx, s.cfg, dir, h.String())
-	}
+		"previous", s.Status().Previous, "fetch", fetched.Sub(began), "deploy", time.Since(fetched))
 	return nil
 }
