@@ -26,7 +26,6 @@ func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Ha
 		root = "."
 	}
 	var outer []httpmw.Middleware
-	var live *liveFiles // set when git deploys into the root itself
 
 	for i := range s.gits {
 		g := &s.gits[i]
@@ -38,10 +37,6 @@ func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Ha
 				cfg.Dest = filepath.Join(root, g.path)
 			}
 		}
-		if g.path == "" {
-			live = &liveFiles{}
-			cfg.OnSync = live.onSync
-		}
 		syncer, err := gitsync.New(cfg)
 		if err != nil {
 			return nil, errorf(g.pos, "git: %v", err)
@@ -51,7 +46,11 @@ func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Ha
 			return nil, errorf(g.pos, "git: first sync: %v", err)
 		}
 		if g.path == "" {
-			root = syncer.Dir() // fastcgi finds scripts in the deployed revision
+			// The link to the deployed revision: browse follows each
+			// switch, and fastcgi finds scripts in the revision served.
+			// gitsync switches it only after Then, so nothing here waits
+			// for a build.
+			root = syncer.Dir()
 		}
 		if g.hook != "" {
 			hook, err := syncer.Webhook(gitsync.WebhookConfig{Secret: g.secret})
@@ -111,13 +110,6 @@ func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Ha
 	}
 	if hasRootBrowse(s.browse) {
 		files.ListingPaths = nil // "browse" or "browse /" lists everywhere
-	}
-	if live != nil {
-		*closers = append(*closers, live)
-		if err := live.start(files); err != nil {
-			return nil, errorf(s.rootPos, "root: %v", err)
-		}
-		return httpmw.Chain(outer...)(live), nil
 	}
 	server, err := browse.New(files)
 	if err != nil {

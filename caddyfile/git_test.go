@@ -18,7 +18,7 @@ func git(t *testing.T, dir string, args ...string) {
 
 // TestGitDeploysAndHookUpdates clones a real repository into the site root
 // when the file loads, serves the deployed revision, and takes a new commit
-// when the webhook is called.
+// when the webhook is called, together with what then built for it.
 func TestGitDeploysAndHookUpdates(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("SKIPPING: git is not installed")
@@ -38,11 +38,15 @@ func TestGitDeploysAndHookUpdates(t *testing.T) {
 		branch main
 		interval 1h
 		hook /_deploy s3cret
+		then sh -c "cp index.html built.html"
 	}
 }
 `, map[string]string{"SITE": site, "REPO": repo})
 	if res, body := fetch(t, urls[0]+"/", ""); res.StatusCode != 200 || body != "revision one" {
 		t.Fatalf("after load: %d %q", res.StatusCode, body)
+	}
+	if _, body := fetch(t, urls[0]+"/built.html", ""); body != "revision one" {
+		t.Fatalf("then's output after load: %q", body)
 	}
 	if res, _ := fetch(t, urls[0]+"/.git/HEAD", ""); res.StatusCode != 404 {
 		t.Fatalf(".git reachable: %d", res.StatusCode)
@@ -78,5 +82,9 @@ func TestGitDeploysAndHookUpdates(t *testing.T) {
 			t.Fatal("the new revision was not served after the hook")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// then ran in the new revision's folder before it went live.
+	if _, body := fetch(t, urls[0]+"/built.html", ""); body != "revision two" {
+		t.Fatalf("then's output with the new revision: %q", body)
 	}
 }

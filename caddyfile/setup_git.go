@@ -17,7 +17,7 @@ const MinGitInterval = 5 * time.Second
 //		branch   name          # default: the remote's default branch
 //		key      /path/to/ssh/key
 //		interval seconds       # default 3600, at least 5
-//		then     command args...
+//		then     command args...  # in each new revision, before it is served
 //		hook     /path [secret]
 //	}
 //
