@@ -24,6 +24,7 @@ type control struct {
 
 	out      chan wire.Message // to the writer goroutine
 	proxies  chan *pooledProxy
+	demand   proxyDemand
 	done     chan struct{}
 	once     sync.Once
 	replaced atomic.Bool
@@ -38,11 +39,6 @@ type control struct {
 	// that a client that vanished without closing its connections does not
 	// leave public connections waiting on them forever.
 	streams activeSet
-}
-
-type pooledProxy struct {
-	conn  net.Conn
-	since time.Time
 }
 
 // resumeRecord keeps an ended session's owner and names for resumeWindow.
@@ -127,7 +123,7 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 	s.log.Info("client connected", "client", shortID(c.id), "account", account, "remote", remote, "resumed", resumed, "os", truncate(auth.OS), "arch", truncate(auth.Arch))
 	conn.SetDeadline(time.Time{})
 	reply(&wire.AuthResp{ClientId: c.id})
-	c.send(&wire.ReqProxy{})
+	c.askFirst()
 	if !s.goFunc(c.writeLoop) {
 		c.close("server closing")
 		return
@@ -182,15 +178,6 @@ func (c *control) send(m wire.Message) bool {
 		return true
 	case <-c.done:
 		return false
-	}
-}
-
-// askProxy asks the client for one more proxy connection without waiting:
-// if the queue is full, plenty of requests are already on their way.
-func (c *control) askProxy() {
-	select {
-	case c.out <- &wire.ReqProxy{}:
-	default:
 	}
 }
 
@@ -285,100 +272,6 @@ func (s *Server) pruneResumable() {
 			delete(s.resumable, id)
 		}
 	}
-}
-
-// registerProxy pools a proxy connection for the session that owns its id.
-func (s *Server) registerProxy(conn net.Conn, m *wire.RegProxy) {
-	remote := conn.RemoteAddr().String()
-	s.mu.Lock()
-	c := s.controls[m.ClientId]
-	s.mu.Unlock()
-	if c == nil {
-		s.log.Info("proxy connection refused: unknown client id", "remote", remote)
-		conn.Close()
-		return
-	}
-	if s.cfg.bindProxyToIP() && hostOf(remote) != c.ip {
-		s.log.Warn("proxy connection refused: not from its control connection's address", "remote", remote, "client", shortID(c.id))
-		conn.Close()
-		return
-	}
-	conn.SetDeadline(time.Time{})
-	select {
-	case c.proxies <- &pooledProxy{conn: conn, since: time.Now()}:
-		// The control may have ended between the lookup and the send;
-		// drain again so the connection is not left in a dead pool.
-		select {
-		case <-c.done:
-			c.drainProxies()
-		default:
-		}
-	default:
-		s.log.Info("proxy connection closed: MaxPooledProxies reached", "client", shortID(c.id), "limit", s.cfg.MaxPooledProxies)
-		conn.Close()
-	}
-}
-
-func (c *control) drainProxies() {
-	for {
-		select {
-		case p := <-c.proxies:
-			p.conn.Close()
-		default:
-			return
-		}
-	}
-}
-
-// ErrNoProxy is what a public connection gets when its client provides no
-// proxy connection within Config.ProxyWaitTimeout.
-var ErrNoProxy = errors.New("server: no proxy connection from the tunnel client")
-
-// errClientGone: the session ended while a public connection waited.
-var errClientGone = errors.New("server: tunnel client disconnected")
-
-// takeProxy returns a proxy connection on which StartProxy for t has been
-// sent, asking the client for more when the pool runs dry.
-func (c *control) takeProxy(t *tunnel, clientAddr string, cancel <-chan struct{}) (net.Conn, error) {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	for attempt := 0; attempt < 20; attempt++ {
-		var p *pooledProxy
-		select {
-		case p = <-c.proxies:
-		default:
-			c.askProxy()
-			if timer == nil {
-				timer = time.NewTimer(c.s.cfg.ProxyWaitTimeout)
-			}
-			select {
-			case p = <-c.proxies:
-			case <-timer.C:
-				return nil, ErrNoProxy
-			case <-c.done:
-				return nil, errClientGone
-			case <-cancel:
-				return nil, errClientGone
-			}
-		}
-		if time.Since(p.since) > c.s.cfg.ProxyIdleTimeout {
-			p.conn.Close()
-			continue
-		}
-		p.conn.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
-		if err := wire.Write(p.conn, &wire.StartProxy{Url: t.url, ClientAddr: clientAddr}); err != nil {
-			p.conn.Close()
-			continue
-		}
-		p.conn.SetWriteDeadline(time.Time{})
-		c.askProxy() // replace the one taken, as the original does
-		return p.conn, nil
-	}
-	return nil, ErrNoProxy
 }
 
 func hostOf(addr string) string {
