@@ -22,7 +22,8 @@ import (
 )
 
 // fcgiComparisons sets fcgi against nginx's fastcgi_pass with keepalive and
-// against plain gofast (SimpleClientFactory: one connection per request),
+// against plain gofast (SimpleClientFactory: one connection per request)
+// and Caddy 2's php_fastcgi when a caddy binary is installed,
 // all serving `<?php echo "Hello World\n";` from a php-fpm with 24 static
 // children, at 16 and at 64 client connections.
 //
@@ -40,6 +41,7 @@ func fcgiComparisons() []Comparison {
 			Peers: []Peer{
 				{"nginx fastcgi_pass keepalive", fcgiRun(fcgiStartNginx, conns)},
 				{"plain gofast", fcgiRun(fcgiStartGo("gofast"), conns)},
+				{"Caddy 2 php_fastcgi", fcgiRun(fcgiStartCaddy, conns)},
 			},
 		})
 	}
@@ -222,6 +224,15 @@ http {
 	}
 	pids := func() []int { return append([]int{cmd.Process.Pid}, fcgiChildPids(cmd.Process.Pid)...) }
 	return "http://" + addr, pids, stop, nil
+}
+
+// fcgiStartCaddy runs Caddy 2's php_fastcgi, its own preset for PHP.
+func fcgiStartCaddy(dir, root, fpmAddr string) (string, func() []int, func(), error) {
+	addr, pid, stop, err := startCaddy(dir, fmt.Sprintf("\troot * %s\n\tphp_fastcgi %s", root, fpmAddr))
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return "http://" + addr, func() []int { return []int{pid} }, stop, nil
 }
 
 // fcgiStartGo re-runs this binary as a server for side ("httpmw" or

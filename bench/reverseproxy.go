@@ -50,6 +50,7 @@ func reverseproxyComparisons() []Comparison {
 				{rpDirectName, load(rpDirectName)},
 				{rpPlainName, load(rpPlainName)},
 				{rpNginxName, load(rpNginxName)},
+				{rpCaddyName, load(rpCaddyName)},
 			},
 		},
 		{
@@ -77,6 +78,7 @@ const (
 	rpDirectName = "direct to upstream"
 	rpPlainName  = "plain httputil.ReverseProxy"
 	rpNginxName  = "nginx 1 worker, keepalive"
+	rpCaddyName  = "Caddy 2 reverse_proxy"
 )
 
 // rpLoadAll measures the contenders under wrk, round after round in turn,
@@ -84,7 +86,7 @@ const (
 // contender alike instead of whichever ran at that moment; each keeps its
 // best round.
 func rpLoadAll() (map[string]Figures, map[string]error) {
-	names := []string{rpOursName, rpDirectName, rpPlainName, rpNginxName}
+	names := []string{rpOursName, rpDirectName, rpPlainName, rpNginxName, rpCaddyName}
 	errs := map[string]error{}
 	fail := func(err error) (map[string]Figures, map[string]error) {
 		for _, n := range names {
@@ -124,6 +126,19 @@ func rpLoadAll() (map[string]Figures, map[string]error) {
 	} else {
 		defer nginx.stop()
 		targets[rpNginxName] = "http://" + nginx.addr + "/"
+	}
+
+	if dir, err := os.MkdirTemp("", "httpmw-bench-caddy"); err != nil {
+		errs[rpCaddyName] = err
+	} else {
+		defer os.RemoveAll(dir)
+		addr, _, stop, err := startCaddy(dir, fmt.Sprintf("\treverse_proxy %s %s {\n\t\tlb_policy round_robin\n\t}", a, b))
+		if err != nil {
+			errs[rpCaddyName] = err
+		} else {
+			defer stop()
+			targets[rpCaddyName] = "http://" + addr + "/"
+		}
 	}
 
 	// A short warm-up fills keep-alive pools on every side.
