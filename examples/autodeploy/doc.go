@@ -3,7 +3,7 @@
 // next poll.
 //
 //	go run ./examples/autodeploy -repo https://github.com/you/site.git -branch main \
-//		-dest ./deploy -addr 127.0.0.1:2015 -interval 1m \
+//		-dest ./deploy -listen localhost:2015 -interval 1m \
 //		-hook /_deploy -secret "$(cat hook-secret)"
 //
 // The first clone happens before the server listens. -dest is the folder

@@ -21,9 +21,9 @@ import (
 
 // options are the command line.
 type options struct {
-	repo, branch, dest, addr string
-	interval                 time.Duration // 0: no polling
-	hook, secret             string        // the webhook is on when both are set
+	repo, branch, dest, listen string
+	interval                   time.Duration // 0: no polling
+	hook, secret               string        // the webhook is on when both are set
 
 	// For tests: ready is told the site's URL once serving; onSync is
 	// gitsync's OnSync hook. nil means no call.
@@ -36,7 +36,7 @@ func main() {
 	flag.StringVar(&o.repo, "repo", "", "repository `URL` (https, ssh, git:// or file://)")
 	flag.StringVar(&o.branch, "branch", "", "branch to deploy (default: the remote's default branch)")
 	flag.StringVar(&o.dest, "dest", "deploy", "`folder` gitsync owns: the clone and the deployed revisions")
-	flag.StringVar(&o.addr, "addr", "127.0.0.1:2015", "address to listen on")
+	flag.StringVar(&o.listen, "listen", "localhost:2015", "address to listen on")
 	flag.DurationVar(&o.interval, "interval", time.Minute, "how often to poll the repository (0: never)")
 	flag.StringVar(&o.hook, "hook", "/_deploy", "`path` of the push webhook (\"\" for none)")
 	flag.StringVar(&o.secret, "secret", os.Getenv("AUTODEPLOY_SECRET"), "webhook secret (default $AUTODEPLOY_SECRET); the webhook is off without one")
@@ -84,7 +84,7 @@ func run(ctx context.Context, o options) error {
 		slog.Warn("autodeploy: no -secret (or AUTODEPLOY_SECRET): the webhook is off", "hook", o.hook)
 	}
 
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return err
 	}
@@ -94,19 +94,7 @@ func run(ctx context.Context, o options) error {
 	if o.ready != nil {
 		o.ready(url)
 	}
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(shutdown)
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	<-drained
-	return nil
+	return devsite.Serve(ctx, srv, ln) // in-flight requests are done when it returns; then the log may close
 }
 
 // onPath sends requests for exactly path to h, and the rest to next. (A

@@ -109,7 +109,7 @@ func TestWebhookDeploysANewCommit(t *testing.T) {
 	go func() {
 		done <- run(ctx, options{
 			repo: "file://" + r.dir, branch: "main", dest: filepath.Join(t.TempDir(), "deploy"),
-			addr: "127.0.0.1:0", hook: "/_deploy", secret: "s3cret", // no polling: only the hook deploys
+			listen: "127.0.0.1:0", hook: "/_deploy", secret: "s3cret", // no polling: only the hook deploys
 			ready:  func(url string) { ready <- url },
 			onSync: func(st gitsync.Status, _ error) { synced <- st },
 		})
@@ -159,7 +159,7 @@ func TestWebhookDeploysANewCommit(t *testing.T) {
 }
 
 func TestRepoRequired(t *testing.T) {
-	if err := run(context.Background(), options{addr: "127.0.0.1:0"}); err == nil || !strings.Contains(err.Error(), "-repo") {
+	if err := run(context.Background(), options{listen: "127.0.0.1:0"}); err == nil || !strings.Contains(err.Error(), "-repo") {
 		t.Fatalf("run without -repo: %v", err)
 	}
 }

@@ -16,7 +16,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -30,6 +29,7 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/devsite"
 	"github.com/httpmw/httpmw/tunnel"
 	"github.com/httpmw/httpmw/tunnel/inspect"
 )
@@ -114,19 +114,7 @@ func run(ctx context.Context, o options) error {
 	if o.ready != nil {
 		o.ready(u)
 	}
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(shutdown)
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	<-drained // in-flight requests are done; now the log may close
-	return nil
+	return devsite.Serve(ctx, srv, ln) // in-flight requests are done when it returns; then the log may close
 }
 
 // startInspector records every request srv serves and shows them, with
