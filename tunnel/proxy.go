@@ -33,7 +33,7 @@ func (s *Session) proxy(ctl *control) {
 			s.mu.Unlock()
 		}
 	}()
-	conn, err := s.dial(s.ctx)
+	conn, release, err := s.dial(s.ctx)
 	if err != nil {
 		s.log.Debug("tunnel: proxy connection failed", "err", err)
 		return
@@ -44,6 +44,9 @@ func (s *Session) proxy(ctl *control) {
 	}
 	sp, err := s.register(ctl, conn)
 	ctl.untrack(conn)
+	if err == nil {
+		err = release()
+	}
 	if err != nil {
 		conn.Close()
 		return

@@ -238,15 +238,23 @@ func (s *Session) route(url string) *Listener {
 	return s.routes[url]
 }
 
-// dial opens a TLS connection to the server.
-func (s *Session) dial(ctx context.Context) (*tls.Conn, error) {
-	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: s.cfg.DialTimeout}, Config: s.tls}
-	c, err := d.DialContext(ctx, "tcp", s.cfg.Server)
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("tunnel: dial %s: %w", s.cfg.Server, ErrTimeout)
+// dial opens a TLS connection to the server. Until release is called its
+// writes are held back until it reads (see flightConn): call it once the
+// first frame has been sent and answered.
+func (s *Session) dial(ctx context.Context) (c *tls.Conn, release func() error, err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.DialTimeout)
+	defer cancel()
+	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", s.cfg.Server)
+	if err == nil {
+		fc := newFlightConn(raw)
+		c = tls.Client(fc, s.tls)
+		if err = c.HandshakeContext(ctx); err == nil {
+			return c, fc.release, nil
 		}
-		return nil, fmt.Errorf("tunnel: dial %s: %w", s.cfg.Server, err)
+		c.Close()
 	}
-	return c.(*tls.Conn), nil
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil, nil, fmt.Errorf("tunnel: dial %s: %w", s.cfg.Server, ErrTimeout)
+	}
+	return nil, nil, fmt.Errorf("tunnel: dial %s: %w", s.cfg.Server, err)
 }
