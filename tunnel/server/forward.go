@@ -49,7 +49,8 @@ func (h *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		textError(w, http.StatusUnauthorized, "Authorization required")
 		return
 	}
-	st, err := pc.streamFor(t, r)
+	out := outgoing(r, h.scheme)
+	st, sent, err := pc.streamFor(t, r, out)
 	if err != nil {
 		s.stats.noProxy.Add(1)
 		s.log.Warn("public request failed: no proxy connection", "url", t.url, "remote", r.RemoteAddr, "err", err)
@@ -57,25 +58,30 @@ func (h *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t.n.requests.Add(1)
-	h.forward(w, r, pc, st)
+	h.forward(w, r, pc, st, out, sent)
 }
 
-// forward sends r over st and copies the response back. A broken stream is
-// dropped, so the next request on the public connection gets a fresh one.
-func (h *publicHandler) forward(w http.ResponseWriter, r *http.Request, pc *publicConn, st *proxyStream) {
-	out := outgoing(r, h.scheme)
+// forward sends out, the outgoing form of r, over st (unless sent says it
+// went with StartProxy already) and copies the response back. A broken
+// stream is dropped, so the next request on the public connection gets a
+// fresh one.
+func (h *publicHandler) forward(w http.ResponseWriter, r *http.Request, pc *publicConn, st *proxyStream, out *http.Request, sent bool) {
 	rc := http.NewResponseController(w)
 
 	var bodyErr chan error
-	if out.Body != nil && out.Body != http.NoBody {
+	switch {
+	case sent:
+	case hasBody(out):
 		// The body goes on its own goroutine: a local service may answer
 		// before it has read everything.
 		bodyErr = make(chan error, 1)
 		go func() { bodyErr <- st.writeRequest(out) }()
-	} else if err := st.writeRequest(out); err != nil {
-		pc.drop(st)
-		textError(w, http.StatusBadGateway, "Tunnel connection failed")
-		return
+	default:
+		if err := st.writeRequest(out); err != nil {
+			pc.drop(st)
+			textError(w, http.StatusBadGateway, "Tunnel connection failed")
+			return
+		}
 	}
 	finishBody := func() error {
 		if bodyErr == nil {
@@ -178,6 +184,8 @@ func removeHopByHop(h http.Header) {
 		h.Del(k)
 	}
 }
+
+func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBody }
 
 func upgradeType(h http.Header) string {
 	for _, v := range h["Connection"] {

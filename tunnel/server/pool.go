@@ -154,8 +154,17 @@ var ErrNoProxy = errors.New("server: no proxy connection from the tunnel client"
 var errClientGone = errors.New("server: tunnel client disconnected")
 
 // takeProxy returns a proxy connection on which StartProxy for t has been
-// sent, asking the client for more as the pool runs low.
-func (c *control) takeProxy(t *tunnel, clientAddr string, cancel <-chan struct{}) (net.Conn, error) {
+// sent, followed in the same write by first (the stream's first bytes, or
+// nil), asking the client for more as the pool runs low.
+//
+// A StartProxy frame is well under the smallest TLS record Go writes, so
+// it still arrives whole in one record, as the stock client needs.
+func (c *control) takeProxy(t *tunnel, clientAddr string, cancel <-chan struct{}, first []byte) (net.Conn, error) {
+	msg, err := wire.Encode(&wire.StartProxy{Url: t.url, ClientAddr: clientAddr})
+	if err != nil {
+		return nil, err
+	}
+	msg = append(msg, first...)
 	var deadline time.Time
 	for attempt := 0; attempt < 20; attempt++ {
 		var p *pooledProxy
@@ -176,7 +185,7 @@ func (c *control) takeProxy(t *tunnel, clientAddr string, cancel <-chan struct{}
 			continue
 		}
 		p.conn.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
-		if err := wire.Write(p.conn, &wire.StartProxy{Url: t.url, ClientAddr: clientAddr}); err != nil {
+		if _, err := p.conn.Write(msg); err != nil {
 			p.conn.Close()
 			continue
 		}

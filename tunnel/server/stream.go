@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"net"
 	"net/http"
 	"sync"
@@ -20,7 +21,9 @@ type proxyStream struct {
 
 func newStream(t *tunnel, conn net.Conn) *proxyStream {
 	st := &proxyStream{t: t, conn: conn}
-	st.br = bufio.NewReaderSize(st, 16<<10)
+	// Response heads only: bodies are read in larger pieces straight
+	// past the buffer (see copyBody).
+	st.br = bufio.NewReaderSize(st, 4<<10)
 	st.bw = bufio.NewWriterSize(st, 16<<10)
 	t.n.conns.Add(1)
 	t.n.active.Add(1)
@@ -66,32 +69,45 @@ func (st *proxyStream) writeRequest(r *http.Request) error {
 // one (StartProxy) on first use or when the request names another tunnel.
 // Requests of one HTTP/1 connection come one at a time, so one stream per
 // connection keeps the local service's keep-alive intact.
-func (c *publicConn) streamFor(t *tunnel, r *http.Request) (*proxyStream, error) {
+//
+// A new stream for a request without a body carries out in the same write
+// as StartProxy (sent is then true): one TLS record and one write fewer
+// here, and the client finds the request already there when it starts
+// serving the connection.
+func (c *publicConn) streamFor(t *tunnel, r, out *http.Request) (st *proxyStream, sent bool, err error) {
 	c.mu.Lock()
 	old := c.stream
 	if old != nil && old.t == t {
 		c.mu.Unlock()
-		return old, nil
+		return old, false, nil
 	}
 	c.stream = nil
 	c.mu.Unlock()
 	if old != nil {
 		old.close()
 	}
-	conn, err := t.ctl.takeProxy(t, r.RemoteAddr, r.Context().Done())
-	if err != nil {
-		return nil, err
+	var head []byte
+	if !hasBody(out) {
+		var b bytes.Buffer
+		if out.Write(&b) == nil { // else forward writes it and reports
+			head = b.Bytes()
+		}
 	}
-	st := newStream(t, conn)
+	conn, err := t.ctl.takeProxy(t, r.RemoteAddr, r.Context().Done(), head)
+	if err != nil {
+		return nil, false, err
+	}
+	st = newStream(t, conn)
+	t.n.bytesIn.Add(int64(len(head)))
 	c.mu.Lock()
 	if c.stopped {
 		c.mu.Unlock()
 		st.close()
-		return nil, errStopped
+		return nil, false, errStopped
 	}
 	c.stream = st
 	c.mu.Unlock()
-	return st, nil
+	return st, head != nil, nil
 }
 
 // drop closes st if it is still this connection's stream.
@@ -134,7 +150,7 @@ func (s *Server) proxyTCP(t *tunnel, pc *publicConn) {
 		return
 	}
 	defer s.active.remove(pc)
-	conn, err := t.ctl.takeProxy(t, pc.RemoteAddr().String(), s.closed)
+	conn, err := t.ctl.takeProxy(t, pc.RemoteAddr().String(), s.closed, nil)
 	if err != nil {
 		s.stats.noProxy.Add(1)
 		s.log.Warn("public connection closed: no proxy connection", "url", t.url, "remote", pc.RemoteAddr().String(), "err", err)
