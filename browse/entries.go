@@ -4,7 +4,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"slices"
 	"strings"
 )
 
@@ -29,59 +28,58 @@ const readBatch = 1024
 // collect reads the folder dir (a cleaned, rooted request path) in one
 // readdir pass, skipping hidden entries, entries that cannot be served
 // (devices, pipes, sockets) and symlinks that are broken or leave the root.
-// With a limit it keeps only the offset+limit entries that sort first, so
-// memory stays bounded however large the folder; without one it keeps every
-// entry. It returns the kept entries sorted and cut to the page, and the
-// number of visible entries.
-func (s *Server) collect(root *os.Root, f *os.File, dir string, q listQuery) ([]*entry, int, error) {
+// With a limit it keeps only the offset+limit entries that sort first (per
+// readDir worker, so at most readWorkers times that many while reading),
+// so memory stays bounded however large the folder; without one it keeps
+// every entry. It returns the kept entries sorted and cut to the page, and
+// the number of visible entries. The entries live in sc: they are valid
+// until sc is put back.
+func (s *Server) collect(root *os.Root, f *os.File, dir string, q listQuery, sc *listScratch) ([]*entry, int, error) {
 	cmp := entryCompare(q)
 	keep := 0 // 0: keep all
 	if q.limit > 0 {
 		keep = q.offset + q.limit
 	}
-	var (
-		kept  []entry
-		total int
-	)
-	err := readDir(f, func(batch []dirent) {
-		for i := range batch {
-			e, ok := s.entryOf(root, dir, &batch[i])
-			if !ok {
-				continue
-			}
-			total++
-			if keep == 0 {
-				kept = append(kept, e)
-			} else {
-				kept = pushBounded(kept, e, keep, cmp)
-			}
-		}
-	})
+	// One gatherer per worker: batches arrive on several goroutines, and
+	// each keeps its own entries, unlocked, until the read is over.
+	gs := sc.gatherers(readWorkers())
+	for _, g := range gs {
+		g.s, g.root, g.dir, g.q, g.keep, g.cmp = s, root, dir, q, keep, cmp
+	}
+	err := readDir(f, &sc.read, len(gs), func(w int, batch []dirent) { gs[w].add(batch) })
 	if err != nil {
 		return nil, 0, err
 	}
-	// Sort pointers: a swap moves 8 bytes instead of an entry.
-	sorted := make([]*entry, len(kept))
-	for i := range kept {
-		sorted[i] = &kept[i]
+	total := 0
+	for _, g := range gs {
+		total += g.total
 	}
-	slices.SortFunc(sorted, cmp)
+	sorted := sc.sortGathered(gs, q, cmp)
+	if keep > 0 && len(sorted) > keep {
+		sorted = sorted[:keep]
+	}
 	if q.offset >= len(sorted) {
 		return nil, total, nil
 	}
-	page := sorted[q.offset:]
-	if q.limit > 0 && len(page) > q.limit {
-		page = page[:q.limit]
+	sorted = sorted[q.offset:]
+	if q.limit > 0 && len(sorted) > q.limit {
+		sorted = sorted[:q.limit]
 	}
-	return page, total, nil
+	page := sc.page[:0]
+	for i := range sorted {
+		page = append(page, sorted[i].e)
+	}
+	sc.page = page
+	return page[:len(page):len(page)], total, nil
 }
 
-// entryOf turns a directory entry into a listed entry, or says to skip it.
+// entryOf turns a directory entry into a listed entry without its name
+// and key (the caller gives it strings it owns), or says to skip it.
 func (s *Server) entryOf(root *os.Root, dir string, d *dirent) (entry, bool) {
 	if s.hide.hiddenEntry(dir, d.name) {
 		return entry{}, false
 	}
-	e := entry{name: d.name, size: d.size, mtime: d.mtime, mode: d.mode}
+	e := entry{size: d.size, mtime: d.mtime, mode: d.mode}
 	if d.mode&fs.ModeSymlink != 0 {
 		// One stat per symlink, through the root: it follows the link and
 		// fails when the target is missing or outside the root.
@@ -96,12 +94,6 @@ func (s *Server) entryOf(root *os.Root, dir string, d *dirent) (entry, bool) {
 	}
 	if e.mode.IsDir() {
 		e.size = -1
-	}
-	var buf [256]byte
-	if key := appendNaturalKey(buf[:0], d.name); string(key) == d.name {
-		e.key = d.name // lower case without digits: the name is its own key
-	} else {
-		e.key = string(key)
 	}
 	return e, true
 }
@@ -155,10 +147,18 @@ func cmpInt(a, b int64) int {
 // (fewer leading zeros first). Runs are at most 255 long, as names are.
 func appendNaturalKey(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
-		c := s[i]
-		if !isDigit(c) {
-			b = append(b, lowerASCII(c))
-			i++
+		if !isDigit(s[i]) {
+			// A run of non-digits: copied at once, then lowered in place.
+			j := i + 1
+			for j < len(s) && !isDigit(s[j]) {
+				j++
+			}
+			start := len(b)
+			b = append(b, s[i:j]...)
+			for k := start; k < len(b); k++ {
+				b[k] = lowerASCII(b[k])
+			}
+			i = j
 			continue
 		}
 		start := i
@@ -186,11 +186,12 @@ func lowerASCII(c byte) byte {
 }
 
 // pushBounded adds e to h, a max-heap (by cmp) of at most n entries: the
-// n entries that sort first among all pushed so far.
-func pushBounded(h []entry, e entry, n int, cmp func(a, b *entry) int) []entry {
+// n entries that sort first among all pushed so far. An entry that goes in
+// gets its own copy of its name and key, in one string.
+func pushBounded(h []entry, e *entry, n int, cmp func(a, b *entry) int) []entry {
 	less := func(a, b *entry) bool { return cmp(a, b) < 0 }
 	if len(h) < n {
-		h = append(h, e)
+		h = append(h, ownStrings(*e))
 		// sift up
 		for i := len(h) - 1; i > 0; {
 			p := (i - 1) / 2
@@ -202,10 +203,10 @@ func pushBounded(h []entry, e entry, n int, cmp func(a, b *entry) int) []entry {
 		}
 		return h
 	}
-	if !less(&e, &h[0]) {
+	if !less(e, &h[0]) {
 		return h // sorts after everything kept
 	}
-	h[0] = e
+	h[0] = ownStrings(*e)
 	// sift down
 	for i := 0; ; {
 		l, r, big := 2*i+1, 2*i+2, i
@@ -222,4 +223,17 @@ func pushBounded(h []entry, e entry, n int, cmp func(a, b *entry) int) []entry {
 		i = big
 	}
 	return h
+}
+
+// ownStrings gives e a copy of its name and key in one new string, so
+// that it pins no batch's text.
+func ownStrings(e entry) entry {
+	if e.key == e.name {
+		e.name = strings.Clone(e.name)
+		e.key = e.name
+		return e
+	}
+	both := e.name + e.key
+	e.name, e.key = both[:len(e.name)], both[len(e.name):]
+	return e
 }

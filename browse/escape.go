@@ -25,15 +25,32 @@ func needsEscape(s string) bool {
 	return false
 }
 
+// unreserved reports whether c may stand as itself in a path segment:
+// one bit per ASCII character, in two words.
 func unreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~'
+	const (
+		lo = 1<<'-' | 1<<'.' | (1<<10-1)<<'0'
+		hi = (1<<26-1)<<('A'-64) | 1<<('_'-64) | (1<<26-1)<<('a'-64) | 1<<('~'-64)
+	)
+	switch {
+	case c < 64:
+		return lo>>c&1 != 0
+	case c < 128:
+		return hi>>(c-64)&1 != 0
+	}
+	return false
 }
 
 const hexDigits = "0123456789ABCDEF"
 
 func appendSegment(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
+	// Most names need no escape, or only late: copy the clean run at once.
+	i := 0
+	for i < len(s) && unreserved(s[i]) {
+		i++
+	}
+	b = append(b, s[:i]...)
+	for ; i < len(s); i++ {
 		c := s[i]
 		if unreserved(c) {
 			b = append(b, c)
@@ -46,8 +63,13 @@ func appendSegment(b []byte, s string) []byte {
 
 // appendHTML appends s escaped for HTML text and quoted attribute values.
 func appendHTML(b []byte, s string) []byte {
+	// The five characters to escape are all below 64: one bit each.
+	const special = 1<<'<' | 1<<'>' | 1<<'&' | 1<<'"' | 1<<'\''
 	start := 0
 	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 64 || special>>c&1 == 0 {
+			continue
+		}
 		var esc string
 		switch s[i] {
 		case '<':

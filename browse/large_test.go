@@ -88,7 +88,7 @@ func TestLargeFolder(t *testing.T) {
 	}
 	defer f.Close()
 	mid := n / 2
-	kept, total, err := srv.collect(root, f, "/big", listQuery{sort: SortName, limit: 3, offset: mid})
+	kept, total, err := srv.collect(root, f, "/big", listQuery{sort: SortName, limit: 3, offset: mid}, &listScratch{})
 	// The page is a window on the pointers to every entry held: its
 	// offset plus its capacity is how many were held.
 	if err != nil || total != n || len(kept) != 3 || mid+cap(kept) > mid+3 {
@@ -102,7 +102,7 @@ func TestLargeFolder(t *testing.T) {
 	if _, err := f.Seek(0, 0); err != nil {
 		t.Fatal(err)
 	}
-	kept, _, _ = srv.collect(root, f, "/big", listQuery{sort: SortTime, limit: 10})
+	kept, _, _ = srv.collect(root, f, "/big", listQuery{sort: SortTime, limit: 10}, &listScratch{})
 	if len(kept) != 10 || cap(kept) > 10 {
 		t.Errorf("first page: %d kept, cap %d: more than the page was held", len(kept), cap(kept))
 	}

@@ -51,7 +51,9 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 	if err != nil {
 		return http.StatusBadRequest, nil
 	}
-	entries, total, err := s.collect(root, f, dir, q)
+	sc := s.getScratch()
+	defer s.putScratch(sc) // the entries live in it until the page is written
+	entries, total, err := s.collect(root, f, dir, q, sc)
 	if err != nil {
 		// The folder was opened: even for Middleware, a failure to read
 		// it is this server's answer, not the next handler's.

@@ -175,11 +175,14 @@ func (l *listing) appendHeader(b []byte, key, label, class string) []byte {
 // values the script sorts by.
 func appendRow(b []byte, e *entry) []byte {
 	dir := e.isDir()
+	var size []byte // the size's digits, written once and copied for the title
 	if dir {
 		b = append(b, "<tr class=\"d\" data-size=\"-1\" data-time=\""...)
 	} else {
 		b = append(b, "<tr data-size=\""...)
+		start := len(b)
 		b = strconv.AppendInt(b, e.size, 10)
+		size = b[start:]
 		b = append(b, "\" data-time=\""...)
 	}
 	sec := e.mtime / 1e9
@@ -201,7 +204,7 @@ func appendRow(b []byte, e *entry) []byte {
 		b = append(b, ">&mdash;"...)
 	} else {
 		b = append(b, " title=\""...)
-		b = strconv.AppendInt(b, e.size, 10)
+		b = append(b, size...)
 		b = append(b, " bytes\">"...)
 		b = appendHumanSize(b, e.size)
 	}

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestReadDirMatchesPortable: the platform's fast readdir reports exactly
@@ -28,20 +31,35 @@ func TestReadDirMatchesPortable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	read := func(fn func(*os.File, func([]dirent)) error) []dirent {
+	read := func(fn func(*os.File, readDirFunc) error) []dirent {
 		f, err := root.Open(".")
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		var all []dirent
-		if err := fn(f, func(b []dirent) { all = append(all, b...) }); err != nil {
+		var (
+			mu  sync.Mutex
+			all []dirent
+		)
+		err = fn(f, func(w int, b []dirent) {
+			mu.Lock()
+			defer mu.Unlock()
+			if w < 0 || w >= 4 {
+				t.Errorf("worker %d of 4", w)
+			}
+			for _, d := range b {
+				d.name = strings.Clone(d.name) // valid only during the call
+				all = append(all, d)
+			}
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 		slices.SortFunc(all, func(a, b dirent) int { return strings.Compare(a.name, b.name) })
 		return all
 	}
-	fast, portable := read(readDir), read(readDirPortable)
+	fast := read(func(f *os.File, fn readDirFunc) error { return readDir(f, &readScratch{}, 4, fn) })
+	portable := read(readDirPortable)
 	if len(fast) != 704 && len(fast) != 703 {
 		t.Errorf("%d entries", len(fast))
 	}
@@ -54,4 +72,38 @@ func TestReadDirMatchesPortable(t *testing.T) {
 		}
 		t.Fatalf("readDir and readDirPortable differ (%d vs %d entries)", len(fast), len(portable))
 	}
+}
+
+// TestReadDirPanicReachesCaller: a panic in fn on a helper goroutine is
+// raised again on the caller's, where net/http would recover it, instead
+// of killing the process.
+func TestReadDirPanicReachesCaller(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 1000 {
+		writeFile(t, dir, fmt.Sprintf("f%04d", i), "")
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	defer func() {
+		if p := recover(); p != "boom" {
+			t.Errorf("recovered %v, want boom", p)
+		}
+	}()
+	helper := make(chan struct{})
+	readDir(f, &readScratch{}, 2, func(w int, _ []dirent) {
+		if w == 1 || runtime.GOOS != "linux" {
+			close(helper)
+			panic("boom")
+		}
+		// This goroutine's share is done; wait for the helper's, which
+		// may have found no entry left to take.
+		select {
+		case <-helper:
+		case <-time.After(5 * time.Second):
+		}
+	})
+	t.Skip("the helper goroutine got no entries")
 }

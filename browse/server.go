@@ -28,6 +28,7 @@ type Server struct {
 	precompress  bool
 	cfg          Config    // the hooks and template
 	bufs         sync.Pool // *[]byte buffers for streamed listings
+	scratch      sync.Pool // *listScratch for collect
 }
 
 var _ httpmw.Handler = (*Server)(nil)
