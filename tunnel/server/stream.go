@@ -15,7 +15,7 @@ type proxyStream struct {
 	t    *tunnel
 	conn net.Conn
 	br   *bufio.Reader
-	bw   *bufio.Writer
+	bw   *bufio.Writer // nil until writeRequest needs it
 	once sync.Once
 }
 
@@ -24,7 +24,6 @@ func newStream(t *tunnel, conn net.Conn) *proxyStream {
 	// Response heads only: bodies are read in larger pieces straight
 	// past the buffer (see copyBody).
 	st.br = bufio.NewReaderSize(st, 4<<10)
-	st.bw = bufio.NewWriterSize(st, 16<<10)
 	t.n.conns.Add(1)
 	t.n.active.Add(1)
 	if !t.ctl.streams.add(st) {
@@ -58,7 +57,13 @@ func (st *proxyStream) close() {
 	})
 }
 
+// writeRequest writes r through a buffer made on first use: a stream
+// whose only request went out with StartProxy never needs one. Requests of
+// a stream are written one after another, never at once.
 func (st *proxyStream) writeRequest(r *http.Request) error {
+	if st.bw == nil {
+		st.bw = bufio.NewWriterSize(st, 16<<10)
+	}
 	if err := r.Write(st.bw); err != nil {
 		return err
 	}
