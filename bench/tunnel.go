@@ -12,10 +12,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/httpmw/httpmw/tunnel"
@@ -39,16 +41,24 @@ const (
 type tcSide struct {
 	addr, host string
 	stop       func()
+	children   []*os.Process // processes of the side besides this one
 }
 
 type tcSetup func(h http.Handler) (*tcSide, error)
 
 func tunnelComparisons() []Comparison {
 	type run = func(*tcSide) (Figures, error)
-	keepAlive := func(s *tcSide) (Figures, error) { return tcLoad(s, "/1k", true) }
-	newConn := func(s *tcSide) (Figures, error) { return tcLoad(s, "/1k", false) }
+	keepAlive := func(s *tcSide) (Figures, error) { return tcLoad(s, "/1k", true, tcRun) }
 	direct := func(r run) Peer { return Peer{"direct loopback", tcMeasure(tcDirect, r)} }
 	original := func(r run) Peer { return Peer{"ngrok 1.7 client + ngrokd", tcMeasure(tcNgrok17, r)} }
+	newConnLoad := func(s *tcSide, d time.Duration) (Figures, error) { return tcLoad(s, "/1k", false, d) }
+	newConn := measuredTogether(func() (map[string]Figures, map[string]error) {
+		return tcRounds(map[string]tcSetup{
+			"ours":    tcOurs(tcOptions{}),
+			"ngrok17": tcNgrok17,
+			"x25519":  tcOurs(tcOptions{x25519: true}),
+		}, newConnLoad)
+	})
 	return []Comparison{
 		{
 			Package: "tunnel", Case: "keep-alive GET 1 KB, c32",
@@ -59,10 +69,20 @@ func tunnelComparisons() []Comparison {
 			// Every public connection costs one proxy connection, so one
 			// TLS handshake between client and server: Go's default key
 			// exchange (hybrid X25519MLKEM768) against plain X25519.
+			// The tunnel sides are measured in alternating rounds: on a
+			// shared machine the load changes within seconds, and this
+			// ratio is the goal. "cpu µs/req" is the CPU time the side's
+			// processes spent (tunnel client, server and the local service;
+			// not the loader) per request: unlike req/s it does not depend
+			// on how much of a busy machine the side got. Direct runs on
+			// its own afterwards: its ~15k connections a second would fill
+			// the port space with TIME_WAIT sockets and slow every connect
+			// of the rounds.
 			Package: "tunnel", Case: "new connection per GET 1 KB, c32",
-			Ours: tcMeasure(tcOurs(tcOptions{}), newConn),
-			Peers: []Peer{direct(newConn), original(newConn),
-				{"httpmw, X25519-only TLS", tcMeasure(tcOurs(tcOptions{x25519: true}), newConn)}},
+			Ours: newConn("ours"),
+			Peers: []Peer{{"ngrok 1.7 client + ngrokd", newConn("ngrok17")},
+				{"httpmw, X25519-only TLS", newConn("x25519")},
+				direct(func(s *tcSide) (Figures, error) { return newConnLoad(s, tcRun) })},
 		},
 		{
 			Package: "tunnel", Case: "GET 64 MB body",
@@ -77,6 +97,82 @@ func tunnelComparisons() []Comparison {
 			Peers: []Peer{direct(keepAlive)},
 		},
 	}
+}
+
+// tcRounds sets every side up, then loads them in turn, one second each,
+// for four rounds (the order rotating), so that a change in the machine's
+// load hits all sides alike; a side's figure is its mean.
+func tcRounds(setups map[string]tcSetup, run func(*tcSide, time.Duration) (Figures, error)) (map[string]Figures, map[string]error) {
+	const rounds, round = 4, time.Second
+	figures, errs := map[string]Figures{}, map[string]error{}
+	sides := map[string]*tcSide{}
+	var names []string
+	for name, up := range setups {
+		s, err := up(tcHandler())
+		if err != nil {
+			errs[name] = err
+			continue
+		}
+		defer s.stop()
+		sides[name] = s
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for r := range rounds {
+		for i := range names {
+			name := names[(i+r)%len(names)]
+			if errs[name] != nil {
+				continue
+			}
+			cpu0 := tcCPU(sides[name])
+			f, err := run(sides[name], round)
+			if err != nil {
+				errs[name] = err
+				continue
+			}
+			if figures[name] == nil {
+				figures[name] = Figures{}
+			}
+			for k, v := range f {
+				figures[name][k] += v / rounds
+			}
+			if rate := f["req/s"]; rate > 0 && cpu0 >= 0 {
+				if cpu1 := tcCPU(sides[name]); cpu1 >= 0 {
+					figures[name]["cpu µs/req"] += float64((cpu1 - cpu0).Microseconds()) / (rate * round.Seconds()) / rounds
+				}
+			}
+		}
+	}
+	return figures, errs
+}
+
+// tcCPU is the CPU time used so far by this process and the side's
+// children, or -1 where that cannot be read (/proc is Linux's).
+func tcCPU(s *tcSide) time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return -1
+	}
+	total := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	for _, p := range s.children {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.Pid))
+		i := bytes.LastIndexByte(b, ')')
+		if err != nil || i < 0 {
+			return -1
+		}
+		// Fields after the command: state is 3rd, utime 14th, stime 15th.
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 {
+			return -1
+		}
+		u, err1 := strconv.ParseInt(f[11], 10, 64)
+		k, err2 := strconv.ParseInt(f[12], 10, 64)
+		if err1 != nil || err2 != nil {
+			return -1
+		}
+		total += time.Duration(u+k) * time.Second / 100 // USER_HZ
+	}
+	return total
 }
 
 func tcMeasure(up tcSetup, run func(*tcSide) (Figures, error)) Runner {
@@ -215,7 +311,8 @@ func tcNgrok17(h http.Handler) (*tcSide, error) {
 		stop()
 		return nil, err
 	}
-	side := &tcSide{addr: httpAddr, host: fmt.Sprintf("bench.ngrok.me:%d", ports[0]), stop: stop}
+	side := &tcSide{addr: httpAddr, host: fmt.Sprintf("bench.ngrok.me:%d", ports[0]), stop: stop,
+		children: []*os.Process{ngrokd.Process, client.Process}}
 	// Wait for the tunnel to answer.
 	c := tcClient(side, false)
 	for deadline := time.Now().Add(15 * time.Second); ; {
@@ -295,9 +392,9 @@ func tcWrkFailed(out []byte, keepAlive bool) error {
 
 // tcLoad reports req/s for GET path from tcConns connections, with
 // keep-alive or a new connection per request.
-func tcLoad(s *tcSide, path string, keepAlive bool) (Figures, error) {
+func tcLoad(s *tcSide, path string, keepAlive bool, d time.Duration) (Figures, error) {
 	if wrk, err := exec.LookPath("wrk"); err == nil {
-		args := []string{"-t2", fmt.Sprintf("-c%d", tcConns), "-d" + tcRun.String(), "-H", "Host: " + s.host}
+		args := []string{"-t2", fmt.Sprintf("-c%d", tcConns), "-d" + d.String(), "-H", "Host: " + s.host}
 		if !keepAlive {
 			args = append(args, "-H", "Connection: close")
 		}
@@ -321,7 +418,7 @@ func tcLoad(s *tcSide, path string, keepAlive bool) (Figures, error) {
 	var first error
 	var once sync.Once
 	var wg sync.WaitGroup
-	deadline := time.Now().Add(tcRun)
+	deadline := time.Now().Add(d)
 	for range tcConns {
 		wg.Add(1)
 		go func() {
@@ -339,7 +436,7 @@ func tcLoad(s *tcSide, path string, keepAlive bool) (Figures, error) {
 	if first != nil {
 		return nil, first
 	}
-	return Figures{"req/s": float64(n.Load()) / tcRun.Seconds()}, nil
+	return Figures{"req/s": float64(n.Load()) / d.Seconds()}, nil
 }
 
 // tcBulk reports MB/s for 64 MB responses fetched one after another.
