@@ -1,7 +1,6 @@
 package browse
 
 import (
-	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -145,8 +144,9 @@ func appendHumanSize(b []byte, n int64) []byte {
 		div *= 1024
 		u++
 	}
-	// Tenths of the unit, rounded, without overflow for any int64.
-	tenths := n/div*10 + int64(math.Round(float64(n%div)*10/float64(div)))
+	// Tenths of the unit, rounded half up (div is a power of two, so
+	// div/2 is exact); in unsigned arithmetic, where 10*div cannot overflow.
+	tenths := n/div*10 + int64((uint64(n%div)*10+uint64(div)/2)/uint64(div))
 	if tenths < 100 {
 		b = strconv.AppendInt(b, tenths/10, 10)
 		b = append(b, '.', byte('0'+tenths%10))

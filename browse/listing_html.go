@@ -224,23 +224,52 @@ func appendRow(b []byte, e *entry) []byte {
 // appendRFC3339 appends the Unix time sec as "2006-01-02T15:04:05Z" (UTC),
 // as time.RFC3339 formats it for years 0 to 9999, at a fraction of the cost.
 func appendRFC3339(b []byte, sec int64) []byte {
-	t := time.Unix(sec, 0).UTC()
-	if y := t.Year(); y < 0 || y > 9999 {
-		return t.AppendFormat(b, time.RFC3339)
+	// Years 0 to 9999 are these seconds; the rest goes through time.
+	const first, last = -62167219200, 253402300799
+	if sec < first || sec > last {
+		return time.Unix(sec, 0).UTC().AppendFormat(b, time.RFC3339)
 	}
-	y, m, d := t.Date()
-	hh, mm, ss := t.Clock()
+	days, rem := sec/86400, sec%86400
+	if rem < 0 {
+		days, rem = days-1, rem+86400
+	}
+	y, m, d := civilDate(days)
 	b = append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-')
-	b = append2(b, int(m))
+	b = append2(b, m)
 	b = append(b, '-')
 	b = append2(b, d)
 	b = append(b, 'T')
-	b = append2(b, hh)
+	b = append2(b, int(rem/3600))
 	b = append(b, ':')
-	b = append2(b, mm)
+	b = append2(b, int(rem/60%60))
 	b = append(b, ':')
-	b = append2(b, ss)
+	b = append2(b, int(rem%60))
 	return append(b, 'Z')
+}
+
+// civilDate is the proleptic Gregorian date days after 1970-01-01, for
+// any days (Howard Hinnant's civil_from_days): a few divisions, where
+// time.Time.Date walks through more.
+func civilDate(days int64) (y, m, d int) {
+	z := days + 719468 // days since 0000-03-01
+	era := z / 146097  // 400-year cycles, rounded down
+	if z < 0 {
+		era = (z - 146096) / 146097
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153 // month from March = 0
+	d = int(doy - (153*mp+2)/5 + 1)
+	m = int(mp + 3)
+	if m > 12 {
+		m -= 12
+	}
+	y = int(yoe + era*400)
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
 }
 
 func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
