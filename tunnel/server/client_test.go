@@ -43,8 +43,9 @@ func dialTunnel(t testing.TB, srv *Server) *tls.Conn {
 }
 
 // connect authenticates with token (and clientID to resume) and returns
-// the client and the AuthResp.
-func connect(t testing.TB, srv *Server, token, clientID, local string) (*wireClient, *wire.AuthResp) {
+// the client and the AuthResp. The client leaves the first ignoreAsks[0]
+// ReqProxy messages unanswered.
+func connect(t testing.TB, srv *Server, token, clientID, local string, ignoreAsks ...int64) (*wireClient, *wire.AuthResp) {
 	t.Helper()
 	c := &wireClient{t: t, srv: srv, ctl: dialTunnel(t, srv), local: local, msgs: make(chan wire.Message, 64)}
 	t.Cleanup(c.close)
@@ -61,6 +62,9 @@ func connect(t testing.TB, srv *Server, token, clientID, local string) (*wireCli
 	c.id = resp.ClientId
 	if resp.Error != "" {
 		return c, resp
+	}
+	if len(ignoreAsks) > 0 {
+		c.ignore.Store(ignoreAsks[0])
 	}
 	c.wg.Add(1)
 	go c.readLoop()
