@@ -1,7 +1,6 @@
 package browse
 
 import (
-	"encoding/binary"
 	"os"
 	"slices"
 	"sync"
@@ -20,6 +19,7 @@ type gatherer struct {
 	items []sortItem // without a limit: every entry kept, in slabs
 	slabs [][]entry  // where the entries of items live
 	slab  int        // the slab being filled
+	tmp   []sortItem // sort space for items
 	heap  []entry    // with a limit: a max-heap, see pushBounded
 	total int        // visible entries seen
 
@@ -93,65 +93,6 @@ func (g *gatherer) newEntry(e *entry) *entry {
 	return &s[len(s)-1]
 }
 
-// sortItem is an entry with an abbreviation of where it sorts: comparing
-// a and b settles most comparisons without reading the entry, and only
-// ties fall back to the full comparison. Read together, a and b are 128
-// bits: "is a file" (so folders come first), then the sort value (size or
-// time, offset so that unsigned order is signed order) or the first bytes
-// of the natural key, then the first bytes of the key, all inverted but
-// the top bit for a descending order. Cut bits only make ties, never a
-// wrong order.
-type sortItem struct {
-	a, b uint64
-	e    *entry
-}
-
-func sortItemOf(e *entry, q listQuery) sortItem {
-	hi, lo := keyPrefix(e.key)
-	v, w := hi, lo
-	switch q.sort {
-	case SortSize:
-		v, w = uint64(e.size)^1<<63, hi
-	case SortTime:
-		v, w = uint64(e.mtime)^1<<63, hi
-	}
-	a, b := v>>1, v<<63|w>>1
-	if q.desc {
-		a, b = a^(1<<63-1), ^b
-	}
-	if !e.isDir() {
-		a |= 1 << 63
-	}
-	return sortItem{a, b, e}
-}
-
-// keyPrefix is the first 16 bytes of key as two big-endian numbers,
-// padded with zeros: their order is the order of the keys, or a tie.
-func keyPrefix(key string) (hi, lo uint64) {
-	var buf [16]byte
-	copy(buf[:], key)
-	return binary.BigEndian.Uint64(buf[:8]), binary.BigEndian.Uint64(buf[8:])
-}
-
-// itemCompare orders sort items by their abbreviation, then by cmp.
-func itemCompare(cmp func(a, b *entry) int) func(x, y sortItem) int {
-	return func(x, y sortItem) int {
-		switch {
-		case x.a != y.a:
-			if x.a < y.a {
-				return -1
-			}
-			return 1
-		case x.b != y.b:
-			if x.b < y.b {
-				return -1
-			}
-			return 1
-		}
-		return cmp(x.e, y.e)
-	}
-}
-
 // sortGathered sorts each gatherer's entries (on a goroutine of its own
 // when there are enough to be worth one) and merges them into one list.
 func (sc *listScratch) sortGathered(gs []*gatherer, q listQuery, cmp func(a, b *entry) int) []sortItem {
@@ -164,8 +105,8 @@ func (sc *listScratch) sortGathered(gs []*gatherer, q listQuery, cmp func(a, b *
 				g.items = append(g.items, sortItemOf(&g.heap[j], q))
 			}
 		}
-		slices.SortFunc(g.items, icmp)
-		runs[i] = g.items
+		g.tmp = slices.Grow(g.tmp[:0], len(g.items))
+		runs[i] = sortItems(g.items, g.tmp[:len(g.items)], icmp)
 	}
 	var wg sync.WaitGroup
 	for i := range gs {
@@ -194,26 +135,6 @@ func (sc *listScratch) sortGathered(gs []*gatherer, q listQuery, cmp func(a, b *
 		runs = next
 	}
 	return runs[0]
-}
-
-// parallelSortMin is the run length from which a run is sorted on a
-// goroutine of its own; below it the goroutine costs more than it saves.
-const parallelSortMin = 512
-
-// mergeRuns appends the merge of two sorted runs to out.
-func mergeRuns(out, a, b []sortItem, cmp func(x, y sortItem) int) []sortItem {
-	out = slices.Grow(out, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		if cmp(b[0], a[0]) < 0 {
-			out = append(out, b[0])
-			b = b[1:]
-		} else {
-			out = append(out, a[0])
-			a = a[1:]
-		}
-	}
-	out = append(out, a...)
-	return append(out, b...)
 }
 
 // listScratch is the memory one listing reuses from an earlier one:
@@ -264,6 +185,7 @@ func (sc *listScratch) release() {
 func (g *gatherer) release() {
 	g.s, g.root, g.cmp = nil, nil, nil
 	g.items = releaseSlice(g.items)
+	g.tmp = releaseSlice(g.tmp)
 	g.heap = releaseSlice(g.heap)
 	g.cand = releaseSlice(g.cand)
 	for i := range g.slabs[:min(g.slab+1, len(g.slabs))] {

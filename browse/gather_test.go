@@ -17,12 +17,17 @@ func TestSortItemOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	parts := []string{"a", "B", "file-", "IMG_2024", "0", "007", "9", "10", "é", "\xff", "-", ".", "x", "long-shared-prefix-"}
 	var es []entry
+	seen := map[string]bool{} // names in a folder are unique
 	for i := range 3000 {
 		name := ""
 		for range 1 + rng.IntN(6) {
 			name += parts[rng.IntN(len(parts))]
 		}
-		name += fmt.Sprint(i % 7) // duplicates of a natural key, told apart by name
+		name += fmt.Sprint(i % 7) // "B" and "b": one natural key, told apart by name
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
 		e := entry{name: name, key: string(appendNaturalKey(nil, name)), mode: 0o644}
 		switch rng.IntN(4) {
 		case 0:
@@ -47,10 +52,24 @@ func TestSortItemOrder(t *testing.T) {
 				items[i] = sortItemOf(&es[i], q)
 			}
 			slices.SortFunc(want, cmp)
-			slices.SortFunc(items, itemCompare(cmp))
-			for i := range items {
-				if items[i].e != want[i] {
-					t.Fatalf("sort=%s desc=%v: position %d is %q, want %q", sort, desc, i, items[i].e.name, want[i].name)
+			// Every length, across the switch from comparison to radix.
+			for _, n := range []int{0, 1, 2, radixMin - 1, radixMin, radixMin + 1, 500, len(items)} {
+				sub := want[:n] // still sorted
+				in := map[*entry]bool{}
+				for _, e := range sub {
+					in[e] = true
+				}
+				var got []sortItem // in folder order
+				for i := range items {
+					if in[items[i].e] {
+						got = append(got, items[i])
+					}
+				}
+				got = sortItems(got, make([]sortItem, len(got)), itemCompare(cmp))
+				for i := range got {
+					if got[i].e != sub[i] {
+						t.Fatalf("sort=%s desc=%v n=%d: position %d is %q, want %q", sort, desc, n, i, got[i].e.name, sub[i].name)
+					}
 				}
 			}
 		}

@@ -141,6 +141,11 @@ type chunkWriter struct {
 	w   io.Writer
 	buf []byte
 	err error
+
+	// Extra buffers from the same pool, for writers that render on
+	// several goroutines; nil when there is no pool.
+	newBuf func() []byte
+	putBuf func([]byte)
 }
 
 // spill writes the buffer out once it is full.
@@ -159,15 +164,26 @@ func (c *chunkWriter) flush() {
 
 // stream runs write with a pooled buffer and sends what is left.
 func (s *Server) stream(w io.Writer, write func(*chunkWriter)) error {
-	bp, _ := s.bufs.Get().(*[]byte)
-	if bp == nil {
-		b := make([]byte, 0, flushAt+4096)
-		bp = &b
-	}
-	c := &chunkWriter{w: w, buf: (*bp)[:0]}
+	c := &chunkWriter{w: w, buf: s.getBuf(), newBuf: s.getBuf, putBuf: s.putBuf}
 	write(c)
 	c.flush()
-	*bp = c.buf[:0]
-	s.bufs.Put(bp)
+	s.putBuf(c.buf)
 	return c.err
+}
+
+// maxPooledBuf bounds the buffers kept in Server.bufs.
+const maxPooledBuf = 1 << 20
+
+func (s *Server) getBuf() []byte {
+	if bp, ok := s.bufs.Get().(*[]byte); ok {
+		return (*bp)[:0]
+	}
+	return make([]byte, 0, flushAt+4096)
+}
+
+func (s *Server) putBuf(b []byte) {
+	if cap(b) <= maxPooledBuf {
+		b = b[:0]
+		s.bufs.Put(&b)
+	}
 }

@@ -43,10 +43,7 @@ func (l *listing) writeHTML(c *chunkWriter) {
 	}
 	b = append(b, "<tbody id=\"rows\">\n"...)
 	c.buf = b
-	for i := range l.entries {
-		c.buf = appendRow(c.buf, l.entries[i])
-		c.spill()
-	}
+	l.writeRows(c)
 	b = c.buf
 	b = append(b, "</tbody>\n</table>\n"...)
 	if len(l.entries) == 0 {
@@ -173,7 +170,7 @@ func (l *listing) appendHeader(b []byte, key, label, class string) []byte {
 
 // appendRow writes one entry. data-size and data-time carry the raw
 // values the script sorts by.
-func appendRow(b []byte, e *entry) []byte {
+func appendRow(b []byte, e *entry, dc *dateCache) []byte {
 	dir := e.isDir()
 	var size []byte // the size's digits, written once and copied for the title
 	if dir {
@@ -188,13 +185,21 @@ func appendRow(b []byte, e *entry) []byte {
 	sec := e.mtime / 1e9
 	b = strconv.AppendInt(b, sec, 10)
 	b = append(b, "\"><td><a href=\""...)
+	start := len(b)
 	b = appendSegment(b, e.name)
+	// Nothing was escaped (each escape adds two bytes): the name holds
+	// only unreserved characters, none of which HTML escapes either.
+	plain := len(b)-start == len(e.name)
 	if dir {
 		b = append(b, "/\"><svg class=\"i\"><use href=\"#d\"/></svg><span>"...)
 	} else {
 		b = append(b, "\"><svg class=\"i\"><use href=\"#f\"/></svg><span>"...)
 	}
-	b = appendHTML(b, e.name)
+	if plain {
+		b = append(b, e.name...)
+	} else {
+		b = appendHTML(b, e.name)
+	}
 	b = append(b, "</span>"...)
 	if e.link {
 		b = append(b, "<svg class=\"l\" role=\"img\" aria-label=\"symbolic link\"><title>symbolic link</title><use href=\"#l\"/></svg>"...)
@@ -211,8 +216,8 @@ func appendRow(b []byte, e *entry) []byte {
 	b = append(b, "</td><td class=\"t\"><time datetime=\""...)
 	// RFC 3339 in the attribute, "2006-01-02 15:04" shown: the same
 	// digits, formatted once.
-	start := len(b)
-	b = appendRFC3339(b, sec)
+	start = len(b)
+	b = dc.appendRFC3339(b, sec)
 	stamp := b[start:]
 	b = append(b, "\">"...)
 	b = append(b, stamp[:10]...)
@@ -223,7 +228,18 @@ func appendRow(b []byte, e *entry) []byte {
 
 // appendRFC3339 appends the Unix time sec as "2006-01-02T15:04:05Z" (UTC),
 // as time.RFC3339 formats it for years 0 to 9999, at a fraction of the cost.
-func appendRFC3339(b []byte, sec int64) []byte {
+func appendRFC3339(b []byte, sec int64) []byte { return new(dateCache).appendRFC3339(b, sec) }
+
+// dateCache keeps the date last formatted: the files of a folder often
+// share a day.
+type dateCache struct {
+	days int64 // since 1970-01-01
+	date [10]byte
+	set  bool
+}
+
+// appendRFC3339 is the function appendRFC3339, with the cache.
+func (dc *dateCache) appendRFC3339(b []byte, sec int64) []byte {
 	// Years 0 to 9999 are these seconds; the rest goes through time.
 	const first, last = -62167219200, 253402300799
 	if sec < first || sec > last {
@@ -233,11 +249,13 @@ func appendRFC3339(b []byte, sec int64) []byte {
 	if rem < 0 {
 		days, rem = days-1, rem+86400
 	}
-	y, m, d := civilDate(days)
-	b = append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-')
-	b = append2(b, m)
-	b = append(b, '-')
-	b = append2(b, d)
+	if !dc.set || days != dc.days {
+		y, m, d := civilDate(days)
+		dc.date = [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+			byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10)}
+		dc.days, dc.set = days, true
+	}
+	b = append(b, dc.date[:]...)
 	b = append(b, 'T')
 	b = append2(b, int(rem/3600))
 	b = append(b, ':')

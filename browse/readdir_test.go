@@ -87,23 +87,29 @@ func TestReadDirPanicReachesCaller(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	defer func() {
-		if p := recover(); p != "boom" {
+	helper := make(chan struct{})
+	p := func() (p any) {
+		defer func() { p = recover() }()
+		readDir(f, &readScratch{}, 2, func(w int, _ []dirent) {
+			if w == 1 || runtime.GOOS != "linux" {
+				close(helper)
+				panic("boom")
+			}
+			// This goroutine's share is done; wait for the helper's,
+			// which may have found no entry left to take.
+			select {
+			case <-helper:
+			case <-time.After(2 * time.Second):
+			}
+		})
+		return nil
+	}()
+	select {
+	case <-helper:
+		if p != "boom" {
 			t.Errorf("recovered %v, want boom", p)
 		}
-	}()
-	helper := make(chan struct{})
-	readDir(f, &readScratch{}, 2, func(w int, _ []dirent) {
-		if w == 1 || runtime.GOOS != "linux" {
-			close(helper)
-			panic("boom")
-		}
-		// This goroutine's share is done; wait for the helper's, which
-		// may have found no entry left to take.
-		select {
-		case <-helper:
-		case <-time.After(5 * time.Second):
-		}
-	})
-	t.Skip("the helper goroutine got no entries")
+	default:
+		t.Skip("the helper goroutine got no entries (one core?)")
+	}
 }
