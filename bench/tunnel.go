@@ -99,11 +99,13 @@ func tunnelComparisons() []Comparison {
 	}
 }
 
-// tcRounds sets every side up, then loads them in turn, one second each,
-// for four rounds (the order rotating), so that a change in the machine's
-// load hits all sides alike; a side's figure is its mean.
+// tcRounds sets every side up, then loads them in turn, two seconds each,
+// for three rounds (the order rotating), so that a change in the machine's
+// load hits all sides alike; a side's figure is its mean. Rounds much
+// shorter would shortchange ngrok 1.7, whose requests take a few hundred
+// milliseconds each at c32 before the first one completes.
 func tcRounds(setups map[string]tcSetup, run func(*tcSide, time.Duration) (Figures, error)) (map[string]Figures, map[string]error) {
-	const rounds, round = 4, time.Second
+	const rounds, round = 3, 2 * time.Second
 	figures, errs := map[string]Figures{}, map[string]error{}
 	sides := map[string]*tcSide{}
 	var names []string
@@ -141,9 +143,24 @@ func tcRounds(setups map[string]tcSetup, run func(*tcSide, time.Duration) (Figur
 					figures[name]["cpu µs/req"] += float64((cpu1 - cpu0).Microseconds()) / (rate * round.Seconds()) / rounds
 				}
 			}
+			tcSettle(sides[name])
 		}
 	}
 	return figures, errs
+}
+
+// tcSettle waits (up to 3 s) until the side has finished the work the
+// loader left behind: the connections it dropped when its time was up, and
+// the refills of pools. ngrokd 1.7 burns about a core-second after a
+// round; the side measured next would pay for it.
+func tcSettle(s *tcSide) {
+	for range 30 {
+		c0 := tcCPU(s)
+		time.Sleep(100 * time.Millisecond)
+		if c0 < 0 || tcCPU(s)-c0 < 10*time.Millisecond {
+			return
+		}
+	}
 }
 
 // tcCPU is the CPU time used so far by this process and the side's
