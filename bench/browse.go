@@ -3,12 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,35 +18,27 @@ import (
 )
 
 // browseComparisons sets browse against http.FileServer on the same
-// folder: listings of 1,000 and 10,000 entries in process (ns/op, allocs;
-// ours stats every entry and renders the full page with sizes, times,
-// icons and script, the peer lists bare names), a 4 KB file in process,
-// and a 4 KB and a 1 MB file over loopback TCP with keep-alive clients
-// (req/s), where both must use sendfile.
+// folder: listings of 1,000 and 10,000 entries in process (ours stats
+// every entry and renders the full page with sizes, times, icons and
+// script, the peer lists bare names), a 4 KB file in process, and a 4 KB
+// and a 1 MB file over loopback TCP with keep-alive clients (req/s), where
+// both must use sendfile.
 //
-// Each side builds its own folder in a temp dir and removes it after, and
-// reports the best of browseRounds runs of each metric: on a machine shared
-// with other work, the best round is the one least disturbed, for both
-// sides alike.
+// The file cases build a folder per side and report the best of
+// browseRounds runs of each metric: on a machine shared with other work,
+// the best round is the one least disturbed, for both sides alike.
 func browseComparisons() []Comparison {
 	var all []Comparison
 	for _, n := range []int{1_000, 10_000} {
+		together := listingsTogether(n)
 		all = append(all, Comparison{
 			Package: "browse", Case: fmt.Sprintf("listing %d entries", n),
-			Ours: withFolder(n, 0, func(dir string) Runner {
-				return withBrowse(dir, func(h http.Handler) Runner { return bestOf(GoBench(getLoop(h, "/big/"))) })
-			}),
+			Ours: together("httpmw"),
 			Peers: []Peer{
-				{"http.FileServer", withFolder(n, 0, func(dir string) Runner {
-					return bestOf(GoBench(getLoop(http.FileServer(http.Dir(dir)), "/big/")))
-				})},
+				{"http.FileServer", together("http.FileServer")},
 				// The confined stdlib server: an os.Root's FS lstats every
 				// entry in ReadDir, as ours does.
-				{"http.FileServerFS(os.Root)", withFolder(n, 0, func(dir string) Runner {
-					return withRoot(dir, func(fsys fs.FS) Runner {
-						return bestOf(GoBench(getLoop(http.FileServerFS(fsys), "/big/")))
-					})
-				})},
+				{"http.FileServerFS(os.Root)", together("http.FileServerFS(os.Root)")},
 			},
 		})
 	}
@@ -77,6 +70,124 @@ func browseComparisons() []Comparison {
 	return all
 }
 
+// listingRounds is how many timed rounds each side of a listing gets,
+// alternating with the others; listingRound is how long one lasts.
+const (
+	listingRounds = 9
+	listingRound  = 150 * time.Millisecond
+)
+
+// listingsTogether lists one folder of n entries with ours and the peers
+// in alternating rounds, so that the machine's other work hits all alike.
+// Each side reports its fastest round's ns/op, its median round's
+// ("median ns/op"), and the process CPU time per listing in its median
+// round ("cpu ns/op": user and system time of all threads, so a side that
+// spreads its work over cores pays for every core), with allocs/op and
+// B/op.
+func listingsTogether(n int) func(name string) Runner {
+	return measuredTogether(func() (map[string]Figures, map[string]error) {
+		figures, errs := map[string]Figures{}, map[string]error{}
+		fail := func(err error) (map[string]Figures, map[string]error) {
+			for _, name := range []string{"httpmw", "http.FileServer", "http.FileServerFS(os.Root)"} {
+				errs[name] = err
+			}
+			return nil, errs
+		}
+		var sides []listingSide
+		_, err := withFolder(n, 0, func(dir string) Runner {
+			return func() (Figures, error) {
+				s, err := browse.New(browse.Config{Root: dir, Listing: true})
+				if err != nil {
+					return nil, err
+				}
+				defer s.Close()
+				root, err := os.OpenRoot(dir)
+				if err != nil {
+					return nil, err
+				}
+				defer root.Close()
+				sides = []listingSide{
+					{name: "httpmw", h: httpmw.ToHTTP(s)},
+					{name: "http.FileServer", h: http.FileServer(http.Dir(dir))},
+					{name: "http.FileServerFS(os.Root)", h: http.FileServerFS(root.FS())},
+				}
+				for i := range sides {
+					sides[i].prepare()
+				}
+				for round := range listingRounds {
+					for i := range sides {
+						// Rotate who goes first, so no side always follows another.
+						sides[(i+round)%len(sides)].timeRound()
+					}
+				}
+				for i := range sides {
+					figures[sides[i].name] = sides[i].figures()
+				}
+				return nil, nil
+			}
+		})()
+		if err != nil {
+			return fail(err)
+		}
+		return figures, errs
+	})
+}
+
+// listingSide is one server's rounds in listingsTogether.
+type listingSide struct {
+	name          string
+	h             http.Handler
+	n             int // listings per round
+	wall, cpu     []float64
+	allocs, bytes float64
+}
+
+func (s *listingSide) serve() {
+	r := httptest.NewRequest("GET", "/big/", nil)
+	r.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	s.h.ServeHTTP(&discard{h: http.Header{}}, r)
+}
+
+// prepare warms the side up, sizes its rounds and counts its allocations.
+func (s *listingSide) prepare() {
+	for range 3 {
+		s.serve()
+	}
+	start := time.Now()
+	s.serve()
+	s.n = max(1, int(listingRound/max(time.Since(start), time.Nanosecond)))
+	s.allocs, s.bytes = allocsPerOp(s.serve, 5)
+}
+
+func (s *listingSide) timeRound() {
+	cpu0, t0 := processCPU(), time.Now()
+	for range s.n {
+		s.serve()
+	}
+	s.wall = append(s.wall, float64(time.Since(t0).Nanoseconds())/float64(s.n))
+	s.cpu = append(s.cpu, float64(processCPU()-cpu0)/float64(s.n))
+}
+
+func (s *listingSide) figures() Figures {
+	mid := len(s.wall) / 2
+	slices.Sort(s.cpu)
+	byWall := slices.Clone(s.wall)
+	slices.Sort(byWall)
+	return Figures{
+		"ns/op": byWall[0], "median ns/op": byWall[mid], "cpu ns/op": s.cpu[mid],
+		"allocs/op": s.allocs, "B/op": s.bytes,
+	}
+}
+
+// processCPU is the user and system time this process has used, in ns.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
 // withFolder makes a temp folder holding "big/" with n empty files and
 // "file.bin" of size bytes, runs the runner made for it, and removes it.
 func withFolder(n, size int, run func(dir string) Runner) Runner {
@@ -101,18 +212,6 @@ func withFolder(n, size int, run func(dir string) Runner) Runner {
 			return nil, err
 		}
 		return run(dir)()
-	}
-}
-
-// withRoot opens dir as an os.Root for the runner.
-func withRoot(dir string, run func(fs.FS) Runner) Runner {
-	return func() (Figures, error) {
-		root, err := os.OpenRoot(dir)
-		if err != nil {
-			return nil, err
-		}
-		defer root.Close()
-		return run(root.FS())()
 	}
 }
 
