@@ -70,7 +70,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 // stops, says so, and leaves no goroutine behind (goleak checks at exit).
 func TestLargeHTMLListingClientGone(t *testing.T) {
 	s := newSite(t, Config{Listing: true}, func(root string) {
-		for i := range 6 * rowBlock {
+		for i := range 3072 {
 			writeFile(t, root, fmt.Sprintf("big/f%05d", i), "")
 		}
 	})
