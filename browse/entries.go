@@ -8,8 +8,8 @@ import (
 )
 
 // entry is one listed file, kept small: a folder of 100,000 entries is
-// held as 100,000 of these (or only offset+limit of them, see collect),
-// never as os.FileInfo values.
+// held as 100,000 of these (or only offset+limit of them per reading
+// goroutine, see collect), never as os.FileInfo values.
 type entry struct {
 	name  string
 	key   string // natural sort key of name, see appendNaturalKey

@@ -30,10 +30,10 @@ type gatherer struct {
 }
 
 // add turns a batch into entries. The names and natural keys of a batch
-// are copied into one string and its entries into one slab, so an entry
-// costs no allocation of its own (and the slabs are reused). With a limit, only the entries that
-// make it into the heap get strings of their own (any one of them would
-// pin its batch's string).
+// are copied into one string and its entries into reused slabs, so an
+// entry costs no allocation of its own. With a limit, only the entries
+// that make it into the heap get strings of their own (any one of them
+// would pin its batch's string).
 func (g *gatherer) add(batch []dirent) {
 	g.text, g.ends, g.cand = g.text[:0], g.ends[:0], g.cand[:0]
 	for i := range batch {
@@ -195,12 +195,14 @@ func (g *gatherer) release() {
 	g.slab, g.total = 0, 0
 }
 
-// releaseSlice clears s and returns it empty, or nil when it grew past
-// maxPooledEntries.
+// releaseSlice clears s up to its capacity (sort space and batches are
+// written past their current length) and returns it empty, or nil when it
+// grew past maxPooledEntries.
 func releaseSlice[T any](s []T) []T {
 	if cap(s) > maxPooledEntries {
 		return nil
 	}
+	s = s[:cap(s)]
 	clear(s)
 	return s[:0]
 }

@@ -126,6 +126,35 @@ func TestCollectMergesWorkers(t *testing.T) {
 				t.Fatalf("round %d %+v: %d names, first %q, want %d from %q", round, q, len(names), names[:min(3, len(names))], len(want), want[:3])
 			}
 			sc.release()
+			assertReleased(t, sc)
 		}
 	}
+}
+
+// assertReleased checks that a released scratch holds no entry, name or
+// pointer to one anywhere in its buffers, up to their capacity: a pooled
+// scratch must not pin the last listing's memory.
+func assertReleased(t *testing.T, sc *listScratch) {
+	t.Helper()
+	zero := func(what string, n int, isZero func(i int) bool) {
+		for i := range n {
+			if !isZero(i) {
+				t.Fatalf("%s[%d] still set after release", what, i)
+			}
+		}
+	}
+	for _, g := range sc.gs {
+		items, tmp, cand, heap := g.items[:cap(g.items)], g.tmp[:cap(g.tmp)], g.cand[:cap(g.cand)], g.heap[:cap(g.heap)]
+		zero("items", len(items), func(i int) bool { return items[i] == sortItem{} })
+		zero("tmp", len(tmp), func(i int) bool { return tmp[i] == sortItem{} })
+		zero("cand", len(cand), func(i int) bool { return cand[i] == entry{} })
+		zero("heap", len(heap), func(i int) bool { return heap[i] == entry{} })
+		for _, slab := range g.slabs {
+			slab = slab[:cap(slab)]
+			zero("slab", len(slab), func(i int) bool { return slab[i] == entry{} })
+		}
+	}
+	merged, page := sc.merged[:cap(sc.merged)], sc.page[:cap(sc.page)]
+	zero("merged", len(merged), func(i int) bool { return merged[i] == sortItem{} })
+	zero("page", len(page), func(i int) bool { return page[i] == nil })
 }

@@ -75,7 +75,8 @@ func TestLargeFolder(t *testing.T) {
 		t.Errorf("%d lines, want %d", lines, n)
 	}
 
-	// The page path holds offset+limit entries, whatever the folder's size.
+	// The page path holds offset+limit entries (per reading goroutine),
+	// whatever the folder's size.
 	srv, err := New(Config{Root: s.root})
 	if err != nil {
 		t.Fatal(err)
