@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"io/fs"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -16,13 +17,14 @@ import (
 )
 
 // readDir reads the folder f in one pass, in rounds: getdents(2) fills a
-// buffer with raw entries, then statx(2) relative to the folder's
-// descriptor lstats each name straight from the buffer (no string, C
-// string or os.FileInfo made per entry). The stats are most of a
-// listing's cost, so a large round is shared by up to workers goroutines,
-// this one included once it has read the next round: rounds keep the
-// hand-offs between goroutines few (each costs a wakeup), and the
-// memory bounded.
+// buffer with raw entries, a few kilobytes per call, and statx(2)
+// relative to the folder's descriptor lstats each name straight from the
+// buffer (no string, C string or os.FileInfo made per entry). The stats
+// are most of a listing's cost, so as soon as a round's first call has
+// returned entries, up to workers-1 helper goroutines start on them while
+// this one reads the rest of the round, then joins them. Rounds keep the
+// hand-offs between goroutines few (each costs a wakeup), and the memory
+// bounded.
 //
 // Confinement: the names come from getdents, so each is one component
 // without "/", and AT_SYMLINK_NOFOLLOW reports a symlink instead of
@@ -44,17 +46,20 @@ func readDir(f *os.File, sc *readScratch, workers int, fn readDirFunc) error {
 }
 
 const (
-	// roundSize is the buffer one round's getdents calls fill: about
-	// 1,300 entries with ordinary names.
+	// roundSize is the buffer of a round: about 1,300 entries with
+	// ordinary names.
 	roundSize = 64 << 10
+	// readSize is what one getdents call may fill: the helpers start
+	// after the first.
+	readSize = 8 << 10
 	// direntMax is the largest linux_dirent64 (a 255-byte name, padded):
 	// getdents fails with EINVAL when less room than the next entry is left.
 	direntMax = 280
-	// parallelStatMin is the number of entries from which a round is
-	// shared among goroutines; below it a goroutine costs more than it saves.
-	parallelStatMin = 128
+	// direntMin is the smallest (a one-byte name): a round holds at most
+	// roundSize/direntMin entries.
+	direntMin = 24
 	// statBlock is how many entries a goroutine takes at a time from a
-	// shared round: small enough that all finish together.
+	// round: small enough that all finish together.
 	statBlock = 32
 )
 
@@ -68,17 +73,21 @@ type dirReader struct {
 
 // readScratch is readDir's memory, reused from one listing to the next.
 type readScratch struct {
-	rounds [2]*round
-	sts    []chunkStatter
+	round *round
+	sts   []chunkStatter
 }
 
-// round is one buffer of raw entries.
+// round is a buffer of raw entries, filled by the reading goroutine while
+// helpers stat the entries it has published.
 type round struct {
 	buf  []byte
-	n    int
+	n    int   // bytes of buf filled
 	eof  bool  // the folder ends after these entries
-	recs []int // offsets of the entries' records in buf
-	next atomic.Int64
+	recs []int // offsets of the entries' records in buf; never reallocated
+
+	avail  atomic.Int64 // how many of recs the statters may take
+	sealed atomic.Bool  // set after the last avail of the round
+	next   atomic.Int64 // the first entry no statter has taken
 }
 
 func (r *dirReader) run(sc *readScratch, workers int, fn readDirFunc) error {
@@ -86,78 +95,66 @@ func (r *dirReader) run(sc *readScratch, workers int, fn readDirFunc) error {
 		sc.sts = append(sc.sts, chunkStatter{})
 	}
 	sts := sc.sts
-	for i, rd := range sc.rounds {
-		if rd == nil {
-			sc.rounds[i] = &round{}
-		}
+	if sc.round == nil {
+		sc.round = &round{buf: make([]byte, roundSize), recs: make([]int, 0, roundSize/direntMin+1)}
 	}
-	cur, ahead := sc.rounds[0], sc.rounds[1]
-	if cur.buf == nil {
-		cur.buf = make([]byte, roundSize)
-	}
-	if err := r.fill(cur); err != nil {
-		return err
-	}
+	rd := sc.round
 	for {
-		parts := min(workers, len(cur.recs)/(parallelStatMin/2))
-		if parts < 2 {
-			sts[0].stat(r.fd, cur, 0, fn)
-			if cur.eof {
-				return nil
-			}
-			if err := r.fill(cur); err != nil {
-				return err
-			}
-			continue
-		}
+		rd.n, rd.eof, rd.recs = 0, false, rd.recs[:0]
+		rd.avail.Store(0)
+		rd.sealed.Store(false)
+		rd.next.Store(0)
+		recs := rd.recs[:cap(rd.recs)] // what the helpers read, up to avail
+		more, err := r.read(rd)
 		var wg sync.WaitGroup
-		for w := 1; w < parts; w++ {
-			wg.Go(func() {
-				defer r.recoverPanic()
-				sts[w].stat(r.fd, cur, w, fn)
-			})
-		}
-		// Read the next round while the helpers stat this one, then help.
-		var err error
-		if !cur.eof {
-			if ahead.buf == nil {
-				ahead.buf = make([]byte, roundSize)
+		if more && err == nil && rd.n >= readSize/2 {
+			// The call filled its part of the buffer, so more is likely
+			// coming (a folder that fits in one call is listed here, with
+			// no goroutine): start the helpers on what there is.
+			for w := 1; w < workers; w++ {
+				wg.Go(func() {
+					defer r.recoverPanic()
+					sts[w].stat(r.fd, rd, recs, w, fn)
+				})
 			}
-			err = r.fill(ahead)
 		}
-		sts[0].stat(r.fd, cur, 0, fn)
+		for more && err == nil && len(rd.buf)-rd.n >= direntMax {
+			more, err = r.read(rd)
+		}
+		rd.sealed.Store(true)
+		sts[0].stat(r.fd, rd, recs, 0, fn)
 		wg.Wait()
 		if r.panicked != nil {
 			panic(r.panicked) // on the request's goroutine, where net/http recovers it
 		}
-		if err != nil || cur.eof {
+		if err != nil || rd.eof {
 			return err
 		}
-		cur, ahead = ahead, cur
 	}
 }
 
-// fill reads entries into rd's buffer until it is nearly full or the
-// folder ends, and indexes them.
-func (r *dirReader) fill(rd *round) error {
-	rd.n, rd.eof = 0, false
-	rd.next.Store(0)
-	for len(rd.buf)-rd.n >= direntMax {
-		k, err := unix.Getdents(r.fd, rd.buf[rd.n:])
+// read makes one getdents call into the free part of rd's buffer, at most
+// readSize bytes, and publishes the entries it returned. It reports false
+// at the end of the folder.
+func (r *dirReader) read(rd *round) (bool, error) {
+	end := min(rd.n+readSize, len(rd.buf))
+	for {
+		k, err := unix.Getdents(r.fd, rd.buf[rd.n:end])
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return &fs.PathError{Op: "getdents", Path: r.name, Err: err}
+			return false, &fs.PathError{Op: "getdents", Path: r.name, Err: err}
 		}
 		if k <= 0 {
 			rd.eof = true
-			break
+			return false, nil
 		}
+		rd.recs = indexDirents(rd.buf[:rd.n+k], rd.n, rd.recs)
 		rd.n += k
+		rd.avail.Store(int64(len(rd.recs)))
+		return true, nil
 	}
-	rd.recs = indexDirents(rd.buf[:rd.n], rd.recs[:0])
-	return nil
 }
 
 func (r *dirReader) recoverPanic() {
@@ -178,9 +175,10 @@ const (
 )
 
 // indexDirents appends to recs the offset of each linux_dirent64 record in
-// buf that names an entry (not ".", "..", or a deleted slot).
-func indexDirents(buf []byte, recs []int) []int {
-	for off := 0; len(buf)-off > direntName; {
+// buf from offset from on that names an entry (not ".", "..", or a
+// deleted slot).
+func indexDirents(buf []byte, from int, recs []int) []int {
+	for off := from; len(buf)-off > direntName; {
 		rec := buf[off:]
 		reclen := int(binary.NativeEndian.Uint16(rec[direntReclen:]))
 		if reclen <= direntName || reclen > len(rec) {
@@ -203,21 +201,36 @@ type chunkStatter struct {
 }
 
 // stat lstats entries of rd relative to dirfd, taking statBlock at a
-// time until none are left, and hands them to fn as worker w. Names alias
-// rd's buffer.
-func (s *chunkStatter) stat(dirfd int, rd *round, w int, fn readDirFunc) {
+// time until the round is sealed and none are left, and hands them to fn
+// as worker w. recs is rd.recs at full capacity, read only below avail.
+// Names alias rd's buffer.
+func (s *chunkStatter) stat(dirfd int, rd *round, recs []int, w int, fn readDirFunc) {
 	s.out = s.out[:0]
-	for {
+	for done := false; !done; {
 		i := int(rd.next.Add(statBlock)) - statBlock
-		if i >= len(rd.recs) {
-			break
-		}
-		for _, off := range rd.recs[i:min(i+statBlock, len(rd.recs))] {
-			name := rd.buf[off+direntName:]
-			n := bytes.IndexByte(name, 0)
-			if d, ok := s.lstat(dirfd, &name[0], n); ok {
-				s.out = append(s.out, d)
+		for end := i + statBlock; i < end; {
+			if avail := int(rd.avail.Load()); i < avail {
+				for _, off := range recs[i:min(end, avail)] {
+					name := rd.buf[off+direntName:]
+					n := bytes.IndexByte(name, 0)
+					if d, ok := s.lstat(dirfd, &name[0], n); ok {
+						s.out = append(s.out, d)
+					}
+				}
+				i = min(end, avail)
+				continue
 			}
+			if rd.sealed.Load() {
+				// Sealed after its last avail: read avail again.
+				if i >= int(rd.avail.Load()) {
+					done = true
+					break
+				}
+				continue
+			}
+			// Ahead of the reader, which reads faster than a stat takes:
+			// this is rare and short.
+			runtime.Gosched()
 		}
 	}
 	if len(s.out) > 0 {
