@@ -4,7 +4,7 @@ import "sync"
 
 // rowBlock is how many rows of a large HTML listing go in one block: the
 // blocks are rendered by two goroutines and written in order.
-const rowBlock = 512
+const rowBlock = 256
 
 // writeRows writes the table's rows. A listing of a few blocks or more is
 // rendered by two goroutines, this one taking the even blocks and a
@@ -14,7 +14,7 @@ const rowBlock = 512
 func (l *listing) writeRows(c *chunkWriter) {
 	var dc dateCache
 	n := len(l.entries)
-	if n < 4*rowBlock || readWorkers() < 2 || c.newBuf == nil {
+	if n < 3*rowBlock || readWorkers() < 2 || c.newBuf == nil {
 		for _, e := range l.entries {
 			c.buf = appendRow(c.buf, e, &dc)
 			c.spill()
