@@ -28,8 +28,8 @@ func needsEscape(s string) bool {
 // one bit per ASCII character, in two words.
 func unreserved(c byte) bool {
 	const (
-		lo = 1<<'-' | 1<<'.' | (1<<10-1)<<'0'
-		hi = (1<<26-1)<<('A'-64) | 1<<('_'-64) | (1<<26-1)<<('a'-64) | 1<<('~'-64)
+		lo uint64 = 1<<'-' | 1<<'.' | (1<<10-1)<<'0'
+		hi uint64 = (1<<26-1)<<('A'-64) | 1<<('_'-64) | (1<<26-1)<<('a'-64) | 1<<('~'-64)
 	)
 	switch {
 	case c < 64:
@@ -63,7 +63,7 @@ func appendSegment(b []byte, s string) []byte {
 // appendHTML appends s escaped for HTML text and quoted attribute values.
 func appendHTML(b []byte, s string) []byte {
 	// The five characters to escape are all below 64: one bit each.
-	const special = 1<<'<' | 1<<'>' | 1<<'&' | 1<<'"' | 1<<'\''
+	const special uint64 = 1<<'<' | 1<<'>' | 1<<'&' | 1<<'"' | 1<<'\''
 	start := 0
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 64 || special>>c&1 == 0 {

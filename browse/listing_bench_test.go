@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/httpmw/httpmw"
@@ -63,13 +62,4 @@ func BenchmarkListing(b *testing.B) {
 		}
 		s.Close()
 	}
-}
-
-// cpuTime is the user and system time this process has used, in ns.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }
