@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/http"
@@ -294,7 +295,7 @@ func filesTogether(size int) func(name string) Runner {
 					if errs[sd.name] != nil {
 						continue
 					}
-					slices.SortFunc(sd.rounds, func(a, b Figures) int { return cmpFloat(b["req/s"], a["req/s"]) })
+					slices.SortFunc(sd.rounds, func(a, b Figures) int { return cmp.Compare(b["req/s"], a["req/s"]) })
 					mid := sd.rounds[len(sd.rounds)/2]
 					figures[sd.name] = Figures{"req/s": mid["req/s"], "p50 µs": mid["p50 µs"], "p99 µs": mid["p99 µs"]}
 				}
@@ -320,16 +321,6 @@ func checkFile(url string, size int) error {
 		return fmt.Errorf("GET /file.bin: %d, %d bytes", res.StatusCode, n)
 	}
 	return nil
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // browseRounds is how many times bestOf runs a measurement.

@@ -1,6 +1,7 @@
 package browse
 
 import (
+	"cmp"
 	"io/fs"
 	"os"
 	"path"
@@ -112,9 +113,9 @@ func entryCompare(q listQuery) func(a, b *entry) int {
 		c := 0
 		switch q.sort {
 		case SortSize:
-			c = cmpInt(a.size, b.size)
+			c = cmp.Compare(a.size, b.size)
 		case SortTime:
-			c = cmpInt(a.mtime, b.mtime)
+			c = cmp.Compare(a.mtime, b.mtime)
 		}
 		if c == 0 {
 			if c = strings.Compare(a.key, b.key); c == 0 {
@@ -126,16 +127,6 @@ func entryCompare(q listQuery) func(a, b *entry) int {
 		}
 		return c
 	}
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // appendNaturalKey appends a key for s whose bytewise order is

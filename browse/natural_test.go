@@ -1,6 +1,9 @@
 package browse
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // The reference for the listing's name order, written the direct way: the
 // sort itself compares keys from appendNaturalKey, and FuzzCompareNames
@@ -38,13 +41,13 @@ func compareNatural(a, b string) int {
 			}
 			// More significant digits is a bigger number; same length
 			// compares digit by digit; then fewer leading zeros first.
-			if c := cmpInt(int64(ei-i), int64(ej-j)); c != 0 {
+			if c := cmp.Compare(int64(ei-i), int64(ej-j)); c != 0 {
 				return c
 			}
 			if c := strings.Compare(a[i:ei], b[j:ej]); c != 0 {
 				return c
 			}
-			if c := cmpInt(int64(ei-si), int64(ej-sj)); c != 0 {
+			if c := cmp.Compare(int64(ei-si), int64(ej-sj)); c != 0 {
 				return c
 			}
 			i, j = ei, ej
@@ -59,5 +62,5 @@ func compareNatural(a, b string) int {
 		i++
 		j++
 	}
-	return cmpInt(int64(len(a)-i), int64(len(b)-j))
+	return cmp.Compare(int64(len(a)-i), int64(len(b)-j))
 }
