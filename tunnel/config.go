@@ -24,13 +24,14 @@ type Config struct {
 	// same way. Verification is skipped only if InsecureSkipVerify is set
 	// here explicitly.
 	//
-	// Each public connection costs one handshake (resumed when the server
-	// issues session tickets), and its key exchange is most of the CPU a
-	// new public connection costs client and server. Go's default is the
-	// hybrid post-quantum X25519MLKEM768; CurvePreferences of just
-	// tls.X25519 takes about a third off that CPU and serves about 1.5
-	// times the new connections a second (bench/tunnel.go), at the cost of
-	// that post-quantum protection.
+	// Each public connection costs one handshake, and its key exchange is
+	// most of the CPU a new public connection costs client and server.
+	// With CurvePreferences left nil, the control connection uses Go's
+	// default, the hybrid post-quantum X25519MLKEM768, and proxy
+	// connections resume its session with X25519 alone, which keeps the
+	// hybrid's protection at about a third less CPU (see resume.go); a
+	// proxy connection that cannot resume makes a full hybrid handshake.
+	// CurvePreferences set here apply to every connection as given.
 	TLSConfig *tls.Config
 
 	// AuthToken is sent as Auth.User. A stock ngrokd ignores it; httpmw's

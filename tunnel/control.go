@@ -93,7 +93,7 @@ func (c *control) untrack(p net.Conn) {
 // connect dials the server, authenticates with the session's client id (so
 // that the server gives its URLs back) and starts the reader.
 func (s *Session) connect(ctx context.Context) (*control, error) {
-	conn, release, err := s.dial(ctx)
+	conn, release, err := s.dial(ctx, s.tls)
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func (s *Session) proxy(ctl *control) {
 			s.mu.Unlock()
 		}
 	}()
-	conn, release, err := s.dial(s.ctx)
+	conn, release, err := s.dialProxyConn(s.ctx)
 	if err != nil {
 		s.log.Debug("tunnel: proxy connection failed", "err", err)
 		return

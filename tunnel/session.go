@@ -20,9 +20,10 @@ import (
 // URLs back, and registers every open Listener's tunnel again. Accept calls
 // see nothing of it; connections in flight may be lost.
 type Session struct {
-	cfg Config
-	tls *tls.Config
-	log *slog.Logger
+	cfg       Config
+	tls       *tls.Config
+	resumeTLS *tls.Config // for proxy connections: see resume.go
+	log       *slog.Logger
 
 	ctx     context.Context // cancelled by Close: interrupts dials
 	cancel  context.CancelFunc
@@ -62,6 +63,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 		up:     make(chan struct{}),
 		routes: map[string]*Listener{},
 	}
+	s.resumeTLS = resumeConfig(s.tls)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -241,13 +243,13 @@ func (s *Session) route(url string) *Listener {
 // dial opens a TLS connection to the server. Until release is called its
 // writes are held back until it reads (see flightConn): call it once the
 // first frame has been sent and answered.
-func (s *Session) dial(ctx context.Context) (c *tls.Conn, release func() error, err error) {
+func (s *Session) dial(ctx context.Context, conf *tls.Config) (c *tls.Conn, release func() error, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.DialTimeout)
 	defer cancel()
 	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", s.cfg.Server)
 	if err == nil {
 		fc := newFlightConn(raw)
-		c = tls.Client(fc, s.tls)
+		c = tls.Client(fc, conf)
 		if err = c.HandshakeContext(ctx); err == nil {
 			return c, fc.release, nil
 		}
