@@ -75,6 +75,15 @@ type Config struct {
 	MaxPublicConns int
 	// MaxHeaderBytes bounds a public request head; default 64 KiB.
 	MaxHeaderBytes int
+	// MaxAuthFailures is how many failed attempts (wrong auth tokens on
+	// the tunnel port, wrong basic-auth credentials on a tunnel) an
+	// address may make within AuthFailureWindow before its attempts are
+	// refused unchecked until the window has passed: a client then gets
+	// an AuthResp error, a public request 429. Addresses count per IPv4
+	// address and per IPv6 /64. Default 10; negative means no limit.
+	MaxAuthFailures int
+	// AuthFailureWindow is how long a failure counts; default 1 minute.
+	AuthFailureWindow time.Duration
 
 	// AuthTimeout bounds the TLS handshake and first frame of a tunnel
 	// connection; default 10 s, as the original.
@@ -141,6 +150,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxPublicConns == 0 {
 		c.MaxPublicConns = 4096
 	}
+	if c.MaxAuthFailures == 0 {
+		c.MaxAuthFailures = 10
+	}
 	if c.MaxHeaderBytes == 0 {
 		c.MaxHeaderBytes = 64 << 10
 	}
@@ -149,6 +161,7 @@ func (c Config) withDefaults() Config {
 			*d = v
 		}
 	}
+	def(&c.AuthFailureWindow, time.Minute)
 	def(&c.AuthTimeout, 10*time.Second)
 	def(&c.PingTimeout, 30*time.Second)
 	def(&c.WriteTimeout, 10*time.Second)
@@ -204,6 +217,7 @@ func (c Config) validate() error {
 		"AuthTimeout": c.AuthTimeout, "PingTimeout": c.PingTimeout, "WriteTimeout": c.WriteTimeout,
 		"ProxyIdleTimeout": c.ProxyIdleTimeout, "ProxyWaitTimeout": c.ProxyWaitTimeout,
 		"HeaderReadTimeout": c.HeaderReadTimeout, "IdleTimeout": c.IdleTimeout, "ShutdownTimeout": c.ShutdownTimeout,
+		"AuthFailureWindow": c.AuthFailureWindow,
 	} {
 		if d < 0 {
 			return bad(name, "must not be negative, got %v", d)

@@ -34,6 +34,12 @@
 //     each. A Host without its port routes too, and https also routes by
 //     SNI (a request whose Host belongs to another tunnel than its SNI
 //     name gets 421).
+//   - Guessing is slowed down: an address (IPv4, or IPv6 /64) that fails
+//     Config.MaxAuthFailures times within Config.AuthFailureWindow, with
+//     wrong auth tokens or wrong basic-auth credentials, is refused
+//     unchecked until the window has passed (AuthResp error, or 429 with
+//     Retry-After); a request without credentials, a browser's first,
+//     does not count.
 //   - Frames are bounded (Config.MaxFrame); a 2^40 or negative length
 //     closes that one connection.
 //   - Limits: tunnels per client, pooled proxies per client, public

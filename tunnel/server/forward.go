@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -42,9 +43,20 @@ func (h *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if t.auth != nil && s.guesses.blocked(r.RemoteAddr) {
+		s.stats.authBlocked.Add(1)
+		w.Header().Set("Retry-After", strconv.Itoa(int((s.cfg.AuthFailureWindow+time.Second-1)/time.Second)))
+		textError(w, http.StatusTooManyRequests, "Too many failed attempts; try again later")
+		return
+	}
 	if !t.auth.allows(r) {
 		t.n.denied.Add(1)
 		s.log.Debug("public request refused: basic auth", "url", t.url, "remote", r.RemoteAddr)
+		if r.Header.Get("Authorization") != "" {
+			// A browser's first request, without credentials, is how the
+			// challenge starts: only wrong credentials count.
+			s.noteFailure(r.RemoteAddr)
+		}
 		w.Header().Set("WWW-Authenticate", `Basic realm="ngrok"`)
 		textError(w, http.StatusUnauthorized, "Authorization required")
 		return

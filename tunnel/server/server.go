@@ -42,6 +42,7 @@ type Server struct {
 	headerLog atomic.Int64 // last "no request head" log, for logEvery
 	active    activeSet
 	stats     counters
+	guesses   *guessLimiter
 
 	mu        sync.Mutex
 	controls  map[string]*control      // live sessions by client id
@@ -77,6 +78,7 @@ func New(cfg Config) (*Server, error) {
 		routes:    map[string]*tunnel{},
 	}
 	s.public.max = int64(cfg.MaxPublicConns)
+	s.guesses = newGuessLimiter(max(cfg.MaxAuthFailures, 0), cfg.AuthFailureWindow)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.setupTLS(); err != nil {
 		return nil, err

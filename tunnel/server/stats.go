@@ -11,6 +11,7 @@ type counters struct {
 	badFrames      atomic.Int64 // tunnel connections closed for a bad frame
 	badHandshakes  atomic.Int64 // tunnel connections that failed TLS or sent nothing
 	authFailures   atomic.Int64
+	authBlocked    atomic.Int64
 	noProxy        atomic.Int64 // public connections that found no proxy in time
 	headerTimeouts atomic.Int64 // public connections without a request head in time
 }
@@ -33,6 +34,7 @@ type Stats struct {
 	BadFrames          int64 // tunnel connections closed for a refused frame
 	BadHandshakes      int64 // tunnel connections without TLS or first frame
 	AuthFailures       int64
+	AuthBlocked        int64 // attempts refused unchecked: too many failures (Config.MaxAuthFailures)
 	NoProxy            int64 // public connections that got no proxy in time
 	HeaderTimeouts     int64 // public connections closed without a request head in time
 	Tunnels            []TunnelStats
@@ -58,6 +60,7 @@ func (s *Server) Stats() Stats {
 		BadFrames:          s.stats.badFrames.Load(),
 		BadHandshakes:      s.stats.badHandshakes.Load(),
 		AuthFailures:       s.stats.authFailures.Load(),
+		AuthBlocked:        s.stats.authBlocked.Load(),
 		NoProxy:            s.stats.noProxy.Load(),
 		HeaderTimeouts:     s.stats.headerTimeouts.Load(),
 	}
