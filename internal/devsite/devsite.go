@@ -1,6 +1,3 @@
-// Package devsite is the site the example commands serve when they are given
-// nothing but a folder: logger (Combined) -> gzip -> browse with listings,
-// and a welcome page at "/" while the folder is empty.
 package devsite
 
 import (
