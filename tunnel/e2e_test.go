@@ -53,6 +53,21 @@ func startServer(t *testing.T, tlsConf *tls.Config, tunnelAddr, httpAddr string)
 	return srv
 }
 
+// devTLS makes a development CA and returns a server configuration with a
+// certificate it issued and a client one that trusts it.
+func devTLS(t *testing.T) (serverConf, clientConf *tls.Config) {
+	t.Helper()
+	ca, err := server.NewDevCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Issue("example.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}}, &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost"}
+}
+
 // clientConfig connects to srv, trusting roots.
 func clientConfig(srv *server.Server, roots *tls.Config) tunnel.Config {
 	return tunnel.Config{
@@ -318,16 +333,7 @@ func TestE2EManyNewConnectionsAtOnce(t *testing.T) {
 }
 
 func TestE2EReconnectAfterServerRestart(t *testing.T) {
-	ca, err := server.NewDevCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.Issue("example.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	serverTLS := &tls.Config{Certificates: []tls.Certificate{cert}}
-	roots := &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost"}
+	serverTLS, roots := devTLS(t)
 
 	first := startServer(t, serverTLS, "", "")
 	tunnelAddr, httpAddr := first.TunnelAddr().String(), first.HTTPAddr().String()

@@ -79,17 +79,11 @@ func TestProxyConnectionsResumeWithX25519(t *testing.T) {
 // proxy connection makes a full hybrid handshake, and none is wasted on
 // trying X25519 first.
 func TestProxyConnectionsWithoutTicketsStayHybrid(t *testing.T) {
-	ca, err := server.NewDevCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.Issue("example.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := startServer(t, &tls.Config{Certificates: []tls.Certificate{cert}, SessionTicketsDisabled: true}, "", "")
+	serverTLS, roots := devTLS(t)
+	serverTLS.SessionTicketsDisabled = true
+	srv := startServer(t, serverTLS, "", "")
 	var h handshakes
-	roots := &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost", VerifyConnection: h.record}
+	roots.VerifyConnection = h.record
 	newConnectionGETs(t, srv, roots, 40)
 
 	full, resumed, other := h.count()
