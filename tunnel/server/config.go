@@ -102,6 +102,11 @@ type Config struct {
 	// HeaderReadTimeout bounds reading a public request head (and the
 	// TLS handshake on https); default 10 s, as the original.
 	HeaderReadTimeout time.Duration
+	// BodyReadTimeout closes a public connection whose request body
+	// brings no byte for this long (nginx's client_body_timeout): a slow
+	// upload that keeps moving is fine, a stalled one does not hold its
+	// connection and proxy stream forever. Default 60 s, as nginx.
+	BodyReadTimeout time.Duration
 	// IdleTimeout closes a public keep-alive connection idle this long;
 	// default 90 s.
 	IdleTimeout time.Duration
@@ -169,6 +174,7 @@ func (c Config) withDefaults() Config {
 	def(&c.ProxyWaitTimeout, 30*time.Second)
 	def(&c.HeaderReadTimeout, 10*time.Second)
 	def(&c.IdleTimeout, 90*time.Second)
+	def(&c.BodyReadTimeout, 60*time.Second)
 	def(&c.ShutdownTimeout, 5*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -217,7 +223,7 @@ func (c Config) validate() error {
 		"AuthTimeout": c.AuthTimeout, "PingTimeout": c.PingTimeout, "WriteTimeout": c.WriteTimeout,
 		"ProxyIdleTimeout": c.ProxyIdleTimeout, "ProxyWaitTimeout": c.ProxyWaitTimeout,
 		"HeaderReadTimeout": c.HeaderReadTimeout, "IdleTimeout": c.IdleTimeout, "ShutdownTimeout": c.ShutdownTimeout,
-		"AuthFailureWindow": c.AuthFailureWindow,
+		"AuthFailureWindow": c.AuthFailureWindow, "BodyReadTimeout": c.BodyReadTimeout,
 	} {
 		if d < 0 {
 			return bad(name, "must not be negative, got %v", d)

@@ -43,8 +43,9 @@
 //   - Frames are bounded (Config.MaxFrame); a 2^40 or negative length
 //     closes that one connection.
 //   - Limits: tunnels per client, pooled proxies per client, public
-//     connections in total, header read and idle timeouts, each with a log
-//     line when it bites.
+//     connections in total, header read and idle timeouts, and a request
+//     body that stalls (Config.BodyReadTimeout, a timeout between reads
+//     as nginx's client_body_timeout), each with a log line when it bites.
 //   - TCP tunnels bind Config.TCPAddr within TCPPortMin-TCPPortMax, not
 //     every interface; https URLs carry the https listener's port.
 //   - No public connection waits on a dead client forever: without a proxy

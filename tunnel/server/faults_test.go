@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -121,6 +122,44 @@ func TestSlowlorisPublicConnection(t *testing.T) {
 	conn.Close()
 	<-closed
 	waitFor(t, func() bool { return srv.Stats().HeaderTimeouts == 1 })
+}
+
+// TestStalledBodyIsCut: a request body that stops arriving loses its
+// connection after BodyReadTimeout, while a slow body that keeps moving,
+// for longer than that in all, goes through.
+func TestStalledBodyIsCut(t *testing.T) {
+	srv := newTestServer(t, func(c *Config) { c.BodyReadTimeout = 300 * time.Millisecond })
+	check := liveTunnel(t, srv, "bystander")
+	post := func(chunks []string, pause time.Duration) (reply string, took time.Duration) {
+		conn, err := net.Dial("tcp", srv.HTTPAddr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		start := time.Now()
+		fmt.Fprintf(conn, "POST /up HTTP/1.1\r\nHost: bystander.example.test\r\nContent-Length: 20\r\nConnection: close\r\n\r\n")
+		for _, c := range chunks {
+			time.Sleep(pause)
+			conn.Write([]byte(c))
+		}
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, _ := io.ReadAll(conn)
+		return string(b), time.Since(start)
+	}
+
+	// 20 bytes in 10 pieces, 100 ms apart: a second in all, never 300 ms
+	// without a byte.
+	moving := []string{"aa", "bb", "cc", "dd", "ee", "ff", "gg", "hh", "ii", "jj"}
+	if reply, _ := post(moving, 100*time.Millisecond); !strings.Contains(reply, "body=aabbccddeeffgghhiijj") {
+		t.Fatalf("slow but moving upload: %q", reply)
+	}
+	// 5 bytes, then nothing.
+	reply, took := post([]string{"12345"}, 0)
+	if strings.Contains(reply, "200 OK") || took > 3*time.Second {
+		t.Fatalf("stalled upload: %q after %v; want the connection closed within about 300 ms", reply, took)
+	}
+	waitFor(t, func() bool { return srv.Stats().BodyTimeouts == 1 })
+	check()
 }
 
 // TestIdlePublicConnectionsBounded opens 10,000 idle public connections

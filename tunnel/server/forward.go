@@ -87,7 +87,12 @@ func (h *publicHandler) forward(w http.ResponseWriter, r *http.Request, pc *publ
 		// The body goes on its own goroutine: a local service may answer
 		// before it has read everything.
 		bodyErr = make(chan error, 1)
-		go func() { bodyErr <- st.writeRequest(out) }()
+		stalled := h.watchBody(out, pc)
+		go func() {
+			err := st.writeRequest(out)
+			stalled.Stop()
+			bodyErr <- err
+		}()
 	default:
 		if err := st.writeRequest(out); err != nil {
 			pc.drop(st)
@@ -316,3 +321,32 @@ func hostOnly(hostport string) string {
 }
 
 var errStopped = errors.New("server: public connection closed")
+
+// watchBody closes pc when out's body brings no byte for
+// Config.BodyReadTimeout; each read that brings bytes pushes that back.
+// Stop the returned timer once the body is done.
+func (h *publicHandler) watchBody(out *http.Request, pc *publicConn) *time.Timer {
+	s := h.s
+	timer := time.AfterFunc(s.cfg.BodyReadTimeout, func() {
+		s.stats.bodyTimeouts.Add(1)
+		s.log.Info("public connection closed: request body stalled", "timeout", s.cfg.BodyReadTimeout, "remote", pc.RemoteAddr().String())
+		pc.Close()
+	})
+	out.Body = &progressBody{ReadCloser: out.Body, timer: timer, timeout: s.cfg.BodyReadTimeout}
+	return timer
+}
+
+// progressBody pushes its timer back on every read that brings bytes.
+type progressBody struct {
+	io.ReadCloser
+	timer   *time.Timer
+	timeout time.Duration
+}
+
+func (b *progressBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.timer.Reset(b.timeout)
+	}
+	return n, err
+}

@@ -12,6 +12,7 @@ type counters struct {
 	badHandshakes  atomic.Int64 // tunnel connections that failed TLS or sent nothing
 	authFailures   atomic.Int64
 	authBlocked    atomic.Int64
+	bodyTimeouts   atomic.Int64
 	noProxy        atomic.Int64 // public connections that found no proxy in time
 	headerTimeouts atomic.Int64 // public connections without a request head in time
 }
@@ -37,6 +38,7 @@ type Stats struct {
 	AuthBlocked        int64 // attempts refused unchecked: too many failures (Config.MaxAuthFailures)
 	NoProxy            int64 // public connections that got no proxy in time
 	HeaderTimeouts     int64 // public connections closed without a request head in time
+	BodyTimeouts       int64 // public connections closed for a stalled request body
 	Tunnels            []TunnelStats
 }
 
@@ -61,6 +63,7 @@ func (s *Server) Stats() Stats {
 		BadHandshakes:      s.stats.badHandshakes.Load(),
 		AuthFailures:       s.stats.authFailures.Load(),
 		AuthBlocked:        s.stats.authBlocked.Load(),
+		BodyTimeouts:       s.stats.bodyTimeouts.Load(),
 		NoProxy:            s.stats.noProxy.Load(),
 		HeaderTimeouts:     s.stats.headerTimeouts.Load(),
 	}
