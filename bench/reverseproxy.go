@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -316,6 +317,9 @@ http {
 	cmd := exec.Command(bin, "-p", dir, "-c", confPath)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
+	// Its own process group, so that stop kills the worker too: killing
+	// only the master would leave the worker serving, orphaned.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -323,7 +327,7 @@ http {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	stop := func() {
-		cmd.Process.Kill()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
 		os.RemoveAll(dir)
 	}
