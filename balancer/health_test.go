@@ -19,32 +19,6 @@ func startUpstream(t *testing.T, network, addr string, h http.Handler) *upstream
 	return testupstream.Start(t, network, addr, h)
 }
 
-// stateChanges returns an OnStateChange hook and the channel it reports on.
-func stateChanges() (func(*Host, bool), chan change) {
-	ch := make(chan change, 64)
-	return func(h *Host, ok bool) { ch <- change{h.String(), ok} }, ch
-}
-
-type change struct {
-	addr    string
-	healthy bool
-}
-
-func waitChange(t *testing.T, ch chan change, want change) {
-	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case c := <-ch:
-			if c == want {
-				return
-			}
-		case <-timeout:
-			t.Fatalf("no state change %+v within 10s", want)
-		}
-	}
-}
-
 func TestActiveCheckTakesKilledUpstreamOutAndBringsItBack(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/health" {
@@ -53,7 +27,7 @@ func TestActiveCheckTakesKilledUpstreamOutAndBringsItBack(t *testing.T) {
 	})
 	a := startUpstream(t, "tcp", "127.0.0.1:0", ok)
 	b := startUpstream(t, "tcp", "127.0.0.1:0", ok)
-	hook, changes := stateChanges()
+	hook, changes := testupstream.WatchHealth[*Host]()
 	p := newPool(t, Config{
 		Upstreams:     upstreams(a.Addr, "http://"+b.Addr),
 		Policy:        PolicyRoundRobin,
@@ -62,7 +36,7 @@ func TestActiveCheckTakesKilledUpstreamOutAndBringsItBack(t *testing.T) {
 	})
 
 	a.Kill()
-	waitChange(t, changes, change{a.Addr, false})
+	testupstream.AwaitChange(t, changes, a.Addr, false)
 	for range 5 {
 		h, err := p.Acquire(nil, nil)
 		if err != nil || h.String() != "http://"+b.Addr {
@@ -71,7 +45,7 @@ func TestActiveCheckTakesKilledUpstreamOutAndBringsItBack(t *testing.T) {
 		p.Release(h, Report{})
 	}
 	a.Restart()
-	waitChange(t, changes, change{a.Addr, true})
+	testupstream.AwaitChange(t, changes, a.Addr, true)
 	c := picks(t, p, 4, nil)
 	if c[a.Addr] != 2 {
 		t.Fatalf("after restart picks = %v", c)
@@ -89,37 +63,37 @@ func TestActiveCheckJudgesStatusAndBody(t *testing.T) {
 		io.WriteString(w, "fine")
 	})
 	u := startUpstream(t, "tcp", "127.0.0.1:0", h)
-	hook, changes := stateChanges()
+	hook, changes := testupstream.WatchHealth[*Host]()
 	newPool(t, Config{
 		Upstreams:     upstreams(u.Addr),
 		Active:        ActiveCheck{Path: "/", Interval: 20 * time.Millisecond, Status: 200, Body: "fine"},
 		OnStateChange: hook,
 	})
 	sick.Store(true)
-	waitChange(t, changes, change{u.Addr, false})
+	testupstream.AwaitChange(t, changes, u.Addr, false)
 	sick.Store(false)
-	waitChange(t, changes, change{u.Addr, true})
+	testupstream.AwaitChange(t, changes, u.Addr, true)
 }
 
 func TestActiveCheckOverUnixSocket(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "up.sock")
 	u := startUpstream(t, "unix", sock, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	hook, changes := stateChanges()
+	hook, changes := testupstream.WatchHealth[*Host]()
 	newPool(t, Config{
 		Upstreams:     upstreams("unix:" + sock),
 		Active:        ActiveCheck{Path: "/", Interval: 20 * time.Millisecond},
 		OnStateChange: hook,
 	})
 	u.Kill()
-	waitChange(t, changes, change{"unix:" + sock, false})
+	testupstream.AwaitChange(t, changes, "unix:"+sock, false)
 	u.Restart()
-	waitChange(t, changes, change{"unix:" + sock, true})
+	testupstream.AwaitChange(t, changes, "unix:"+sock, true)
 }
 
 func TestCustomCheckAndActivePassForgivesPassiveFailures(t *testing.T) {
 	var healthy atomic.Bool
 	healthy.Store(true)
-	hook, changes := stateChanges()
+	hook, changes := testupstream.WatchHealth[*Host]()
 	p := newPool(t, Config{
 		Upstreams: upstreams("a:1", "b:1"),
 		Active: ActiveCheck{Interval: 20 * time.Millisecond, Check: func(ctx context.Context, h *Host) error {
@@ -137,11 +111,11 @@ func TestCustomCheckAndActivePassForgivesPassiveFailures(t *testing.T) {
 	a := p.Hosts()[0]
 	a.conns.Add(1)
 	p.Release(a, Report{Failed: true})
-	waitChange(t, changes, change{"a:1", false})
+	testupstream.AwaitChange(t, changes, "a:1", false)
 	// A passing check forgives the passive failure long before the hour.
-	waitChange(t, changes, change{"a:1", true})
+	testupstream.AwaitChange(t, changes, "a:1", true)
 	healthy.Store(false)
-	waitChange(t, changes, change{"a:1", false})
+	testupstream.AwaitChange(t, changes, "a:1", false)
 }
 
 func TestPassiveHostReturnsAfterWindow(t *testing.T) {

@@ -3,6 +3,7 @@ package balancer
 import (
 	"context"
 	"errors"
+	"github.com/httpmw/httpmw/internal/testupstream"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -99,7 +100,7 @@ func TestSparePickHonoursMaxConnsAndAvoid(t *testing.T) {
 func TestActiveDownIsNeverASpare(t *testing.T) {
 	var bDown atomic.Bool
 	bProbed := make(chan struct{}) // a probe of b ran with bDown set
-	hook, changes := stateChanges()
+	hook, changes := testupstream.WatchHealth[*Host]()
 	p := newPool(t, Config{
 		Upstreams: upstreams("a:1", "b:1"),
 		Active: ActiveCheck{Interval: 10 * time.Millisecond, Check: func(ctx context.Context, h *Host) error {
@@ -119,9 +120,9 @@ func TestActiveDownIsNeverASpare(t *testing.T) {
 		OnStateChange: hook,
 	})
 	a, b := p.Hosts()[0], p.Hosts()[1]
-	waitChange(t, changes, change{"a:1", false})
+	testupstream.AwaitChange(t, changes, "a:1", false)
 	failAll(p, b)
-	waitChange(t, changes, change{"b:1", false})
+	testupstream.AwaitChange(t, changes, "b:1", false)
 	for range 4 {
 		h, err := p.Acquire(nil, nil)
 		if err != nil || h != b {

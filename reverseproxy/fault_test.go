@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"github.com/httpmw/httpmw/internal/testupstream"
 	"io"
 	"net"
 	"net/http"
@@ -15,37 +16,6 @@ import (
 
 	"github.com/httpmw/httpmw/balancer"
 )
-
-// stateChanges returns an OnStateChange hook and the channel it reports on.
-func stateChanges() (func(*balancer.Host, bool), chan change) {
-	ch := make(chan change, 256)
-	return func(h *balancer.Host, ok bool) {
-		select {
-		case ch <- change{h.String(), ok}:
-		default:
-		}
-	}, ch
-}
-
-type change struct {
-	addr    string
-	healthy bool
-}
-
-func waitChange(t *testing.T, ch chan change, want change) {
-	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case c := <-ch:
-			if c == want {
-				return
-			}
-		case <-timeout:
-			t.Fatalf("no state change %+v within 10s", want)
-		}
-	}
-}
 
 func waitReport(t *testing.T, rep *reports) report {
 	t.Helper()
@@ -81,7 +51,7 @@ func named(name string) http.Handler {
 
 func TestKillOneOfTwoUnderLoad(t *testing.T) {
 	a, b := startUpstream(t, named("a")), startUpstream(t, named("b"))
-	hook, changes := stateChanges()
+	hook, changes := testupstream.WatchHealth[*balancer.Host]()
 	srv, p, _ := front(t, Config{Balancer: balancer.Config{
 		Upstreams:     []balancer.Upstream{{Addr: a.Addr}, {Addr: b.Addr}},
 		Policy:        balancer.PolicyRoundRobin,
@@ -140,7 +110,7 @@ func TestKillOneOfTwoUnderLoad(t *testing.T) {
 	waitFor("load on both", func() bool { return count("a") > 50 && count("b") > 50 })
 
 	a.Kill()
-	waitChange(t, changes, change{a.Addr, false})
+	testupstream.AwaitChange(t, changes, a.Addr, false)
 	onB := count("b")
 	waitFor("load on b alone", func() bool { return count("b") > onB+200 })
 	if pool.Hosts()[0].Healthy() {
@@ -148,7 +118,7 @@ func TestKillOneOfTwoUnderLoad(t *testing.T) {
 	}
 
 	a.Restart()
-	waitChange(t, changes, change{a.Addr, true})
+	testupstream.AwaitChange(t, changes, a.Addr, true)
 	back := count("a")
 	waitFor("a back in rotation", func() bool { return count("a") > back+50 })
 	close(stop)
@@ -304,14 +274,14 @@ func TestClientGoneIs499NotUpstreamFault(t *testing.T) {
 // 503, and the error is ErrNoUpstream.
 func TestNoUpstreamIs503(t *testing.T) {
 	dead1, dead2 := deadAddr(t), deadAddr(t)
-	hook, changes := stateChanges()
+	hook, changes := testupstream.WatchHealth[*balancer.Host]()
 	srv, _, rep := front(t, Config{Balancer: balancer.Config{
 		Upstreams:     []balancer.Upstream{{Addr: dead1}, {Addr: dead2}},
 		Active:        balancer.ActiveCheck{Path: "/", Interval: 20 * time.Millisecond},
 		OnStateChange: hook,
 	}})
-	waitChange(t, changes, change{dead1, false})
-	waitChange(t, changes, change{dead2, false})
+	testupstream.AwaitChange(t, changes, dead1, false)
+	testupstream.AwaitChange(t, changes, dead2, false)
 	res, err := http.Get(srv.URL + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -367,7 +337,7 @@ func TestRestartedUpstreamServesAtOnceWhenAllWereOut(t *testing.T) {
 func TestTryDurationWaitsForAnUpstream(t *testing.T) {
 	u := startUpstream(t, echo("late"))
 	u.Kill()
-	hook, changes := stateChanges()
+	hook, changes := testupstream.WatchHealth[*balancer.Host]()
 	srv, _, _ := front(t, Config{
 		TryDuration: 10 * time.Second,
 		TryInterval: 20 * time.Millisecond,
@@ -388,7 +358,7 @@ func TestTryDurationWaitsForAnUpstream(t *testing.T) {
 	}()
 	// The upstream is marked down (by the request's failed dial or by a
 	// probe); the request keeps waiting for it within TryDuration.
-	waitChange(t, changes, change{u.Addr, false})
+	testupstream.AwaitChange(t, changes, u.Addr, false)
 	u.Restart()
 	res := <-done
 	if res == nil || res.StatusCode != 200 {
