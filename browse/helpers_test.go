@@ -1,7 +1,6 @@
 package browse
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 // site is a served folder with its parent (where secrets live that must
@@ -71,23 +71,7 @@ func newSite(t testing.TB, cfg Config, fill func(root string)) *site {
 // get requests path (sent as is) with the given header pairs.
 func (s *site) get(t testing.TB, method, path string, header ...string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, s.srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := s.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, string(b)
+	return testhttp.Do(t, s.client.Do, testhttp.NewRequest(t, method, s.srv.URL+path, header...))
 }
 
 func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 // serve loads src and serves each of its Servers on a loopback listener
@@ -34,26 +36,11 @@ func serve(t *testing.T, src string, vars map[string]string) (*Config, []string)
 // decompression, and returns the response and its body.
 func fetch(t *testing.T, url, host string, header ...string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest("GET", url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := testhttp.NewRequest(t, "GET", url, header...)
 	if host != "" {
 		req.Host = host
 	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, string(b)
+	return testhttp.Do(t, http.DefaultTransport.RoundTrip, req)
 }
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 // Scripts the tests run; written under the document root of each php-fpm.
@@ -91,16 +92,7 @@ func get(t *testing.T, c *http.Client, url string) (*http.Response, string) {
 	if c == nil {
 		c = http.DefaultClient
 	}
-	res, err := c.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, string(b)
+	return testhttp.Do(t, c.Do, testhttp.NewRequest(t, "GET", url))
 }
 
 func serverVars(t *testing.T, body string) map[string]any {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/httpmw/httpmw/balancer"
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 // echo answers with what it received, as JSON.
@@ -31,16 +32,7 @@ func echo(name string) http.Handler {
 
 func get(t *testing.T, req *http.Request) (*http.Response, string) {
 	t.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, string(body)
+	return testhttp.Do(t, http.DefaultClient.Do, req)
 }
 
 func seenBy(t *testing.T, body string) seen {

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 // events collects a session's events on a channel.
@@ -355,7 +357,7 @@ func TestSessionListenWaitsForReconnect(t *testing.T) {
 
 func TestLogsAndEventsCarryNoSecrets(t *testing.T) {
 	f := newFakeServer(t)
-	var buf lockedBuffer
+	var buf testhttp.Buffer
 	cfg := f.config()
 	cfg.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.HTTPAuth = "alice:hunter2"
@@ -389,23 +391,6 @@ func TestLogsAndEventsCarryNoSecrets(t *testing.T) {
 			t.Fatalf("logs or events contain %q:\n%s", secret, all)
 		}
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 func TestSilentServerTimesOut(t *testing.T) {

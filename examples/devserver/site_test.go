@@ -1,38 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
-// syncBuffer is an access log sink the test can read while the server runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func serve(t *testing.T, root string) (*httptest.Server, *syncBuffer) {
+func serve(t *testing.T, root string) (*httptest.Server, *testhttp.Buffer) {
 	t.Helper()
-	var log syncBuffer
+	var log testhttp.Buffer
 	h, access, err := newSite(root, &log)
 	if err != nil {
 		t.Fatal(err)
@@ -48,17 +29,8 @@ func serve(t *testing.T, root string) (*httptest.Server, *syncBuffer) {
 
 func get(t *testing.T, url string, header ...string) (*http.Response, string) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultTransport.RoundTrip(req) // no transparent gzip: we check the coding
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
+	// No transparent gzip: the tests check the coding.
+	return testhttp.Do(t, http.DefaultTransport.RoundTrip, testhttp.NewRequest(t, "GET", url, header...))
 }
 
 func TestWelcomeInAnEmptyFolderThenTheSite(t *testing.T) {

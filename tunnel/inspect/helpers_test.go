@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 // testAuth is the credential tests send; the app says X-Auth-Ok: yes
@@ -74,16 +75,7 @@ func newSite(t *testing.T, c Config) *site {
 
 func (s *site) do(t *testing.T, req *http.Request) (*http.Response, string) {
 	t.Helper()
-	res, err := s.c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, string(b)
+	return testhttp.Do(t, s.c.Do, req)
 }
 
 func newReq(t *testing.T, method, url, body string) *http.Request {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpmw/httpmw/internal/testhttp"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -99,7 +100,7 @@ func useFakeClock(srv *Server) *fakeClock {
 func (c *fakeClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 func TestTokenGuessingIsLimited(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testhttp.Buffer{}
 	srv := newTestServer(t, func(c *Config) {
 		c.MaxAuthFailures = 3
 		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
