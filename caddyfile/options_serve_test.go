@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/testfpm"
 )
 
 // TestProxyOptionsServe checks what the proxy options do to real requests.
@@ -99,7 +101,7 @@ func TestFastCGIOptionsServe(t *testing.T) {
 		"sub/main.php":   `<?php echo "sub index";`,
 		"sub/page.html":  "plain",
 	})
-	fpm := startFPM(t, root)
+	fpm := testfpm.Start(t, testfpm.Options{}).Addr
 	_, urls := serve(t, `:0 {
 	root {$ROOT}
 	fastcgi / {$FPM} php {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/httpmw/httpmw/internal/testfpm"
 	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
@@ -145,7 +146,7 @@ func TestEndToEnd(t *testing.T) {
 		"hello.php":     `<?php header("X-Powered: php"); echo "hello from php ", $_SERVER["SCRIPT_NAME"], " ", $_SERVER["PATH_INFO"] ?? "";`,
 		"app/index.php": `<?php echo "index of app";`,
 	})
-	fpm := startFPM(t, root)
+	fpm := testfpm.Start(t, testfpm.Options{}).Addr
 	var upstreams []string
 	for _, name := range []string{"one", "two"} {
 		up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

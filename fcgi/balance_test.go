@@ -2,12 +2,14 @@ package fcgi
 
 import (
 	"testing"
+
+	"github.com/httpmw/httpmw/internal/testfpm"
 )
 
 // TestSeveralEndpoints: requests are spread over the endpoints, and one
 // that is down is skipped without the client noticing.
 func TestSeveralEndpoints(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{children: 2})
+	fpm := testfpm.Start(t, testfpm.Options{Children: 2})
 	writeScripts(fpm)
 
 	s := newSite(t, fpm, Config{Endpoints: []string{fpm.Addr, "unix:" + fpm.Sock}})
@@ -37,19 +39,19 @@ func TestSeveralEndpoints(t *testing.T) {
 // rotation, a restarted php-fpm serves the next request, without waiting
 // out the balancer's fail window.
 func TestAllEndpointsDownThenBack(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{children: 2})
+	fpm := testfpm.Start(t, testfpm.Options{Children: 2})
 	writeScripts(fpm)
 	s := newSite(t, fpm, Config{Endpoints: []string{fpm.Addr, "unix:" + fpm.Sock}})
 	if res, _ := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 200 {
 		t.Fatalf("before: %d", res.StatusCode)
 	}
-	fpm.stop()
+	fpm.Stop()
 	for range 3 {
 		if res, body := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 502 || body != "502 Bad Gateway\n" {
 			t.Fatalf("down: %d %q", res.StatusCode, body)
 		}
 	}
-	fpm.start()
+	fpm.Restart()
 	if res, body := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 200 || body != "Hello World\n" {
 		t.Fatalf("after the restart: %d %q", res.StatusCode, body)
 	}

@@ -11,12 +11,13 @@ import (
 	"testing"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testfpm"
 )
 
 // TestEnvironment checks the CGI variables PHP sees in $_SERVER, over a
 // loopback port and a unix socket.
 func TestEnvironment(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	for _, ep := range []struct{ name, endpoint string }{
 		{"tcp", fpm.Addr},
@@ -86,7 +87,7 @@ func TestEnvironment(t *testing.T) {
 // TestEnvironmentTLS checks HTTPS=on and the https scheme under TLS, and
 // that Config.Env adds and overrides variables.
 func TestEnvironmentTLS(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	h, err := New(Config{Root: fpm.Root, Endpoints: []string{fpm.Addr}, Env: map[string]string{"APP_ENV": "test", "SERVER_SOFTWARE": "custom"}})
 	if err != nil {
@@ -124,7 +125,7 @@ func readAll(t *testing.T, res *http.Response) string {
 // TestUpstreamRoot: php-fpm sees the site under another path (here a
 // symlink standing in for a container mount); the CGI paths use it.
 func TestUpstreamRoot(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	mount := filepath.Join(t.TempDir(), "mnt")
 	if err := os.Symlink(fpm.Root, mount); err != nil {

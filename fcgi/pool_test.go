@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/testfpm"
 )
 
 // forwarder is a TCP relay between the handler and php-fpm that counts the
@@ -99,7 +101,7 @@ func (f *forwarder) toServer(up, c net.Conn) (closedByHandler bool) {
 // TestPoolBoundAndReuse: MaxConns caps the connections under concurrency,
 // and later requests reuse them.
 func TestPoolBoundAndReuse(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{children: 4})
+	fpm := testfpm.Start(t, testfpm.Options{Children: 4})
 	writeScripts(fpm)
 	fw := newForwarder(t, fpm.Addr, false)
 	s := newSite(t, fpm, Config{Endpoints: []string{fw.Addr()}, MaxConns: 2})
@@ -136,7 +138,7 @@ func TestPoolBoundAndReuse(t *testing.T) {
 // TestIdleTimeout: a kept-alive connection left idle is closed after
 // IdleTimeout, which frees the php-fpm worker it held.
 func TestIdleTimeout(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	fw := newForwarder(t, fpm.Addr, false)
 	s := newSite(t, fpm, Config{Endpoints: []string{fw.Addr()}, IdleTimeout: 100 * time.Millisecond})
@@ -162,11 +164,11 @@ func TestIdleTimeout(t *testing.T) {
 // steady trickle of requests rides one of them (LIFO) and the other three
 // age out, returning their php-fpm workers.
 func TestLightLoadFreesWorkers(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{children: 4})
+	fpm := testfpm.Start(t, testfpm.Options{Children: 4})
 	writeScripts(fpm)
 	// A barrier: each request waits until all four are running.
 	barrier := filepath.Join(t.TempDir(), "barrier")
-	fpm.script("wait.php", `<?php $f = '`+barrier+`'; file_put_contents($f, "x", FILE_APPEND | LOCK_EX);
+	fpm.Script("wait.php", `<?php $f = '`+barrier+`'; file_put_contents($f, "x", FILE_APPEND | LOCK_EX);
 $t = microtime(true); while (filesize($f) < 4 && microtime(true) - $t < 10) { clearstatcache(); usleep(1000); } echo "ok";`)
 	fw := newForwarder(t, fpm.Addr, false)
 	s := newSite(t, fpm, Config{Endpoints: []string{fw.Addr()}, MaxConns: 4, IdleTimeout: time.Second})
@@ -207,7 +209,7 @@ $t = microtime(true); while (filesize($f) < 4 && microtime(true) - $t < 10) { cl
 // TestDeadConnectionRetried: a kept-alive connection that dies as the next
 // GET goes out is replaced, and the GET sent again, unseen by the client.
 func TestDeadConnectionRetried(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	fw := newForwarder(t, fpm.Addr, true)
 	s := newSite(t, fpm, Config{Endpoints: []string{fw.Addr()}, MaxConns: 1})
@@ -226,7 +228,7 @@ func TestDeadConnectionRetried(t *testing.T) {
 // (pm.max_requests), closing their kept-alive connections; no client
 // notices, whether it sends GETs or POSTs.
 func TestWorkerRecycling(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{children: 2, maxRequests: 2})
+	fpm := testfpm.Start(t, testfpm.Options{Children: 2, MaxRequests: 2})
 	writeScripts(fpm)
 	s := newSite(t, fpm, Config{MaxConns: 2})
 	var wg sync.WaitGroup
@@ -265,7 +267,7 @@ func TestWorkerRecycling(t *testing.T) {
 // asking; meanwhile they get 502 (or a cut connection for requests in
 // flight at the kill), never a hang, and service resumes by itself.
 func TestRestartUnderLoad(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{children: 4})
+	fpm := testfpm.Start(t, testfpm.Options{Children: 4})
 	writeScripts(fpm)
 	s := newSite(t, fpm, Config{MaxConns: 4, ReadTimeout: 5 * time.Second})
 
@@ -336,9 +338,9 @@ func TestRestartUnderLoad(t *testing.T) {
 	}
 	wait(warmedUp, "the first successes")
 	phase.Store(1)
-	fpm.stop()
+	fpm.Stop()
 	wait(sawDown, "a 502 while php-fpm is down")
-	fpm.start()
+	fpm.Restart()
 	phase.Store(2)
 	wait(sawUp, "service to resume after the restart")
 	close(stop)

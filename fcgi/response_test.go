@@ -22,10 +22,11 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testfpm"
 )
 
 func TestResponseHeaders(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	s := newSite(t, fpm, Config{})
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -80,7 +81,7 @@ func TestResponseHeaders(t *testing.T) {
 // TestStderrHook: PHP warnings and error_log() go to FastCGI stderr; they
 // reach the hook and the response is still served.
 func TestStderrHook(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	var mu sync.Mutex
 	var got []string
@@ -105,7 +106,7 @@ func TestStderrHook(t *testing.T) {
 
 // TestLargeOutput streams 50 MiB from PHP and checks every byte.
 func TestLargeOutput(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	s := newSite(t, fpm, Config{})
 	res, err := http.Get(s.srv.URL + "/big.php")
@@ -128,7 +129,7 @@ func TestLargeOutput(t *testing.T) {
 // script still runs. The script blocks on a FIFO that the test opens only
 // after it has read the first line from the HTTP response.
 func TestFlushStreaming(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	s := newSite(t, fpm, Config{})
 	fifo := filepath.Join(t.TempDir(), "go")
@@ -159,7 +160,7 @@ func TestFlushStreaming(t *testing.T) {
 }
 
 func TestForms(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	s := newSite(t, fpm, Config{})
 
@@ -199,7 +200,7 @@ func TestForms(t *testing.T) {
 // TestChunkedBody: a body without Content-Length is spooled, in memory or
 // in a temporary file, and sent with CONTENT_LENGTH; past MaxSpool, 413.
 func TestChunkedBody(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	tmp := t.TempDir()
 	s := newSite(t, fpm, Config{SpoolMemory: 1000, MaxSpool: 3 << 20, TempDir: tmp})
@@ -233,10 +234,10 @@ func TestChunkedBody(t *testing.T) {
 
 // TestRouting: index files, missing scripts, and what goes to next.
 func TestRouting(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
-	fpm.script("static/app.css", "body{}")
-	fpm.script("static/legacy.php", "<?php echo 'excepted';")
+	fpm.Script("static/app.css", "body{}")
+	fpm.Script("static/legacy.php", "<?php echo 'excepted';")
 	s := newSite(t, fpm, Config{Except: []string{"/static"}})
 	for _, tc := range []struct{ path, body string }{
 		{"/", "root index\n"},
@@ -276,7 +277,7 @@ func TestMissingScriptNeverContactsServer(t *testing.T) {
 // TestUnavailableAndTimeout: php-fpm down is 502, a slow script 504, and
 // neither page names a path or an address.
 func TestUnavailableAndTimeout(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	var errs []error
 	var mu sync.Mutex
@@ -296,7 +297,7 @@ func TestUnavailableAndTimeout(t *testing.T) {
 	if res.StatusCode != 504 || body != "504 Gateway Timeout\n" {
 		t.Errorf("slow script: %d %q, want 504", res.StatusCode, body)
 	}
-	fpm.stop()
+	fpm.Stop()
 	res, body = get(t, nil, srv.URL+"/hello.php")
 	if res.StatusCode != 502 || body != "502 Bad Gateway\n" {
 		t.Errorf("php-fpm down: %d %q, want 502", res.StatusCode, body)
@@ -312,10 +313,10 @@ func TestUnavailableAndTimeout(t *testing.T) {
 // connection is not sent again (it may still be running): one 504, after
 // one ReadTimeout, and php-fpm saw the script start once.
 func TestTimeoutNotRetried(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	count := filepath.Join(t.TempDir(), "count")
-	fpm.script("count.php", `<?php file_put_contents('`+count+`', "x", FILE_APPEND); usleep(1500000); echo "late\n";`)
+	fpm.Script("count.php", `<?php file_put_contents('`+count+`', "x", FILE_APPEND); usleep(1500000); echo "late\n";`)
 	s := newSite(t, fpm, Config{MaxConns: 1, ReadTimeout: 300 * time.Millisecond})
 	if res, _ := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 200 {
 		t.Fatalf("warm-up: %d", res.StatusCode) // leaves a kept-alive connection

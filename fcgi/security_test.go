@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/yookoala/gofast"
+
+	"github.com/httpmw/httpmw/internal/testfpm"
 )
 
 // TestFixPathinfoUploads: with cgi.fix_pathinfo=1 and a lax
@@ -18,7 +20,7 @@ import (
 // the missing /uploads/evil.jpg/x.php. The control case proves it on this
 // php-fpm; the handler must never let it happen.
 func TestFixPathinfoUploads(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 
 	t.Run("control: php-fpm itself would run the upload", func(t *testing.T) {
@@ -74,7 +76,7 @@ func TestFixPathinfoUploads(t *testing.T) {
 // TestSplitOnByteOffsets: multi-byte characters before the split and
 // mixed-case extensions cut the path where the bytes say.
 func TestSplitOnByteOffsets(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	s := newSite(t, fpm, Config{})
 
@@ -110,7 +112,7 @@ func TestSplitOnByteOffsets(t *testing.T) {
 
 // TestHeaderSafety: httpoxy and '_'/'-' smuggling, against real PHP.
 func TestHeaderSafety(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	s := newSite(t, fpm, Config{})
 
@@ -153,7 +155,7 @@ func TestHeaderSafety(t *testing.T) {
 // TestNULBytes: a NUL would cut a C string in PHP ("/x.php\0.jpg"); such
 // requests get 400 and never reach php-fpm.
 func TestNULBytes(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	s := newSite(t, fpm, Config{})
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testfpm"
 	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
@@ -46,9 +48,9 @@ echo "made\n";`,
 	"Case.pHp":         `<?php echo "case folded\n";`,
 }
 
-func writeScripts(f *phpFPM) {
+func writeScripts(f *testfpm.Server) {
 	for name, body := range testScripts {
-		f.script(name, body)
+		f.Script(name, body)
 	}
 }
 
@@ -62,12 +64,12 @@ var nextMarker = httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request)
 // site is php-fpm with the test scripts, our handler in front of it, and
 // an HTTP server in front of that.
 type site struct {
-	fpm *phpFPM
+	fpm *testfpm.Server
 	h   *Handler
 	srv *httptest.Server
 }
 
-func newSite(t *testing.T, fpm *phpFPM, cfg Config) *site {
+func newSite(t *testing.T, fpm *testfpm.Server, cfg Config) *site {
 	t.Helper()
 	if cfg.Root == "" {
 		cfg.Root = fpm.Root
@@ -111,4 +113,15 @@ func writeFile(t *testing.T, dir, name, body string) {
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// freeAddr is a loopback address nothing listens on (free when picked).
+func freeAddr(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
 }

@@ -11,15 +11,16 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testfpm"
 )
 
 // TestWriteTimeout: a script that does not read its body (PHP with
 // enable_post_data_reading off) lets the socket buffers fill; the write
 // gives up after WriteTimeout with 504.
 func TestWriteTimeout(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{lazyBody: true})
+	fpm := testfpm.Start(t, testfpm.Options{LazyBody: true})
 	writeScripts(fpm)
-	fpm.script("noread.php", `<?php usleep(3000000); echo "done";`)
+	fpm.Script("noread.php", `<?php usleep(3000000); echo "done";`)
 	s := newSite(t, fpm, Config{WriteTimeout: 300 * time.Millisecond, ReadTimeout: 10 * time.Second})
 	start := time.Now()
 	res, err := http.Post(s.srv.URL+"/noread.php", "application/octet-stream", bytes.NewReader(make([]byte, 32<<20)))
@@ -92,7 +93,7 @@ func fullListener(t *testing.T) string {
 // TestClientGone: when the client leaves while the script runs, the
 // handler stops waiting at once and reports 499, not a 5xx.
 func TestClientGone(t *testing.T) {
-	fpm := startFPM(t, fpmOptions{})
+	fpm := testfpm.Start(t, testfpm.Options{})
 	writeScripts(fpm)
 	s := newSite(t, fpm, Config{})
 	ctx, cancel := context.WithCancel(context.Background())

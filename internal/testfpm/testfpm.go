@@ -1,4 +1,12 @@
-package fcgi
+// Package testfpm starts a real php-fpm for tests: one pool on a loopback
+// port and one on a unix socket, serving scripts the test writes under
+// Root, killed when the test ends. A test is skipped, saying so loudly,
+// where php-fpm is not installed; CI installs it.
+//
+//	fpm := testfpm.Start(t, testfpm.Options{})
+//	fpm.Script("hello.php", `<?php echo "hi";`)
+//	// then FastCGI to fpm.Addr or fpm.Sock, SCRIPT_FILENAME under fpm.Root
+package testfpm
 
 import (
 	"fmt"
@@ -12,23 +20,23 @@ import (
 	"time"
 )
 
-// phpFPM is a real php-fpm started by a test: one pool on a loopback port,
-// one on a unix socket, both serving Root.
-type phpFPM struct {
+// Server is a running php-fpm.
+type Server struct {
 	t    testing.TB
 	dir  string // config, pid, logs, socket
 	Addr string // 127.0.0.1:port
 	Sock string // unix socket path
 	Root string // document root the tests fill with scripts
-	opts fpmOptions
+	opts Options
 	cmd  *exec.Cmd
 	done chan struct{}
 }
 
-type fpmOptions struct {
-	children    int  // per pool; zero means 4
-	maxRequests int  // pm.max_requests; zero means unlimited
-	lazyBody    bool // enable_post_data_reading Off: PHP reads the body only if the script does
+// Options shape the pools.
+type Options struct {
+	Children    int  // per pool; zero means 4
+	MaxRequests int  // pm.max_requests; zero means unlimited
+	LazyBody    bool // enable_post_data_reading Off: PHP reads the body only if the script does
 }
 
 const fpmBinary = "/usr/sbin/php-fpm8.2"
@@ -43,20 +51,20 @@ func findFPM(t testing.TB) string {
 	return ""
 }
 
-// startFPM starts php-fpm and waits until both pools accept. It is killed
+// Start starts php-fpm and waits until both pools accept. It is killed
 // when the test ends.
-func startFPM(t testing.TB, opts fpmOptions) *phpFPM {
+func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	findFPM(t)
-	if opts.children == 0 {
-		opts.children = 4
+	if opts.Children == 0 {
+		opts.Children = 4
 	}
 	dir := t.TempDir()
-	f := &phpFPM{t: t, dir: dir, opts: opts, Root: filepath.Join(dir, "root"), Sock: filepath.Join(dir, "fpm.sock"), Addr: freeAddr(t)}
+	f := &Server{t: t, dir: dir, opts: opts, Root: filepath.Join(dir, "root"), Sock: filepath.Join(dir, "fpm.sock"), Addr: freeAddr(t)}
 	if err := os.Mkdir(f.Root, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(f.stop)
+	t.Cleanup(f.Stop)
 	// The port was free when picked; another process may take it before
 	// php-fpm binds it. Then pick another.
 	for attempt := 0; ; attempt++ {
@@ -81,7 +89,7 @@ func freeAddr(t testing.TB) string {
 	return addr
 }
 
-func (f *phpFPM) config() string {
+func (f *Server) config() string {
 	pool := func(name, listen string) string {
 		s := fmt.Sprintf(`[%s]
 listen = %s
@@ -98,12 +106,12 @@ php_admin_value[upload_max_filesize] = 64M
 php_admin_value[output_buffering] = 0
 php_admin_value[cgi.fix_pathinfo] = 1
 env[FPM_POOL] = %s
-`, name, listen, f.opts.children, name)
-		if f.opts.lazyBody {
+`, name, listen, f.opts.Children, name)
+		if f.opts.LazyBody {
 			s += "php_admin_value[enable_post_data_reading] = Off\n"
 		}
-		if f.opts.maxRequests > 0 {
-			s += fmt.Sprintf("pm.max_requests = %d\n", f.opts.maxRequests)
+		if f.opts.MaxRequests > 0 {
+			s += fmt.Sprintf("pm.max_requests = %d\n", f.opts.MaxRequests)
 		}
 		return s
 	}
@@ -112,7 +120,8 @@ env[FPM_POOL] = %s
 		pool("tcp", f.Addr) + "\n" + pool("unix", f.Sock)
 }
 
-func (f *phpFPM) start() {
+// Restart starts php-fpm again after Stop, on the same port and socket.
+func (f *Server) Restart() {
 	if err := f.tryStart(); err != nil {
 		f.t.Fatal(err)
 	}
@@ -120,7 +129,7 @@ func (f *phpFPM) start() {
 
 // tryStart starts php-fpm and waits until it logged that it is ready and
 // both pools accept.
-func (f *phpFPM) tryStart() error {
+func (f *Server) tryStart() error {
 	t := f.t
 	conf := filepath.Join(f.dir, "fpm.conf")
 	if err := os.WriteFile(conf, []byte(f.config()), 0o644); err != nil {
@@ -139,7 +148,7 @@ func (f *phpFPM) tryStart() error {
 	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(f.cmd, f.done)
 	deadline := time.Now().Add(15 * time.Second)
 	ready := func() bool {
-		if !strings.Contains(f.log(), "ready to handle connections") {
+		if !strings.Contains(f.Log(), "ready to handle connections") {
 			return false
 		}
 		for _, a := range [][2]string{{"tcp", f.Addr}, {"unix", f.Sock}} {
@@ -155,18 +164,18 @@ func (f *phpFPM) tryStart() error {
 		select {
 		case <-f.done:
 			f.cmd = nil
-			return fmt.Errorf("php-fpm exited: %s", f.log())
+			return fmt.Errorf("php-fpm exited: %s", f.Log())
 		case <-time.After(10 * time.Millisecond): // polling a foreign process: no channel to wait on
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("php-fpm not ready on %s and %s: %s", f.Addr, f.Sock, f.log())
+			return fmt.Errorf("php-fpm not ready on %s and %s: %s", f.Addr, f.Sock, f.Log())
 		}
 	}
 	return nil
 }
 
-// stop kills php-fpm and its workers, and waits for them.
-func (f *phpFPM) stop() {
+// Stop kills php-fpm and its workers, and waits until the port refuses.
+func (f *Server) Stop() {
 	if f.cmd == nil {
 		return
 	}
@@ -191,8 +200,8 @@ func (f *phpFPM) stop() {
 	}
 }
 
-// script writes a file under Root.
-func (f *phpFPM) script(name, body string) string {
+// Script writes a file under Root and returns its path.
+func (f *Server) Script(name, body string) string {
 	f.t.Helper()
 	p := filepath.Join(f.Root, filepath.FromSlash(name))
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -204,8 +213,8 @@ func (f *phpFPM) script(name, body string) string {
 	return p
 }
 
-// log returns php-fpm's own log, for failure messages.
-func (f *phpFPM) log() string {
+// Log returns php-fpm's own log, for failure messages.
+func (f *Server) Log() string {
 	b, _ := os.ReadFile(filepath.Join(f.dir, "fpm.log"))
 	return strings.TrimSpace(string(b))
 }
