@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 )
 
 // caddyInstall says how to get the Caddy 2 peer, which is not in Debian.
@@ -20,7 +19,7 @@ func startCaddy(dir, site string) (addr string, pid int, stop func(), err error)
 	if err != nil {
 		return "", 0, nil, errors.New(caddyInstall)
 	}
-	if addr, err = fcgiFreeAddr(); err != nil {
+	if addr, err = freeAddr(); err != nil {
 		return "", 0, nil, err
 	}
 	conf := filepath.Join(dir, "Caddyfile")
@@ -30,11 +29,10 @@ func startCaddy(dir, site string) (addr string, pid int, stop func(), err error)
 	}
 	cmd := exec.Command(bin, "run", "--adapter", "caddyfile", "--config", conf)
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if stop, err = fcgiStartProcess(cmd); err != nil {
+	if stop, err = startProcess(cmd); err != nil {
 		return "", 0, nil, err
 	}
-	if err := fcgiWaitDial(addr); err != nil {
+	if err := waitDial(addr); err != nil {
 		stop()
 		return "", 0, nil, fmt.Errorf("caddy: %w", err)
 	}

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/yookoala/gofast"
@@ -117,7 +116,7 @@ func fcgiStartFPM(dir string) (addr string, stop func(), err error) {
 			}
 		}
 	}
-	addr, err = fcgiFreeAddr()
+	addr, err = freeAddr()
 	if err != nil {
 		return "", nil, err
 	}
@@ -136,12 +135,11 @@ pm.max_children = %[3]d
 		return "", nil, err
 	}
 	cmd := exec.Command(bin, "-n", "-R", "-y", conf)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stop, err = fcgiStartProcess(cmd)
+	stop, err = startProcess(cmd)
 	if err != nil {
 		return "", nil, err
 	}
-	if err := fcgiWaitDial(addr); err != nil {
+	if err := waitDial(addr); err != nil {
 		stop()
 		return "", nil, fmt.Errorf("php-fpm: %w", err)
 	}
@@ -155,13 +153,11 @@ pm.max_children = %[3]d
 // same as our 16 clients. (With keepalive 16, nginx starved php-fpm at 64
 // client connections and answered 504 after fastcgi_read_timeout.)
 func fcgiStartNginx(dir, root, fpmAddr string) (string, func() []int, func(), error) {
-	bin, err := exec.LookPath("nginx")
+	bin, err := nginxBinary()
 	if err != nil {
-		if bin, err = exec.LookPath("/usr/sbin/nginx"); err != nil {
-			return "", nil, nil, errors.New("nginx not installed")
-		}
+		return "", nil, nil, err
 	}
-	addr, err := fcgiFreeAddr()
+	addr, err := freeAddr()
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -213,12 +209,11 @@ http {
 		return "", nil, nil, err
 	}
 	cmd := exec.Command(bin, "-p", dir, "-e", filepath.Join(dir, "nginx-error.log"), "-c", conf)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stop, err := fcgiStartProcess(cmd)
+	stop, err := startProcess(cmd)
 	if err != nil {
 		return "", nil, nil, err
 	}
-	if err := fcgiWaitDial(addr); err != nil {
+	if err := waitDial(addr); err != nil {
 		stop()
 		return "", nil, nil, fmt.Errorf("nginx: %w", err)
 	}
@@ -299,47 +294,6 @@ func fcgiServe(side string) {
 	fmt.Println("http://" + ln.Addr().String())
 	io.Copy(io.Discard, os.Stdin) // until the parent closes it, or dies
 	srv.Close()
-}
-
-// fcgiStartProcess starts cmd in its own process group and returns how to
-// kill the group and wait for it.
-func fcgiStartProcess(cmd *exec.Cmd) (func(), error) {
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	return func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	}, nil
-}
-
-// fcgiFreeAddr picks a loopback port from a listener it closes at once.
-func fcgiFreeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// fcgiWaitDial waits until addr accepts connections (a foreign process
-// offers nothing better to wait on than polling).
-func fcgiWaitDial(addr string) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // fcgiChildPids lists pid's children (nginx's workers).

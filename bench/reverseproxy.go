@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,8 +16,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -122,11 +118,11 @@ func rpLoadAll() (map[string]Figures, map[string]error) {
 		defer srv.Close()
 		targets[name] = "http://" + l.Addr().String() + "/"
 	}
-	if nginx, err := rpStartNginx(a, b); err != nil {
+	if addr, stop, err := rpStartNginx(a, b); err != nil {
 		errs[rpNginxName] = err
 	} else {
-		defer nginx.stop()
-		targets[rpNginxName] = "http://" + nginx.addr + "/"
+		defer stop()
+		targets[rpNginxName] = "http://" + addr + "/"
 	}
 
 	if dir, err := os.MkdirTemp("", "httpmw-bench-caddy"); err != nil {
@@ -256,30 +252,19 @@ func rpWrkRound(url string) (Figures, error) {
 	return f, nil
 }
 
-type rpNginxProc struct {
-	addr string
-	stop func()
-}
-
 // rpStartNginx runs nginx in the foreground with one worker and a keep-alive
 // upstream block over a and b, on a free loopback port, from a temp dir.
-func rpStartNginx(a, b string) (*rpNginxProc, error) {
-	bin, err := exec.LookPath("nginx")
+func rpStartNginx(a, b string) (addr string, stop func(), err error) {
+	bin, err := nginxBinary()
 	if err != nil {
-		if _, serr := os.Stat("/usr/sbin/nginx"); serr != nil {
-			return nil, errors.New("nginx not installed (apt-get install nginx-light)")
-		}
-		bin = "/usr/sbin/nginx"
+		return "", nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	if addr, err = freeAddr(); err != nil {
+		return "", nil, err
 	}
-	addr := l.Addr().String()
-	l.Close()
 	dir, err := os.MkdirTemp("", "httpmw-bench-nginx")
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	os.Chmod(dir, 0o755)
 	conf := fmt.Sprintf(`daemon off;
@@ -312,53 +297,20 @@ http {
 	confPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		os.RemoveAll(dir)
-		return nil, err
+		return "", nil, err
 	}
-	cmd := exec.Command(bin, "-p", dir, "-c", confPath)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	// Its own process group, so that stop kills the worker too: killing
-	// only the master would leave the worker serving, orphaned.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	stopProcess, err := startProcess(exec.Command(bin, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", confPath))
+	if err != nil {
 		os.RemoveAll(dir)
-		return nil, err
+		return "", nil, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-		os.RemoveAll(dir)
+	stop = func() { stopProcess(); os.RemoveAll(dir) }
+	if err := waitDial(addr); err != nil {
+		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		stop()
+		return "", nil, fmt.Errorf("nginx: %w: %s", err, bytes.TrimSpace(log))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			return &rpNginxProc{addr: addr, stop: stop}, nil
-		}
-		select {
-		case err := <-exited:
-			exited <- err
-			stop()
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			return nil, fmt.Errorf("nginx exited: %v: %s %s", err, strings.TrimSpace(stderr.String()), firstLine(log))
-		case <-ctx.Done():
-			stop()
-			return nil, errors.New("nginx did not listen within 5s")
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-func firstLine(b []byte) string {
-	s := bufio.NewScanner(bytes.NewReader(b))
-	if s.Scan() {
-		return s.Text()
-	}
-	return ""
+	return addr, stop, nil
 }
 
 // rpInProcessAll measures one request through each proxy's handler, called
