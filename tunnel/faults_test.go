@@ -280,12 +280,7 @@ func TestHandlerThatNeverReadsBlocksOnlyItself(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.WriteString(echo, "still served")
-	echo.SetReadDeadline(time.Now().Add(10 * time.Second))
-	buf := make([]byte, len("still served"))
-	if _, err := io.ReadFull(echo, buf); err != nil || string(buf) != "still served" {
-		t.Fatalf("echo beside a stuck handler: %q %v", buf, err)
-	}
+	expectEcho(t, echo, "still served")
 	echo.Close()
 
 	closed := make(chan struct{})

@@ -14,6 +14,17 @@ import (
 )
 
 // serve runs http.Serve(l, h) until the test ends and reports its error.
+// expectEcho writes msg to c and expects it back within 10 s.
+func expectEcho(t *testing.T, c net.Conn, msg string) {
+	t.Helper()
+	io.WriteString(c, msg)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != msg {
+		t.Fatalf("echo of %q: %q %v", msg, buf, err)
+	}
+}
+
 func serve(t *testing.T, l net.Listener, h http.Handler) <-chan error {
 	t.Helper()
 	done := make(chan error, 1)
@@ -187,12 +198,7 @@ func TestSessionRoutesByURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.WriteString(c, "ping over tcp")
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	buf := make([]byte, len("ping over tcp"))
-	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "ping over tcp" {
-		t.Fatalf("tcp echo: %q %v", buf, err)
-	}
+	expectEcho(t, c, "ping over tcp")
 	c.Close()
 
 	// Closing one listener leaves the other serving.
