@@ -77,7 +77,7 @@ func run(ctx context.Context, o options) error {
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
 		return fmt.Errorf("-root %s: not a folder", o.root)
 	}
-	h, access, err := newSite(abs, os.Stdout)
+	h, access, err := devsite.New(abs, os.Stdout, welcomePage)
 	if err != nil {
 		return err
 	}

@@ -1,20 +1,8 @@
 package main
 
-import (
-	"html/template"
-	"io"
-	"net/http"
+import "html/template"
 
-	"github.com/httpmw/httpmw/internal/devsite"
-)
-
-// newSite builds the chain logger -> gzip -> browse for the folder at root.
-// Access lines go to logOut; Close the returned closer after the server
-// has shut down so the last lines are written.
-func newSite(root string, logOut io.Writer) (http.Handler, io.Closer, error) {
-	return devsite.New(root, logOut, welcomePage)
-}
-
+// welcomePage is shown at "/" while the served folder is empty.
 var welcomePage = template.Must(template.New("welcome").Parse(`<!doctype html>
 <html lang="en">
 <head>

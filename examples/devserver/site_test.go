@@ -8,13 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/httpmw/httpmw/internal/devsite"
 	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 func serve(t *testing.T, root string) (*httptest.Server, *testhttp.Buffer) {
 	t.Helper()
 	var log testhttp.Buffer
-	h, access, err := newSite(root, &log)
+	h, access, err := devsite.New(root, &log, welcomePage)
 	if err != nil {
 		t.Fatal(err)
 	}
