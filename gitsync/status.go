@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -39,6 +40,16 @@ func (s *Syncer) Status() Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.status
+}
+
+// Err returns the last sync's error, nil after a success or before any
+// sync finished. It wraps what failed, for errors.Is: ErrThen,
+// ErrRefNotFound, ErrClosed, a *net.OpError for an unreachable remote. The
+// revision in Status is still served meanwhile.
+func (s *Syncer) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
 }
 
 func (s *Syncer) record(err error) {
@@ -122,6 +133,9 @@ func errorKind(err error) string {
 		return "destination refused"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return "interrupted"
+	}
+	if ne := (net.Error)(nil); errors.As(err, &ne) {
+		return "remote unreachable"
 	}
 	return "sync failed (details in the log)"
 }

@@ -16,7 +16,7 @@ import (
 // transports serves the same upstream over every protocol a user would
 // point gitsync at, each with the real git server side.
 func transports(t *testing.T, u *upstream) map[string]string {
-	daemonURL, _ := serveGitDaemon(t, u.root)
+	daemonURL := serveGitDaemon(t, u.root).URL("site.git")
 	web := serveGitHTTP(t, u.root)
 	return map[string]string{
 		"file": u.fileURL(),
