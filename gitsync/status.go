@@ -16,7 +16,9 @@ import (
 type Status struct {
 	// Revision is the commit served now; empty before the first deploy.
 	Revision string `json:"revision,omitempty"`
-	// Ref is the remote ref it came from, such as refs/heads/main.
+	// Ref is the remote ref it came from, such as refs/heads/main. With
+	// Config.Branch unset it is the remote's default branch (what its HEAD
+	// names), or HEAD when the remote does not say.
 	Ref string `json:"ref,omitempty"`
 	// Previous is the commit kept on disk for rollback, if any.
 	Previous string `json:"previous,omitempty"`
