@@ -17,7 +17,9 @@ type Config struct {
 	// user@host:path), git:// or file:// (or a local path).
 	URL string
 
-	// Branch to track. Empty means the remote's default branch (its HEAD).
+	// Branch to track. Empty means the remote's default branch: the
+	// branch its HEAD names, asked at each sync, so a webhook push to
+	// another branch is ignored (200) and one to it deploys (202).
 	Branch string
 	// Tag pins one tag instead of a branch.
 	Tag string

@@ -80,7 +80,7 @@ func TestStatusHandler(t *testing.T) {
 	defer resp.Body.Close()
 	var got map[string]any
 	must(t, json.NewDecoder(resp.Body).Decode(&got))
-	if resp.StatusCode != 200 || got["revision"] != h || got["ref"] != "HEAD" || got["last_sync"] == nil {
+	if resp.StatusCode != 200 || got["revision"] != h || got["ref"] != "refs/heads/main" || got["last_sync"] == nil {
 		t.Fatalf("%d %v", resp.StatusCode, got)
 	}
 	for k, v := range got {

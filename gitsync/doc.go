@@ -10,7 +10,7 @@
 //		Then:   []string{"make", "site"}, // optional: builds each revision before it goes live
 //	})
 //	if err != nil { ... }
-//	if err := s.Start(ctx); err != nil { ... } // clones, then polls hourly
+//	if err := s.Start(ctx); err != nil { ... } // clones (or serves what Dest holds), then polls hourly
 //	defer s.Close()
 //
 //	hook, _ := s.Webhook(gitsync.WebhookConfig{Secret: os.Getenv("HOOK_SECRET")})
@@ -52,7 +52,15 @@
 // backoff from RetryMin to RetryMax. A failing Then is such a failure: its
 // revision is thrown away and checked out again at the next try, while the
 // previous revision stays served. Close interrupts a sync, a Then command
-// and any backoff wait.
+// and any backoff wait. Err returns the last sync's error for errors.Is
+// and errors.As.
+//
+// A restart survives an outage: when Dest already holds a deployed
+// revision, Start serves it at once and runs the first sync in the
+// background, so a remote that is down (or a Then that fails) is one more
+// failed sync, retried until it heals. Only a first Start, with nothing
+// deployed, waits for the clone and fails with it; it may then be called
+// again.
 //
 // # Webhooks
 //

@@ -37,18 +37,57 @@ func tagTarget(tag string) target {
 }
 
 // tracksRef reports whether a push to ref (as a webhook names it) can change
-// what this config deploys.
-func (c Config) tracksRef(ref string) bool {
+// what this config deploys. defaultBranch is the remote's default branch
+// (refs/heads/main) as the last sync resolved it, or "" or "HEAD".
+func (c Config) tracksRef(ref, defaultBranch string) bool {
 	switch {
 	case c.NewestTag:
 		return plumbing.ReferenceName(ref).IsTag()
 	case c.Branch != "" || c.Tag != "":
 		return ref == c.tracked().remote.String()
 	default:
-		// The default branch's name is the remote's business; any branch
-		// push may be it, and a sync that finds nothing new is cheap.
+		// The default branch, as the last sync found it (defaultBranch).
+		// Until one did, or when the remote does not say which branch its
+		// HEAD is, any branch push may be it, and a sync that finds
+		// nothing new is cheap.
+		if plumbing.ReferenceName(defaultBranch).IsBranch() {
+			return ref == defaultBranch
+		}
 		return plumbing.ReferenceName(ref).IsBranch()
 	}
+}
+
+// defaultTarget asks the remote which branch its HEAD names, so a config
+// without Branch follows that branch by name (and the webhook can tell a
+// push to it from a push to another). A remote that does not say (an
+// empty repository, a dumb server) is followed through HEAD itself.
+func defaultTarget(ctx context.Context, repo *git.Repository, auth transport.AuthMethod) (target, error) {
+	head := target{plumbing.HEAD, plumbing.NewRemoteHEADReferenceName(remoteName)}
+	remote, err := repo.Remote(remoteName)
+	if err != nil {
+		return head, err
+	}
+	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: auth})
+	if err != nil {
+		return head, fmt.Errorf("gitsync: list remote: %w", err)
+	}
+	return headBranch(refs), nil
+}
+
+// headBranch is the branch HEAD points at among refs, or HEAD itself.
+func headBranch(refs []*plumbing.Reference) target {
+	var branch plumbing.ReferenceName
+	names := map[plumbing.ReferenceName]bool{}
+	for _, r := range refs {
+		names[r.Name()] = true
+		if r.Name() == plumbing.HEAD && r.Type() == plumbing.SymbolicReference {
+			branch = r.Target()
+		}
+	}
+	if !branch.IsBranch() || !names[branch] {
+		return target{plumbing.HEAD, plumbing.NewRemoteHEADReferenceName(remoteName)}
+	}
+	return target{branch, plumbing.NewRemoteReferenceName(remoteName, branch.Short())}
 }
 
 // fetch brings the tracked revision into the store and returns its commit.
@@ -78,6 +117,11 @@ func fetch(ctx context.Context, repo *git.Repository, cfg Config, auth transport
 			return plumbing.ZeroHash, t, fmt.Errorf("%w: the remote has no tags", ErrRefNotFound)
 		}
 		t = tagTarget(tag)
+	} else if cfg.Branch == "" && cfg.Tag == "" {
+		var err error
+		if t, err = defaultTarget(ctx, repo, auth); err != nil {
+			return plumbing.ZeroHash, t, err
+		}
 	}
 	spec := config.RefSpec("+" + t.remote.String() + ":" + t.local.String())
 	depth := cfg.Depth

@@ -23,6 +23,7 @@ func FuzzParseHook(f *testing.F) {
 	f.Add("", "", "Authorization", "Bearer k", "", "", "k")
 	f.Add("", "", "Authorization", "Bearer", "", `{"ref":1}`, "")
 	f.Add("X-GitHub-Event", "push", "", "", "application/x-www-form-urlencoded", "payload=%zz", "")
+	f.Add("", "", "Authorization", "Bearer k", "application/x-www-form-urlencoded", push, "k")
 	f.Fuzz(func(t *testing.T, eventKey, event, sigKey, sig, contentType, body, secret string) {
 		h := http.Header{}
 		if eventKey != "" {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -16,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/testgit"
 )
 
 // requireGit skips loudly when the git CLI is missing; CI installs it.
@@ -47,13 +48,7 @@ func newUpstream(t testing.TB) *upstream {
 	return u
 }
 
-func gitEnv(home string) []string {
-	return append(os.Environ(),
-		"HOME="+home, "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0",
-		"GIT_AUTHOR_NAME=Test", "GIT_AUTHOR_EMAIL=test@example.com",
-		"GIT_COMMITTER_NAME=Test", "GIT_COMMITTER_EMAIL=test@example.com",
-	)
-}
+func gitEnv(home string) []string { return testgit.Env(home) }
 
 func (u *upstream) run(dir string, args ...string) string {
 	u.t.Helper()
@@ -92,58 +87,11 @@ func (u *upstream) commit(branch, msg string, files map[string]string) string {
 
 func (u *upstream) fileURL() string { return "file://" + u.bare }
 
-// serveGitDaemon serves root over git:// with the real git daemon, one
-// process per connection (--inetd), on a loopback listener the test owns:
-// no port race, and closing the listener takes the remote down.
-func serveGitDaemon(t testing.TB, root string) (url string, l net.Listener) {
+// serveGitDaemon serves root over git:// with the real git daemon.
+func serveGitDaemon(t testing.TB, root string) *testgit.Daemon {
 	t.Helper()
 	requireGit(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	serveInetd(t, l, func() *exec.Cmd {
-		cmd := exec.Command("git", "daemon", "--inetd", "--export-all", "--base-path="+root, root)
-		cmd.Env = gitEnv(root)
-		return cmd
-	})
-	return "git://" + l.Addr().String() + "/site.git", l
-}
-
-// serveInetd runs a fresh process from newCmd for each connection accepted
-// on l, with the connection as its standard input and output (inetd style),
-// until the test ends; then l is closed and every process waited for.
-// Whatever the process writes to standard error is logged when it fails.
-func serveInetd(t testing.TB, l net.Listener, newCmd func() *exec.Cmd) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				f, err := c.(*net.TCPConn).File()
-				if err != nil {
-					return
-				}
-				defer f.Close()
-				cmd := newCmd()
-				cmd.Stdin, cmd.Stdout = f, f
-				var stderr strings.Builder
-				cmd.Stderr = &stderr
-				if err := cmd.Run(); err != nil && stderr.Len() > 0 {
-					t.Logf("%s: %v: %s", cmd.Path, err, stderr.String())
-				}
-			}()
-		}
-	}()
-	t.Cleanup(func() { l.Close(); wg.Wait() })
+	return testgit.StartDaemon(t, root)
 }
 
 // gitHTTP serves root over smart HTTP with the real git http-backend under

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -31,6 +32,13 @@ var (
 	errNoSignature  = errors.New("gitsync: webhook: missing signature or token")
 	errBadSignature = errors.New("gitsync: webhook: signature or token does not match")
 	errBadPayload   = errors.New("gitsync: webhook: payload is not a push event")
+	// errFormBody is a form-encoded body without GitHub's payload field:
+	// most often JSON sent with curl -d, whose default Content-Type is
+	// the form one. The cause is the header, so the answer names it.
+	errFormBody = fmt.Errorf("%w: the Content-Type is application/x-www-form-urlencoded (curl -d's default) "+
+		"but the body has no payload= field; send the JSON with Content-Type: application/json, "+
+		"or form-encoded as payload=<JSON> (GitHub's form content type)", errBadPayload)
+	errNotJSON = fmt.Errorf("%w: the body is not a JSON object", errBadPayload)
 )
 
 // hookAction is what a verified webhook asks for.
@@ -182,8 +190,8 @@ func pushRef(contentType string, body []byte) (string, error) {
 	}
 	if mt, _, _ := mime.ParseMediaType(contentType); mt == "application/x-www-form-urlencoded" {
 		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			return "", errBadPayload
+		if err != nil || !form.Has("payload") {
+			return "", errFormBody
 		}
 		body = []byte(form.Get("payload"))
 	}
@@ -191,7 +199,7 @@ func pushRef(contentType string, body []byte) (string, error) {
 		Ref string `json:"ref"`
 	}
 	if err := json.Unmarshal(body, &payload); err != nil {
-		return "", errBadPayload
+		return "", errNotJSON
 	}
 	if payload.Ref != "" && !strings.HasPrefix(payload.Ref, "refs/") {
 		// Gitea's "create" payloads and some generic senders use a short

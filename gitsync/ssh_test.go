@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/httpmw/httpmw/internal/testgit"
 )
 
 // sshServer is a real OpenSSH sshd, one process per connection (-i, inetd
@@ -76,7 +78,7 @@ func startSSHD(t *testing.T) *sshServer {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	srv.addr = l.Addr().String()
-	serveInetd(t, l, func() *exec.Cmd { return exec.Command(sshd, "-i", "-e", "-f", conf) })
+	testgit.ServeInetd(t, l, func() *exec.Cmd { return exec.Command(sshd, "-i", "-e", "-f", conf) })
 	return srv
 }
 

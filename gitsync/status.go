@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -15,7 +16,9 @@ import (
 type Status struct {
 	// Revision is the commit served now; empty before the first deploy.
 	Revision string `json:"revision,omitempty"`
-	// Ref is the remote ref it came from, such as refs/heads/main.
+	// Ref is the remote ref it came from, such as refs/heads/main. With
+	// Config.Branch unset it is the remote's default branch (what its HEAD
+	// names), or HEAD when the remote does not say.
 	Ref string `json:"ref,omitempty"`
 	// Previous is the commit kept on disk for rollback, if any.
 	Previous string `json:"previous,omitempty"`
@@ -39,6 +42,16 @@ func (s *Syncer) Status() Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.status
+}
+
+// Err returns the last sync's error, nil after a success or before any
+// sync finished. It wraps what failed, for errors.Is: ErrThen,
+// ErrRefNotFound, ErrClosed, a *net.OpError for an unreachable remote. The
+// revision in Status is still served meanwhile.
+func (s *Syncer) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
 }
 
 func (s *Syncer) record(err error) {
@@ -122,6 +135,9 @@ func errorKind(err error) string {
 		return "destination refused"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return "interrupted"
+	}
+	if ne := (net.Error)(nil); errors.As(err, &ne) {
+		return "remote unreachable"
 	}
 	return "sync failed (details in the log)"
 }

@@ -47,31 +47,83 @@ func New(cfg Config) (*Syncer, error) {
 // revision.
 func (s *Syncer) Dir() string { return filepath.Join(s.cfg.Dest, s.cfg.Link) }
 
-// Start clones (or reuses the clone in Dest), deploys the tracked revision,
-// and then keeps it current in the background: every Interval, and whenever
-// the webhook fires. It returns the first sync's error, in which case
-// nothing runs in the background. The background work stops when ctx ends
-// or Close is called.
+// Start opens Dest and keeps the tracked revision deployed in the
+// background: every Interval, whenever the webhook fires, and with backoff
+// (RetryMin to RetryMax) after a failed sync. The background work stops
+// when ctx ends or Close is called.
+//
+// When Dest already holds a deployed revision (a restart), Start returns
+// at once, without touching the network: that revision is served while the
+// first sync runs in the background, so a remote that is down, or a Then
+// that fails, does not keep the site from starting. The failure shows in
+// Status, Err, StatusHandler and the log, and is retried until it heals.
+//
+// When nothing is deployed yet, Start clones and deploys before it
+// returns, and returns that first sync's error: then nothing runs in the
+// background and Start may be called again.
 func (s *Syncer) Start(ctx context.Context) error {
 	s.mu.Lock()
-	if s.started {
+	switch {
+	case s.closed:
+		s.mu.Unlock()
+		return ErrClosed
+	case s.started:
 		s.mu.Unlock()
 		return errors.New("gitsync: Start called twice")
 	}
 	s.started = true
 	s.mu.Unlock()
 
-	if err := s.Sync(ctx); err != nil {
-		return err
+	deployed, err := s.open()
+	if err == nil && !deployed {
+		err = s.Sync(ctx)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
+	if err == nil && s.closed {
+		err = ErrClosed
+	}
+	if err != nil {
+		s.started = false // nothing runs; a later Start tries again
+		return err
+	}
+	if deployed {
+		s.cfg.Logger.Info("gitsync: serving the deployed revision; syncing in the background",
+			"url", redactURL(s.cfg.URL), "revision", s.status.Revision)
+		s.trigger() // the loop's first sync, at once
 	}
 	s.wg.Add(1)
 	s.looping = true
 	go s.loop(ctx)
+	return nil
+}
+
+// open opens the store in Dest and reads which revision is deployed,
+// without the network. It reports whether one is.
+func (s *Syncer) open() (bool, error) {
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	if err := s.openLocked(); err != nil {
+		return false, err
+	}
+	return s.current.name != "", nil
+}
+
+// openLocked opens the store once; s.syncMu is held.
+func (s *Syncer) openLocked() error {
+	if s.repo != nil {
+		return nil
+	}
+	repo, err := openStore(s.cfg)
+	if err != nil {
+		return err
+	}
+	closeStore(repo)
+	s.repo = repo
+	s.current = readLink(s.cfg)
+	if s.current.name != "" {
+		s.setDeployed(s.current, deployed{}) // a restart: still served
+	}
 	return nil
 }
 
@@ -178,16 +230,8 @@ func (s *Syncer) backoff(failures int) time.Duration {
 
 // syncLocked is one sync; s.syncMu is held.
 func (s *Syncer) syncLocked(ctx context.Context) error {
-	if s.repo == nil {
-		repo, err := openStore(s.cfg)
-		if err != nil {
-			return err
-		}
-		s.repo = repo
-		s.current = readLink(s.cfg)
-		if s.current.name != "" {
-			s.setDeployed(s.current, deployed{}) // a restart: still served
-		}
+	if err := s.openLocked(); err != nil {
+		return err
 	}
 	defer func() { closeStore(s.repo) }()
 	auth, err := authMethod(s.cfg)

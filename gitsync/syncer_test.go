@@ -16,7 +16,7 @@ import (
 // transports serves the same upstream over every protocol a user would
 // point gitsync at, each with the real git server side.
 func transports(t *testing.T, u *upstream) map[string]string {
-	daemonURL, _ := serveGitDaemon(t, u.root)
+	daemonURL := serveGitDaemon(t, u.root).URL("site.git")
 	web := serveGitHTTP(t, u.root)
 	return map[string]string{
 		"file": u.fileURL(),
@@ -37,7 +37,7 @@ func TestCloneAndUpdateOverEachTransport(t *testing.T) {
 			if got := readServed(t, s, "css/site.css"); got != "body{}" {
 				t.Fatalf("css/site.css = %q", got)
 			}
-			if st := s.Status(); st.Revision != first || st.Ref != "HEAD" || st.LastError != "" {
+			if st := s.Status(); st.Revision != first || st.Ref != "refs/heads/main" || st.LastError != "" {
 				t.Fatalf("status after clone = %+v, want revision %s", st, first)
 			}
 			// Nothing of the store is reachable from the served folder.

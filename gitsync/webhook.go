@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/httpmw/httpmw"
 )
@@ -39,8 +40,14 @@ var _ httpmw.Handler = (*Webhook)(nil)
 //   - 200 OK: a verified request that does not deploy (another branch, a
 //     ping, an event other than push).
 //   - 401 without a signature or token, 403 with a wrong one (when Secret
-//     is set), 400 for a payload that is not a push, 405 for a method other
+//     is set), 400 for a payload that is not a push (the body says why,
+//     such as a form Content-Type on a JSON body), 405 for a method other
 //     than POST, 413 above MaxBody, 503 when s is not running.
+//
+// The payload is JSON, or GitHub's form encoding (payload=<JSON>, with
+// Content-Type application/x-www-form-urlencoded). With Config.Branch
+// unset, a push counts when it names the remote's default branch, as the
+// last sync found it (any branch before a sync found it).
 func (s *Syncer) Webhook(cfg WebhookConfig) (*Webhook, error) {
 	if cfg.MaxBody < 0 {
 		return nil, fmt.Errorf("gitsync: WebhookConfig.MaxBody: must not be negative, got %d", cfg.MaxBody)
@@ -74,7 +81,10 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) (int, error)
 	case errors.Is(err, errBadSignature):
 		return http.StatusForbidden, fmt.Errorf("%w (%s, from %s)", err, hk.provider, r.RemoteAddr)
 	case err != nil:
-		return http.StatusBadRequest, err
+		// The sender's mistake, in words: the messages hold no secret
+		// and nothing of the body.
+		_, _ = reply(w, http.StatusBadRequest, strings.TrimPrefix(err.Error(), "gitsync: webhook: "))
+		return 0, fmt.Errorf("%w (%s, from %s)", err, hk.provider, r.RemoteAddr)
 	}
 	if !h.s.running() {
 		return http.StatusServiceUnavailable, nil
@@ -84,7 +94,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) (int, error)
 		return reply(w, http.StatusOK, "pong")
 	case hk.action == hookIgnore:
 		return reply(w, http.StatusOK, "ignored: not a push event")
-	case hk.ref != "" && !h.s.cfg.tracksRef(hk.ref):
+	case hk.ref != "" && !h.s.cfg.tracksRef(hk.ref, h.s.Status().Ref):
 		return reply(w, http.StatusOK, "ignored: ref not tracked")
 	}
 	h.s.trigger()

@@ -165,6 +165,7 @@ func TestWebhookVerification(t *testing.T) {
 		{"generic basic auth", hookRequest{header: map[string]string{"Authorization": "Basic " + secret}}, 403},
 		{"generic nothing", hookRequest{}, 401},
 		{"signed garbage payload", hookRequest{header: map[string]string{"X-GitHub-Event": "push", "X-Hub-Signature-256": "sha256=" + sign("not json")}, body: "not json"}, 400},
+		{"json sent form-encoded", hookRequest{contentType: "application/x-www-form-urlencoded", header: map[string]string{"X-GitHub-Event": "push", "X-Hub-Signature-256": "sha256=" + sign(push)}, body: push}, 400},
 		{"too large", hookRequest{header: map[string]string{"X-GitHub-Event": "push"}, body: strings.Repeat("x", 5000)}, 413},
 		{"GET", hookRequest{method: http.MethodGet}, 405},
 	}
@@ -173,6 +174,13 @@ func TestWebhookVerification(t *testing.T) {
 			code, body := c.req.send(t, srv.URL)
 			if code != c.want {
 				t.Fatalf("status %d (%q), want %d", code, body, c.want)
+			}
+			if code == http.StatusBadRequest {
+				// The sender's mistake is named, and nothing of the body.
+				if !strings.Contains(body, "not a push event") || strings.Contains(body, secret) || strings.Contains(body, "not json") {
+					t.Fatalf("400 body %q does not say what is wrong (or says too much)", body)
+				}
+				return
 			}
 			if code >= 400 {
 				// A bare status line: nothing about which check failed.

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -161,5 +162,29 @@ func TestWebhookDeploysANewCommit(t *testing.T) {
 func TestRepoRequired(t *testing.T) {
 	if err := run(context.Background(), options{listen: "127.0.0.1:0"}); err == nil || !strings.Contains(err.Error(), "-repo") {
 		t.Fatalf("run without -repo: %v", err)
+	}
+}
+
+// TestThenFlag: -then is one command line for /bin/sh -c (issue 16 item
+// 10); a first deploy whose -then fails is not served, and run says why.
+func TestThenFlag(t *testing.T) {
+	o, err := parseFlags([]string{"-repo", "file:///r", "-then", `npm ci && npm run build > build.log`, "-then-timeout", "2m"})
+	if err != nil || o.then != `npm ci && npm run build > build.log` || o.thenTimeout != 2*time.Minute {
+		t.Fatalf("parseFlags = %+v, %v", o, err)
+	}
+	if _, err := parseFlags([]string{"-then", "make", "site"}); err == nil || !strings.Contains(err.Error(), `"site"`) {
+		t.Fatalf("an unquoted -then command line: %v, want an error naming the stray argument", err)
+	}
+
+	r := newRepo(t)
+	r.commit("v1")
+	served := false
+	err = run(context.Background(), options{
+		repo: "file://" + r.dir, dest: filepath.Join(t.TempDir(), "deploy"), listen: "127.0.0.1:0",
+		then:  `echo "building $GITSYNC_HASH"; exit 3`,
+		ready: func(string) { served = true },
+	})
+	if !errors.Is(err, gitsync.ErrThen) || !strings.Contains(err.Error(), "exit status 3") || served {
+		t.Fatalf("first deploy with a failing -then: served=%v, err=%v; want ErrThen (exit status 3) and nothing served", served, err)
 	}
 }
