@@ -11,6 +11,11 @@ import (
 // browsers keep it open and a gone client is noticed.
 const sseKeepAlive = 15 * time.Second
 
+// sseWriteTimeout bounds each write of a stream: a client that stops
+// reading is cut then. It replaces the server's WriteTimeout, if any, which
+// would cut every stream at the same age.
+const sseWriteTimeout = 2 * sseKeepAlive
+
 // serveEvents streams a summary of every exchange as it is recorded: first
 // all those kept (or those after Last-Event-ID on a reconnect), then new
 // ones. The event id is the store's add counter, not the exchange ID,
@@ -23,6 +28,11 @@ func (in *Inspector) serveEvents(w http.ResponseWriter, r *http.Request) {
 	default:
 	}
 	rc := http.NewResponseController(w)
+	// The stream reads nothing more from the request. Without this, a
+	// server's ReadTimeout would cancel its context when it passes. (Errors:
+	// a writer without deadlines, which has no timeouts to lift.)
+	rc.SetReadDeadline(time.Time{})
+	rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 	var seq uint64
 	if v := r.Header.Get("Last-Event-ID"); v != "" {
 		seq, _ = strconv.ParseUint(v, 10, 64)
@@ -41,6 +51,7 @@ func (in *Inspector) serveEvents(w http.ResponseWriter, r *http.Request) {
 	tick := time.NewTicker(sseKeepAlive)
 	defer tick.Stop()
 	for {
+		rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 		entries, last := in.store.since(seq)
 		if len(entries) > 0 {
 			for _, e := range entries {
@@ -60,6 +71,7 @@ func (in *Inspector) serveEvents(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-wake:
 		case <-tick.C:
+			rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 			if _, err := w.Write([]byte(": keep-alive\n\n")); err != nil || rc.Flush() != nil {
 				return
 			}
