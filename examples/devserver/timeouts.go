@@ -24,25 +24,25 @@ const (
 
 // newServer is an http.Server for h with the timeouts above.
 func newServer(h http.Handler) *http.Server {
+	return timedServer(h, readHeaderTimeout, readTimeout, writeTimeout, idleTimeout)
+}
+
+func timedServer(h http.Handler, readHeader, read, write, idle time.Duration) *http.Server {
 	return &http.Server{
-		Handler:           progressDeadlines(h, writeTimeout),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
+		Handler:           progressDeadlines(h, write),
+		ReadHeaderTimeout: readHeader,
+		ReadTimeout:       read,
+		WriteTimeout:      write,
+		IdleTimeout:       idle,
 	}
 }
 
 // progressDeadlines moves each response's write deadline d ahead of every
-// write. A request without a body also has its read deadline cleared:
-// nothing is left to read, and net/http cancels the request's context when
-// ReadTimeout passes, even in the middle of a long download.
+// write. (ReadTimeout needs no such care: net/http lifts it once the
+// request body has been read.)
 func progressDeadlines(h http.Handler, d time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
-		if r.ContentLength == 0 && len(r.TransferEncoding) == 0 {
-			rc.SetReadDeadline(time.Time{})
-		}
 		h.ServeHTTP(&deadlineWriter{ResponseWriter: w, rc: rc, d: d}, r)
 	})
 }

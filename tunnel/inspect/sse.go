@@ -13,7 +13,8 @@ const sseKeepAlive = 15 * time.Second
 
 // sseWriteTimeout bounds each write of a stream: a client that stops
 // reading is cut then. It replaces the server's WriteTimeout, if any, which
-// would cut every stream at the same age.
+// would cut every stream at that age. (A ReadTimeout does not matter:
+// net/http lifts it once the request is read.)
 const sseWriteTimeout = 2 * sseKeepAlive
 
 // serveEvents streams a summary of every exchange as it is recorded: first
@@ -28,10 +29,8 @@ func (in *Inspector) serveEvents(w http.ResponseWriter, r *http.Request) {
 	default:
 	}
 	rc := http.NewResponseController(w)
-	// The stream reads nothing more from the request. Without this, a
-	// server's ReadTimeout would cancel its context when it passes. (Errors:
-	// a writer without deadlines, which has no timeouts to lift.)
-	rc.SetReadDeadline(time.Time{})
+	// Errors are ignored: a writer without deadlines has no timeout to
+	// replace.
 	rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 	var seq uint64
 	if v := r.Header.Get("Last-Event-ID"); v != "" {

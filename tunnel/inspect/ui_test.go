@@ -221,8 +221,8 @@ func TestUIUnderAPrefix(t *testing.T) {
 
 // TestEventStreamOutlivesServerTimeouts: the UI served by an http.Server
 // with short read and write timeouts, as a careful app (examples/devserver)
-// serves it. The live stream must outlast them: it reads nothing and
-// renews its own write deadline on each write.
+// serves it. The live stream must outlast them: it renews its own write
+// deadline on each write.
 func TestEventStreamOutlivesServerTimeouts(t *testing.T) {
 	s := newSite(t, Config{})
 	const limit = 200 * time.Millisecond
