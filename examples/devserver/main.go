@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -26,7 +27,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/internal/devsite"
@@ -63,13 +63,13 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "devserver:", err)
+		fmt.Fprintln(os.Stderr, "devserver:", oneLine(err.Error()))
 		os.Exit(1)
 	}
 }
 
 // run serves until ctx ends, then drains in-flight requests.
-func run(ctx context.Context, o options) error {
+func run(ctx context.Context, o options) (err error) {
 	abs, err := filepath.Abs(o.root)
 	if err != nil {
 		return err
@@ -86,7 +86,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(h)
 	u := urls{local: "http://" + ln.Addr().String() + "/"}
 	slog.Info("devserver: serving", "root", abs, "url", u.local)
 
@@ -102,19 +102,55 @@ func run(ctx context.Context, o options) error {
 	}
 	if o.tunnel.Server != "" {
 		o.tunnel.Logger = slog.Default()
-		tl, err := tunnel.Listen(ctx, o.tunnel)
-		if err != nil {
+		tl, lerr := tunnel.Listen(ctx, o.tunnel)
+		if lerr != nil {
 			ln.Close()
-			return fmt.Errorf("-tunnel: %w", err)
+			return tunnelFailed(o.tunnel.Server, lerr)
 		}
 		u.public = tl.URLs()
 		slog.Info("devserver: public", "url", strings.Join(u.public, " "))
-		go srv.Serve(tl) // Shutdown closes it with the local listener
+		// Shutdown closes tl with the local listener. Serve returns
+		// anything else when the tunnel server refused a reconnect for
+		// good (a new auth token, the subdomain taken): then the whole
+		// command stops with that reason, rather than serve on silently
+		// with its public URL gone.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		tunnelErr := make(chan error, 1)
+		go func() {
+			err := srv.Serve(tl)
+			// ErrClosed: ctx ended, which closes tl, maybe before Shutdown.
+			if !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+				tunnelErr <- tunnelFailed(o.tunnel.Server, err)
+				cancel()
+			}
+			close(tunnelErr)
+		}()
+		defer func() {
+			if err != nil {
+				srv.Close() // Serve failed before any Shutdown: end the tunnel's too
+			}
+			if terr := <-tunnelErr; terr != nil && err == nil {
+				err = terr
+			}
+		}()
 	}
 	if o.ready != nil {
 		o.ready(u)
 	}
 	return devsite.Serve(ctx, srv, ln) // in-flight requests are done when it returns; then the log may close
+}
+
+// tunnelFailed names the tunnel server in err, without the listener's
+// address that Accept's *net.OpError adds: what the server said is the
+// reason.
+func tunnelFailed(server string, err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "accept" {
+		err = op.Err
+	}
+	return fmt.Errorf("-tunnel %s: %w", server, err)
 }
 
 // startInspector records every request srv serves and shows them, with
@@ -131,7 +167,12 @@ func startInspector(srv *http.Server, local, addr string) (uiAddr string, stop f
 		return "", nil, fmt.Errorf("-inspect: %w", err)
 	}
 	srv.Handler = httpmw.ToHTTP(ins.Middleware(httpmw.FromHTTP(srv.Handler)))
-	ui := &http.Server{Handler: ins.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	ui := newServer(ins.Handler())
 	go ui.Serve(uiLn)
 	return uiLn.Addr().String(), func() { ins.Close(); ui.Close() }, nil
+}
+
+// oneLine keeps a message, which may quote a server, on one readable line.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }), " ")
 }
