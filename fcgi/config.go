@@ -77,6 +77,13 @@ type Config struct {
 	// the wait for a free connection. Zero means 60s.
 	ReadTimeout time.Duration
 
+	// SendTimeout bounds each write of the response to the client, as
+	// nginx's send_timeout does: a client that stops reading for this long
+	// loses its response, and the FastCGI connection (and php-fpm worker)
+	// it held is freed. It applies through http.ResponseController, like
+	// BodyTimeout. Zero means 60s.
+	SendTimeout time.Duration
+
 	// MaxConns caps the open connections to each endpoint; requests beyond
 	// it wait for one. php-fpm ties a worker to every kept-alive
 	// connection, so keep it at or below pm.max_children minus whatever
@@ -218,6 +225,7 @@ func (c Config) settings() (*settings, error) {
 		{"ReadTimeout", &s.ReadTimeout, 60 * time.Second},
 		{"IdleTimeout", &s.IdleTimeout, 30 * time.Second},
 		{"BodyTimeout", &s.BodyTimeout, 60 * time.Second},
+		{"SendTimeout", &s.SendTimeout, 60 * time.Second},
 	} {
 		if *d.v < 0 {
 			return nil, fmt.Errorf("fcgi: Config.%s: must not be negative, got %v", d.name, *d.v)

@@ -28,6 +28,7 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Root: dir, MaxConns: -1}, "fcgi: Config.MaxConns: must not be negative"},
 		{Config{Root: dir, TempDir: dir + "/missing"}, "fcgi: Config.TempDir: "},
 		{Config{Root: dir, BodyTimeout: -1}, "fcgi: Config.BodyTimeout: must not be negative"},
+		{Config{Root: dir, SendTimeout: -1}, "fcgi: Config.SendTimeout: must not be negative"},
 		{Config{Root: dir, SpoolMemory: -1}, "fcgi: Config.SpoolMemory: must not be negative"},
 		{Config{Root: dir, MaxSpool: -1}, "fcgi: Config.MaxSpool: must not be negative"},
 		{Config{Root: dir, Env: map[string]string{"BIG": strings.Repeat("x", 65535)}}, `fcgi: Config.Env: "BIG": name and value exceed one FastCGI record`},
@@ -50,7 +51,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.Endpoints[0] != "127.0.0.1:9000" || s.ext != ".php" || s.split != ".php" || s.Index[0] != "index.php" || s.MaxConns != 5 || s.root == "" ||
-		s.SpoolMemory != 16<<10 || s.MaxSpool != 64<<20 || s.BodyTimeout != 60*time.Second {
+		s.SpoolMemory != 16<<10 || s.MaxSpool != 64<<20 || s.BodyTimeout != 60*time.Second || s.SendTimeout != 60*time.Second {
 		t.Errorf("zero Config gave %+v", s)
 	}
 	// Setting one matching option drops the php preset as a whole.

@@ -36,7 +36,9 @@
 // before the server answered is sent once more on a fresh connection,
 // while a POST always goes on a fresh one and is never sent twice. With
 // several endpoints, package balancer spreads requests and takes failing
-// endpoints out of rotation. php-fpm down is 502, a timeout 504.
+// endpoints out of rotation. php-fpm down is 502, a timeout 504. A
+// client that stops reading the response loses it after SendTimeout,
+// which frees the connection it held.
 //
 // Output is streamed: what PHP flush()es reaches the client at once.
 // Request bodies are read whole before a connection is taken, in memory up

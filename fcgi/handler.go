@@ -269,6 +269,7 @@ func (h *Handler) exchange(x *exchange, p []byte, body *requestBody) (reusable b
 	err = x.c.writeRequest(p, body)
 	if err == nil {
 		err = x.readResponse()
+		x.clearSendDeadline()
 	}
 	// When the cancel ran or is running, the connection's deadline may be
 	// poisoned at any moment: it cannot go back to the pool.

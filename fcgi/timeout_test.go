@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -110,4 +111,29 @@ func TestClientGone(t *testing.T) {
 	if res, body := get(t, nil, s.srv.URL+"/hello.php"); res.StatusCode != 200 || body != "Hello World\n" {
 		t.Errorf("next request: %d %q", res.StatusCode, body)
 	}
+}
+
+// TestSlowReaderFreesConnection: a client that requests a large page and
+// stops reading holds the FastCGI connection only for SendTimeout; the
+// next request then gets it, while that client is still connected.
+func TestSlowReaderFreesConnection(t *testing.T) {
+	fpm := testfpm.Start(t, testfpm.Options{})
+	writeScripts(fpm)
+	h, err := New(Config{Root: fpm.Root, Endpoints: []string{fpm.Addr}, MaxConns: 1, ReadTimeout: 10 * time.Second, SendTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt := newWatched(t, h)
+	// 52 MB of output, far more than the socket buffers hold.
+	c := rawRequest(t, wt.srv.Listener.Addr().String(), "GET /big.php HTTP/1.1\r\nHost: x\r\n\r\n")
+	if line := statusLine(t, c); !strings.HasPrefix(line, "HTTP/1.1 200 ") {
+		t.Fatalf("big page: %q", line)
+	}
+	// c reads no more.
+	cl := &http.Client{Timeout: 30 * time.Second}
+	if res, body := get(t, cl, wt.srv.URL+"/hello.php"); res.StatusCode != 200 || body != "Hello World\n" {
+		t.Errorf("GET beside a client that stopped reading: %d %q, want 200", res.StatusCode, body)
+	}
+	c.Close()
+	waitFor(t, func() bool { return wt.active.Load() == 0 })
 }
