@@ -158,22 +158,28 @@ func TestSpooledBodyIntact(t *testing.T) {
 	fpm.Script("sha.php", sha256Script)
 	tmp := t.TempDir()
 	s := newSite(t, fpm, Config{SpoolMemory: 16 << 10, TempDir: tmp})
-	for _, size := range []int{1, 16 << 10, 16<<10 + 1, 3 << 20} {
-		data := make([]byte, size)
-		rand.Read(data)
-		sum := sha256.Sum256(data)
-		for _, chunked := range []bool{false, true} {
-			var r io.Reader = bytes.NewReader(data)
-			if chunked {
-				r = io.MultiReader(r) // a length the client cannot see
-			}
-			res, err := http.Post(s.srv.URL+"/sha.php", "application/octet-stream", r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body := readAll(t, res)
-			if want := fmt.Sprintf("%d %x %d", size, sum, size); res.StatusCode != 200 || body != want {
-				t.Errorf("%d bytes (chunked %v): %d %q, want %q", size, chunked, res.StatusCode, body, want)
+	h2 := httptest.NewUnstartedServer(s.srv.Config.Handler)
+	h2.EnableHTTP2 = true
+	h2.StartTLS()
+	defer h2.Close()
+	for _, srv := range []*httptest.Server{s.srv, h2} {
+		for _, size := range []int{1, 16 << 10, 16<<10 + 1, 3 << 20} {
+			data := make([]byte, size)
+			rand.Read(data)
+			sum := sha256.Sum256(data)
+			for _, chunked := range []bool{false, true} {
+				var r io.Reader = bytes.NewReader(data)
+				if chunked {
+					r = io.MultiReader(r) // a length the client cannot see
+				}
+				res, err := srv.Client().Post(srv.URL+"/sha.php", "application/octet-stream", r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body := readAll(t, res)
+				if want := fmt.Sprintf("%d %x %d", size, sum, size); res.StatusCode != 200 || body != want {
+					t.Errorf("%s, %d bytes (chunked %v): %d %q, want %q", res.Proto, size, chunked, res.StatusCode, body, want)
+				}
 			}
 		}
 	}
@@ -225,6 +231,23 @@ func TestBodyLimits(t *testing.T) {
 	c := startUpload(t, wt.srv.Listener.Addr().String(), "/count.php", 100)
 	if line := statusLine(t, c); !strings.HasPrefix(line, "HTTP/1.1 408 ") {
 		t.Errorf("stalled body: %q, want 408", line)
+	}
+	// The same over HTTP/2, where the deadline is the stream's.
+	h2 := httptest.NewUnstartedServer(wt.srv.Config.Handler)
+	h2.EnableHTTP2 = true
+	h2.StartTLS()
+	defer h2.Close()
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write([]byte("x")) // and no more
+	cl := h2.Client()
+	cl.Timeout = 30 * time.Second
+	res, err := cl.Post(h2.URL+"/count.php", "application/octet-stream", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(t, res); res.ProtoMajor != 2 || res.StatusCode != 408 {
+		t.Errorf("stalled body over %s: %d %q, want HTTP/2 408", res.Proto, res.StatusCode, body)
 	}
 	if b, _ := os.ReadFile(count); string(b) != "xx" {
 		t.Errorf("the script ran for the stalled body")
