@@ -81,7 +81,9 @@ type Config struct {
 	// nginx's send_timeout does: a client that stops reading for this long
 	// loses its response, and the FastCGI connection (and php-fpm worker)
 	// it held is freed. It applies through http.ResponseController, like
-	// BodyTimeout. Zero means 60s.
+	// BodyTimeout, and takes the place of http.Server.WriteTimeout's
+	// deadline, so a long response that keeps moving is not cut. Zero
+	// means 60s.
 	SendTimeout time.Duration
 
 	// MaxConns caps the open connections to each endpoint; requests beyond
@@ -94,9 +96,6 @@ type Config struct {
 	// frees its php-fpm worker. Zero means 30s.
 	IdleTimeout time.Duration
 
-	// SpoolMemory is how much of a request body without Content-Length
-	// (chunked) is held in memory before spilling to a temporary file.
-	// Zero means 1 MiB.
 	// SpoolMemory is how much of a request body is held in memory; a
 	// longer one goes to a temporary file. Every body is read whole from
 	// the client before a FastCGI connection is taken, so a client that
@@ -114,7 +113,9 @@ type Config struct {
 	// client_body_timeout). It applies through http.ResponseController,
 	// so the ResponseWriter must support SetReadDeadline, as net/http's
 	// does (and wrappers that Unwrap to it); otherwise only
-	// http.Server.ReadTimeout bounds the read. Zero means 60s.
+	// http.Server.ReadTimeout bounds the read. Where it applies, it takes
+	// the place of http.Server.ReadTimeout's deadline, which is lifted
+	// once the body is read. Zero means 60s.
 	BodyTimeout time.Duration
 
 	// TempDir holds bodies longer than SpoolMemory. A spool file is

@@ -195,7 +195,7 @@ func TestBodyLimits(t *testing.T) {
 	count := filepath.Join(t.TempDir(), "count")
 	fpm.Script("count.php", `<?php file_put_contents('`+count+`', "x", FILE_APPEND); echo "ran";`)
 	tmp := t.TempDir()
-	h, err := New(Config{Root: fpm.Root, Endpoints: []string{fpm.Addr}, SpoolMemory: 1000, MaxSpool: 100 << 10, BodyTimeout: 300 * time.Millisecond, TempDir: tmp})
+	h, err := New(Config{Root: fpm.Root, Endpoints: []string{fpm.Addr}, SpoolMemory: 1000, MaxSpool: 100 << 10, TempDir: tmp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,6 +228,11 @@ func TestBodyLimits(t *testing.T) {
 	}
 
 	// A body that stops after one byte.
+	h, err = New(Config{Root: fpm.Root, Endpoints: []string{fpm.Addr}, BodyTimeout: 300 * time.Millisecond, TempDir: tmp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt = newWatched(t, h)
 	c := startUpload(t, wt.srv.Listener.Addr().String(), "/count.php", 100)
 	if line := statusLine(t, c); !strings.HasPrefix(line, "HTTP/1.1 408 ") {
 		t.Errorf("stalled body: %q, want 408", line)
