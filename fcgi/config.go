@@ -25,10 +25,11 @@ type Config struct {
 	// Policy spreads requests over several Endpoints. Empty means
 	// balancer.PolicyRoundRobin. An endpoint that fails (refuses, times
 	// out, breaks the protocol) leaves rotation for 10 seconds, and the
-	// request that found it down tries the next one. A request's own
-	// faults (a header too large, a bad, slow or cut body, a client that
-	// leaves or stops reading) never count against an endpoint. When all are out of
-	// rotation, one is tried anyway, so a restarted php-fpm serves at once.
+	// request that found it down tries the next one. When all are out of
+	// rotation, one is tried anyway, so a restarted php-fpm serves at
+	// once. A request's own faults (a header too large, a bad, slow or cut
+	// body, a client that leaves or stops reading) never count against an
+	// endpoint.
 	Policy balancer.Policy
 
 	// Root is the document root: scripts must exist under it, and it is
