@@ -1,6 +1,7 @@
 package fcgi
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
@@ -294,4 +295,38 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestAbortClosesSpool: when php-fpm dies in the middle of a response to a
+// spooled upload, the response is aborted and the spool file closed.
+func TestAbortClosesSpool(t *testing.T) {
+	fpm := testfpm.Start(t, testfpm.Options{})
+	writeScripts(fpm)
+	fpm.Script("die.php", `<?php echo strlen(file_get_contents('php://input')), "\n"; flush(); sleep(60);`)
+	tmp := t.TempDir()
+	aborted := make(chan error, 1)
+	s := newSite(t, fpm, Config{TempDir: tmp, OnAbort: func(r *http.Request, err error) { aborted <- err }})
+	res, err := http.Post(s.srv.URL+"/die.php", "application/octet-stream", bytes.NewReader(make([]byte, 100000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	line, err := bufio.NewReader(res.Body).ReadString('\n')
+	if err != nil || line != "100000\n" {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	if n := len(openSpools(tmp)); n != 1 {
+		t.Errorf("%d spool files open while the script runs, want 1", n)
+	}
+	fpm.Stop()
+	select {
+	case <-aborted:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the response was not aborted")
+	}
+	if _, err := io.ReadAll(res.Body); err == nil {
+		t.Error("the cut response looked complete")
+	}
+	waitFor(t, func() bool { return len(openSpools(tmp)) == 0 })
+	checkNoSpool(t, tmp)
 }
