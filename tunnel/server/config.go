@@ -67,6 +67,17 @@ type Config struct {
 	MaxFrame int64
 	// MaxTunnelsPerClient bounds tunnels per control connection; default 16.
 	MaxTunnelsPerClient int
+	// MaxSessionsPerAccount bounds the live sessions (control
+	// connections) of one account; default 32. MaxTunnelsPerAccount
+	// bounds its tunnels over all its sessions; default 128.
+	// MaxTCPPortsPerAccount bounds its tcp tunnels, each a listening port;
+	// default 16. Negative means no limit. Clients admitted by
+	// AllowAnonymous share one account name, so they count per address
+	// (IPv4, or IPv6 /64) instead. A client over a limit gets an AuthResp
+	// or NewTunnel error naming it.
+	MaxSessionsPerAccount int
+	MaxTunnelsPerAccount  int
+	MaxTCPPortsPerAccount int
 	// MaxPooledProxies bounds the idle proxy connections kept per client;
 	// default 10, as the original.
 	MaxPooledProxies int
@@ -148,6 +159,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxTunnelsPerClient == 0 {
 		c.MaxTunnelsPerClient = 16
+	}
+	if c.MaxSessionsPerAccount == 0 {
+		c.MaxSessionsPerAccount = 32
+	}
+	if c.MaxTunnelsPerAccount == 0 {
+		c.MaxTunnelsPerAccount = 128
+	}
+	if c.MaxTCPPortsPerAccount == 0 {
+		c.MaxTCPPortsPerAccount = 16
 	}
 	if c.MaxPooledProxies == 0 {
 		c.MaxPooledProxies = 10

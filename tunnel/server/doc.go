@@ -25,8 +25,11 @@
 //     connections are accepted only from the control connection's IP
 //     address (Config.BindProxyToControlIP).
 //   - Subdomains and hostnames can be reserved per account
-//     (Config.Reservations), and Config.Policy decides the rest. A Hostname
-//     outside Domain needs a reservation unless Policy says otherwise.
+//     (Config.Reservations, compared in lower case), and Config.Policy
+//     decides the rest. A Hostname outside Domain needs a reservation
+//     unless Policy says otherwise. A reservation or a live name covers
+//     the names below it for other accounts (x.demo under demo), against
+//     cookie tossing and look-alike sites.
 //   - Public http and https connections are parsed request by request
 //     (net/http), so a tunnel's basic auth is checked on every request of a
 //     keep-alive connection, in constant time, and never logged;
@@ -42,7 +45,9 @@
 //     does not count.
 //   - Frames are bounded (Config.MaxFrame); a 2^40 or negative length
 //     closes that one connection.
-//   - Limits: tunnels per client, pooled proxies per client, public
+//   - Limits: sessions, tunnels and tcp ports per account
+//     (Config.MaxSessionsPerAccount and the next two fields; anonymous
+//     clients count per address), tunnels per client, pooled proxies per client, public
 //     connections in total, header read and idle timeouts, and a request
 //     body that stalls (Config.BodyReadTimeout, a timeout between reads
 //     as nginx's client_body_timeout), each with a log line when it bites.
