@@ -91,7 +91,10 @@ type Config struct {
 	// address may make within AuthFailureWindow before its attempts are
 	// refused unchecked until the window has passed: a client then gets
 	// an AuthResp error, a public request 429. Addresses count per IPv4
-	// address and per IPv6 /64. Default 10; negative means no limit.
+	// address and per IPv6 /64. While blocked, only a client resuming a
+	// session it holds (its ClientId, with that account's token) gets in,
+	// so a NAT neighbour's running clients keep working; see checkAuth
+	// for why not more. Default 10; negative means no limit.
 	MaxAuthFailures int
 	// AuthFailureWindow is how long a failure counts; default 1 minute.
 	AuthFailureWindow time.Duration

@@ -96,17 +96,8 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 		conn.Close()
 		return
 	}
-	if s.guesses.blocked(remote) {
-		s.stats.authBlocked.Add(1)
-		reply(&wire.AuthResp{Error: errTooManyFailures.Error()})
-		conn.Close()
-		return
-	}
-	account, err := s.authenticate(auth.User)
+	account, err := s.checkAuth(remote, auth)
 	if err != nil {
-		s.stats.authFailures.Add(1)
-		s.log.Warn("control refused: authentication failed", "remote", remote)
-		s.noteFailure(remote)
 		reply(&wire.AuthResp{Error: err.Error()})
 		conn.Close()
 		return

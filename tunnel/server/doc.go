@@ -42,7 +42,9 @@
 //     wrong auth tokens or wrong basic-auth credentials, is refused
 //     unchecked until the window has passed (AuthResp error, or 429 with
 //     Retry-After); a request without credentials, a browser's first,
-//     does not count.
+//     does not count. A client that resumes its own session (its ClientId
+//     and the right token) still gets in, so a neighbour behind the same
+//     NAT cannot cut off running clients.
 //   - Frames are bounded (Config.MaxFrame); a 2^40 or negative length
 //     closes that one connection.
 //   - Limits: sessions, tunnels and tcp ports per account
