@@ -35,10 +35,16 @@ type Config struct {
 	TCPPortMin, TCPPortMax int
 
 	// TLSConfig serves the tunnel listener, and the public https listener
-	// unless GetCertificate is set. Nil makes an in-memory development CA
-	// and a certificate for Domain, *.Domain, localhost, 127.0.0.1 and ::1;
+	// unless GetCertificate is set. Nil makes a development CA (in memory,
+	// or DevCA) that issues a certificate for each name clients ask for;
 	// clients then trust Server.RootCAs().
 	TLSConfig *tls.Config
+	// DevCA, when TLSConfig is nil, is the development CA to use instead
+	// of a new in-memory one, such as one kept on disk (LoadDevCA) that
+	// clients already trust. Either way the server issues a certificate
+	// per name a client asks for, cached: Domain, localhost and the names
+	// under them, reserved names, and the address connected to.
+	DevCA *DevCA
 	// GetCertificate picks the certificate for a public https connection
 	// by SNI, so each host may have its own. Nil uses TLSConfig's.
 	GetCertificate func(*tls.ClientHelloInfo) (*tls.Certificate, error)

@@ -89,8 +89,9 @@
 //	go srv.Serve(ctx)
 //	defer srv.Close()
 //
-//	// Client TLS: trust the server's CA; its certificate names localhost,
-//	// 127.0.0.1, ::1, example.test and *.example.test.
+//	// Client TLS: trust the server's CA; it issues a certificate for each
+//	// name asked for: localhost, example.test, the names under them, and
+//	// the IP address connected to.
 //	tlsConf := &tls.Config{RootCAs: srv.RootCAs(), ServerName: "localhost"}
 //	// Tunnel address: srv.TunnelAddr().String()
 //	// A subdomain "demo" gets http://demo.example.test:<port of HTTPAddr>;

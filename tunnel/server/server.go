@@ -113,16 +113,20 @@ func (s *Server) setupTLS() error {
 		s.tlsConf = s.cfg.TLSConfig.Clone()
 		return nil
 	}
-	ca, err := NewDevCA()
-	if err != nil {
-		return err
+	ca := s.cfg.DevCA
+	if ca == nil {
+		var err error
+		if ca, err = NewDevCA(); err != nil {
+			return err
+		}
 	}
 	cert, err := ca.Issue(s.cfg.Domain)
 	if err != nil {
 		return err
 	}
 	s.ca = ca
-	s.tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}}
+	// A certificate per name asked for (devleaf.go), Issue's as fallback.
+	s.tlsConf = &tls.Config{GetCertificate: ca.GetCertificateFunc(s.servesName, &cert)}
 	return nil
 }
 
