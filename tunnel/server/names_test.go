@@ -107,3 +107,39 @@ func TestReservationsConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReservationNames checks the name tree with arbitrary reservation
+// keys and hosts: a normalized key covers itself and every name below
+// it, in any case, and nothing at or above Domain belongs to anyone.
+func FuzzReservationNames(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"Demo", "x.demo.example.test"}, {"APP.Bob.Test.", "www.app.bob.test"}, {"demo.example.test", "demo.example.test"},
+		{"a.b", "c.a.b.example.test"}, {"test", "example.test"}, {"bad_name", "x"}, {"", "."},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, key, host string) {
+		res, err := normalizeReservations(map[string]string{key: "owner"}, "example.test")
+		if err != nil {
+			return
+		}
+		s := &Server{cfg: Config{Domain: "example.test"}, reserved: res}
+		chain := s.nameChain(host)
+		for i, n := range chain {
+			if s.aboveOrDomain(n) || (i > 0 && !strings.HasSuffix(chain[i-1], "."+n)) {
+				t.Fatalf("chain of %q: %q", host, chain)
+			}
+		}
+		if _, name, ok := s.reservation(host); ok && !strings.Contains(strings.Join(chain, " ")+" ", name+" ") {
+			t.Fatalf("reservation %q of %q is not in its chain %q", name, host, chain)
+		}
+		for k := range res {
+			full := k + ".example.test"
+			for _, h := range []string{full, "x." + full, strings.ToUpper("y.z." + full)} {
+				if owner, _, ok := s.reservation(strings.ToLower(h)); !ok || owner != "owner" {
+					t.Fatalf("key %q (%q) does not cover %q", key, k, h)
+				}
+			}
+		}
+	})
+}
