@@ -57,8 +57,10 @@ func TestAccountLimits(t *testing.T) {
 			t.Fatalf("http %d: %s", i, nt.Error)
 		}
 	}
-	if nt := alice[2].tunnel(&wire.ReqTunnel{ReqId: "h", Protocol: "http", Subdomain: "a2"})[0]; nt.Error != "too many tunnels for this account (limit 4); close one and retry" {
-		t.Fatalf("5th tunnel: %q", nt.Error)
+	for _, sub := range []string{"a2", ""} { // a named and a random name
+		if nt := alice[2].tunnel(&wire.ReqTunnel{ReqId: "h", Protocol: "http", Subdomain: sub})[0]; nt.Error != "too many tunnels for this account (limit 4); close one and retry" {
+			t.Fatalf("5th tunnel (subdomain %q): %q", sub, nt.Error)
+		}
 	}
 	// Bob is not affected.
 	if nts := bob.tunnel(&wire.ReqTunnel{ReqId: "b", Protocol: "http+tcp", Subdomain: "bob"}); nts[0].Error != "" || nts[1].Error != "" {

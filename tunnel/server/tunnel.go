@@ -171,6 +171,9 @@ func (s *Server) claimHTTP(c *control, proto string, req *wire.ReqTunnel) (*tunn
 			s.mu.Unlock()
 			return t, nil
 		}
+		if errors.Is(err, ErrTooManyAccountTunnels) || errors.Is(err, errClientGone) {
+			return nil, err // another name would not help
+		}
 	}
 	return nil, errors.New("could not find a free random name")
 }
