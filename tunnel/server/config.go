@@ -61,7 +61,11 @@ type Config struct {
 	AllowAnonymous bool
 
 	// Reservations maps a subdomain ("demo") or a full hostname
-	// ("app.example.com") to the only account that may claim it.
+	// ("app.example.com") to the only account that may claim it and the
+	// names under it (x.demo); the nearest reservation above a name wins.
+	// Keys compare in lower case, without a trailing dot; two keys for one
+	// name with different accounts are an error. Unreserved names belong
+	// to whoever is live on them, with the names under them.
 	Reservations map[string]string
 	// Policy decides whether an account may claim a tunnel after the
 	// reservations were checked; a non-nil error is sent to the client.
