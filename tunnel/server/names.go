@@ -88,11 +88,11 @@ func (s *Server) fullHost(cl Claim) string {
 	return cl.Subdomain + "." + s.cfg.Domain
 }
 
-// nameIndex records which accounts hold live http(s) names: at a name,
-// and anywhere below it. Guarded by Server.mu.
+// nameIndex records which accounts (by quota key) hold live http(s)
+// names: at a name, and anywhere below it. Guarded by Server.mu.
 type nameIndex struct {
-	at    map[string]map[string]int // host -> account -> live tunnels
-	below map[string]map[string]int // name -> account -> live tunnels under it
+	at    map[string]map[string]int // host -> quota key -> live tunnels
+	below map[string]map[string]int // name -> quota key -> live tunnels under it
 }
 
 func bump(m map[string]map[string]int, name, account string, d int) map[string]map[string]int {
@@ -114,31 +114,32 @@ func bump(m map[string]map[string]int, name, account string, d int) map[string]m
 	return m
 }
 
-// others reports an account other than account in accts.
-func others(accts map[string]int, account string) bool {
+// others reports an owner other than key in accts.
+func others(accts map[string]int, key string) bool {
 	for a := range accts {
-		if a != account {
+		if a != key {
 			return true
 		}
 	}
 	return false
 }
 
-// liveConflict explains why account may not hold host because of another
+// liveConflict explains why c may not hold host because of another
 // account's live names, or returns "". Names covered by a reservation of
-// account are exempt: the operator's word beats whoever came first.
-// s.mu is held.
-func (s *Server) liveConflict(host, account string) string {
-	if owner, _, ok := s.reservation(host); ok && owner == account {
+// c's account are exempt: the operator's word beats whoever came first.
+// Owners are told apart by quota key, so that anonymous clients at
+// different addresses are different owners. s.mu is held.
+func (s *Server) liveConflict(host string, c *control) string {
+	if owner, _, ok := s.reservation(host); ok && owner == c.account {
 		return ""
 	}
 	chain := s.nameChain(host)
 	for _, n := range chain {
-		if others(s.names.at[n], account) {
+		if others(s.names.at[n], c.quota) {
 			return n + " is in use by another account"
 		}
 	}
-	if len(chain) > 0 && others(s.names.below[host], account) {
+	if len(chain) > 0 && others(s.names.below[host], c.quota) {
 		return "another account has a tunnel under " + host
 	}
 	return ""
@@ -154,8 +155,8 @@ func (s *Server) indexName(t *tunnel, d int) {
 	if len(chain) == 0 {
 		return
 	}
-	s.names.at = bump(s.names.at, host, t.ctl.account, d)
+	s.names.at = bump(s.names.at, host, t.ctl.quota, d)
 	for _, n := range chain[1:] {
-		s.names.below = bump(s.names.below, n, t.ctl.account, d)
+		s.names.below = bump(s.names.below, n, t.ctl.quota, d)
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
@@ -142,4 +143,52 @@ func FuzzReservationNames(f *testing.F) {
 			}
 		}
 	})
+}
+
+// tunnelFrom opens a session from ip with token, asks for an http tunnel
+// on sub and returns NewTunnel.Error; the session lasts until the test
+// ends.
+func tunnelFrom(t *testing.T, srv *Server, ip, token, sub string) string {
+	t.Helper()
+	c := dialTunnelFrom(t, srv, ip)
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := wire.Write(c, &wire.Auth{Version: wire.Version, MmVersion: wire.MmVersion, User: token}); err != nil {
+		t.Fatal(err)
+	}
+	if err := wire.Write(c, &wire.ReqTunnel{ReqId: "r", Protocol: "http", Subdomain: sub}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		m, err := wire.Read(c, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch m := m.(type) {
+		case *wire.AuthResp:
+			if m.Error != "" {
+				t.Fatal(m.Error)
+			}
+		case *wire.NewTunnel:
+			c.SetDeadline(time.Time{})
+			return m.Error
+		}
+	}
+}
+
+// Anonymous clients share one account name; at different addresses they
+// are still different owners of names.
+func TestAnonymousNamesPerAddress(t *testing.T) {
+	srv := newTestServer(t, func(c *Config) {
+		c.Tokens = nil
+		c.AllowAnonymous = true
+	})
+	if e := tunnelFrom(t, srv, "127.0.0.1", "x", "demo"); e != "" {
+		t.Fatal(e)
+	}
+	if e := tunnelFrom(t, srv, "127.0.0.2", "y", "x.demo"); !strings.Contains(e, "demo.example.test is in use by another account") {
+		t.Fatalf("another address under demo: %q", e)
+	}
+	if e := tunnelFrom(t, srv, "127.0.0.1", "z", "x.demo"); e != "" {
+		t.Fatalf("same address under demo: %q", e)
+	}
 }

@@ -222,7 +222,7 @@ func (s *Server) register(c *control, t *tunnel) (*tunnel, error) {
 		return nil, refusef("The tunnel %s is already registered.", t.url)
 	}
 	if t.proto != "tcp" {
-		if why := s.liveConflict(hostOnly(t.host), c.account); why != "" {
+		if why := s.liveConflict(hostOnly(t.host), c); why != "" {
 			return nil, refusef("The tunnel %s is not available: %s.", t.url, why)
 		}
 	}
