@@ -35,10 +35,16 @@ type Config struct {
 	TCPPortMin, TCPPortMax int
 
 	// TLSConfig serves the tunnel listener, and the public https listener
-	// unless GetCertificate is set. Nil makes an in-memory development CA
-	// and a certificate for Domain, *.Domain, localhost, 127.0.0.1 and ::1;
+	// unless GetCertificate is set. Nil makes a development CA (in memory,
+	// or DevCA) that issues a certificate for each name clients ask for;
 	// clients then trust Server.RootCAs().
 	TLSConfig *tls.Config
+	// DevCA, when TLSConfig is nil, is the development CA to use instead
+	// of a new in-memory one, such as one kept on disk (LoadDevCA) that
+	// clients already trust. Either way the server issues a certificate
+	// per name a client asks for, cached: Domain, localhost and the names
+	// under them, reserved names, and the address connected to.
+	DevCA *DevCA
 	// GetCertificate picks the certificate for a public https connection
 	// by SNI, so each host may have its own. Nil uses TLSConfig's.
 	GetCertificate func(*tls.ClientHelloInfo) (*tls.Certificate, error)
@@ -55,7 +61,11 @@ type Config struct {
 	AllowAnonymous bool
 
 	// Reservations maps a subdomain ("demo") or a full hostname
-	// ("app.example.com") to the only account that may claim it.
+	// ("app.example.com") to the only account that may claim it and the
+	// names under it (x.demo); the nearest reservation above a name wins.
+	// Keys compare in lower case, without a trailing dot; two keys for one
+	// name with different accounts are an error. Unreserved names belong
+	// to whoever is live on them, with the names under them.
 	Reservations map[string]string
 	// Policy decides whether an account may claim a tunnel after the
 	// reservations were checked; a non-nil error is sent to the client.
@@ -67,6 +77,17 @@ type Config struct {
 	MaxFrame int64
 	// MaxTunnelsPerClient bounds tunnels per control connection; default 16.
 	MaxTunnelsPerClient int
+	// MaxSessionsPerAccount bounds the live sessions (control
+	// connections) of one account; default 32. MaxTunnelsPerAccount
+	// bounds its tunnels over all its sessions; default 128.
+	// MaxTCPPortsPerAccount bounds its tcp tunnels, each a listening port;
+	// default 16. Negative means no limit. Clients admitted by
+	// AllowAnonymous share one account name, so they count per address
+	// (IPv4, or IPv6 /64) instead. A client over a limit gets an AuthResp
+	// or NewTunnel error naming it.
+	MaxSessionsPerAccount int
+	MaxTunnelsPerAccount  int
+	MaxTCPPortsPerAccount int
 	// MaxPooledProxies bounds the idle proxy connections kept per client;
 	// default 10, as the original.
 	MaxPooledProxies int
@@ -80,7 +101,10 @@ type Config struct {
 	// address may make within AuthFailureWindow before its attempts are
 	// refused unchecked until the window has passed: a client then gets
 	// an AuthResp error, a public request 429. Addresses count per IPv4
-	// address and per IPv6 /64. Default 10; negative means no limit.
+	// address and per IPv6 /64. While blocked, only a client resuming a
+	// session it holds (its ClientId, with that account's token) gets in,
+	// so a NAT neighbour's running clients keep working; see checkAuth
+	// for why not more. Default 10; negative means no limit.
 	MaxAuthFailures int
 	// AuthFailureWindow is how long a failure counts; default 1 minute.
 	AuthFailureWindow time.Duration
@@ -148,6 +172,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxTunnelsPerClient == 0 {
 		c.MaxTunnelsPerClient = 16
+	}
+	if c.MaxSessionsPerAccount == 0 {
+		c.MaxSessionsPerAccount = 32
+	}
+	if c.MaxTunnelsPerAccount == 0 {
+		c.MaxTunnelsPerAccount = 128
+	}
+	if c.MaxTCPPortsPerAccount == 0 {
+		c.MaxTCPPortsPerAccount = 16
 	}
 	if c.MaxPooledProxies == 0 {
 		c.MaxPooledProxies = 10

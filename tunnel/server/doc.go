@@ -25,8 +25,11 @@
 //     connections are accepted only from the control connection's IP
 //     address (Config.BindProxyToControlIP).
 //   - Subdomains and hostnames can be reserved per account
-//     (Config.Reservations), and Config.Policy decides the rest. A Hostname
-//     outside Domain needs a reservation unless Policy says otherwise.
+//     (Config.Reservations, compared in lower case), and Config.Policy
+//     decides the rest. A Hostname outside Domain needs a reservation
+//     unless Policy says otherwise. A reservation or a live name covers
+//     the names below it for other accounts (x.demo under demo), against
+//     cookie tossing and look-alike sites.
 //   - Public http and https connections are parsed request by request
 //     (net/http), so a tunnel's basic auth is checked on every request of a
 //     keep-alive connection, in constant time, and never logged;
@@ -39,10 +42,14 @@
 //     wrong auth tokens or wrong basic-auth credentials, is refused
 //     unchecked until the window has passed (AuthResp error, or 429 with
 //     Retry-After); a request without credentials, a browser's first,
-//     does not count.
+//     does not count. A client that resumes its own session (its ClientId
+//     and the right token) still gets in, so a neighbour behind the same
+//     NAT cannot cut off running clients.
 //   - Frames are bounded (Config.MaxFrame); a 2^40 or negative length
 //     closes that one connection.
-//   - Limits: tunnels per client, pooled proxies per client, public
+//   - Limits: sessions, tunnels and tcp ports per account
+//     (Config.MaxSessionsPerAccount and the next two fields; anonymous
+//     clients count per address), tunnels per client, pooled proxies per client, public
 //     connections in total, header read and idle timeouts, and a request
 //     body that stalls (Config.BodyReadTimeout, a timeout between reads
 //     as nginx's client_body_timeout), each with a log line when it bites.
@@ -82,8 +89,9 @@
 //	go srv.Serve(ctx)
 //	defer srv.Close()
 //
-//	// Client TLS: trust the server's CA; its certificate names localhost,
-//	// 127.0.0.1, ::1, example.test and *.example.test.
+//	// Client TLS: trust the server's CA; it issues a certificate for each
+//	// name asked for: localhost, example.test, the names under them, and
+//	// the IP address connected to.
 //	tlsConf := &tls.Config{RootCAs: srv.RootCAs(), ServerName: "localhost"}
 //	// Tunnel address: srv.TunnelAddr().String()
 //	// A subdomain "demo" gets http://demo.example.test:<port of HTTPAddr>;

@@ -49,6 +49,10 @@ type Server struct {
 	resumable map[string]*resumeRecord // ended sessions a client may resume
 	tunnels   map[string]*tunnel       // by URL
 	routes    map[string]*tunnel       // "scheme://host[:port]" -> tunnel
+	names     nameIndex                // live names, for their subdomains (names.go)
+	usage     map[string]*usage        // per account (accounts.go)
+	reserved  map[string]string        // Config.Reservations, normalized
+	quotaLog  atomic.Int64             // last "account limit reached" log
 }
 
 // maxPendingTunnelConns bounds handshakes in progress on the tunnel port,
@@ -78,6 +82,11 @@ func New(cfg Config) (*Server, error) {
 		routes:    map[string]*tunnel{},
 	}
 	s.public.max = int64(cfg.MaxPublicConns)
+	reserved, err := normalizeReservations(cfg.Reservations, cfg.Domain)
+	if err != nil {
+		return nil, err
+	}
+	s.reserved = reserved
 	s.guesses = newGuessLimiter(max(cfg.MaxAuthFailures, 0), cfg.AuthFailureWindow)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.setupTLS(); err != nil {
@@ -104,16 +113,20 @@ func (s *Server) setupTLS() error {
 		s.tlsConf = s.cfg.TLSConfig.Clone()
 		return nil
 	}
-	ca, err := NewDevCA()
-	if err != nil {
-		return err
+	ca := s.cfg.DevCA
+	if ca == nil {
+		var err error
+		if ca, err = NewDevCA(); err != nil {
+			return err
+		}
 	}
 	cert, err := ca.Issue(s.cfg.Domain)
 	if err != nil {
 		return err
 	}
 	s.ca = ca
-	s.tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}}
+	// A certificate per name asked for (devleaf.go), Issue's as fallback.
+	s.tlsConf = &tls.Config{GetCertificate: ca.GetCertificateFunc(s.servesName, &cert)}
 	return nil
 }
 
