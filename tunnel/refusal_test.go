@@ -382,6 +382,8 @@ func TestWhichRefusalsAreFinal(t *testing.T) {
 		"server: tunnel client disconnected":                                                      false,
 		"Service Temporarily Unavailable":                                                         false,
 		"too many sessions for this account":                                                      false,
+		"too many tunnels for this account (limit 128); close one and retry":                      false,
+		"too many tcp tunnels for this account (limit 16); close one and retry":                   false,
 	} {
 		ae, te := &tunnel.AuthError{Message: msg}, &tunnel.TunnelError{Protocol: "http", Message: msg}
 		if errors.Is(ae, tunnel.ErrRefused) != final || errors.Is(te, tunnel.ErrRefused) != final || ae.Temporary() == final {
