@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -125,6 +124,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next httpmw.Handl
 	if status != 0 {
 		return status, nil
 	}
+	if r.URL.Path == "" && emptyPathHasSlash(r) {
+		slash = true
+	}
 	if s.hide.hidden(name) {
 		return s.notFound(w, r, next)
 	}
@@ -174,7 +176,7 @@ func (s *Server) serveIn(w http.ResponseWriter, r *http.Request, root *os.Root, 
 	base := path.Base(name)
 	if slash {
 		// "/a.txt/" names no folder: point the client at the file.
-		return localRedirect(w, r, "../"+base)
+		return localRedirect(w, r, "../"+escapeSegment(base))
 	}
 	if s.isIndexName(base) {
 		// One URL per page: "/docs/index.html" is "/docs/".
@@ -224,7 +226,7 @@ func (s *Server) isIndexName(base string) bool {
 func (s *Server) serveDir(w http.ResponseWriter, r *http.Request, root *os.Root, dir *os.File, name string, slash bool) (int, error) {
 	if !slash {
 		// Relative links in the folder's page resolve only under "name/".
-		return localRedirect(w, r, path.Base(name)+"/")
+		return localRedirect(w, r, folderRedirect(r))
 	}
 	for _, idx := range s.indexNames {
 		p := path.Join(name, idx)
@@ -266,32 +268,14 @@ func (s *Server) listingAllowed(name string) bool {
 	return false
 }
 
-// localRedirect redirects with a relative Location, so the redirect stays
-// right when the Server is mounted under a prefix (http.StripPrefix). The
-// query string is kept.
+// localRedirect redirects to target, a relative reference whose segments
+// are escaped already, so the redirect stays right when the Server is
+// mounted under a prefix (http.StripPrefix). The query string is kept.
 func localRedirect(w http.ResponseWriter, r *http.Request, target string) (int, error) {
 	if q := r.URL.RawQuery; q != "" {
 		target += "?" + q
 	}
-	w.Header().Set("Location", escapeLocation(target))
+	w.Header().Set("Location", target)
 	w.WriteHeader(http.StatusMovedPermanently)
 	return http.StatusMovedPermanently, nil
-}
-
-// escapeLocation percent-encodes a relative target path so that no name
-// can make it absolute ("//evil.example") or carry a scheme ("a:b").
-func escapeLocation(target string) string {
-	p, q, hasQ := strings.Cut(target, "?")
-	var b strings.Builder
-	for i, seg := range strings.Split(p, "/") {
-		if i > 0 {
-			b.WriteByte('/')
-		}
-		b.WriteString(escapeSegment(seg))
-	}
-	if hasQ {
-		b.WriteByte('?')
-		b.WriteString(q)
-	}
-	return b.String()
 }
