@@ -66,8 +66,13 @@ type Config struct {
 	DisablePrecompressed bool
 
 	// Template renders HTML listings in place of the built-in page. It is
-	// executed with a *Listing. nil means the built-in page, which streams
-	// and is much faster on large folders.
+	// executed with a *Listing, which has the fields and methods Caddy
+	// 0.7's listing templates use. New executes it once on a sample
+	// listing: a template that fails there is an error. A page is rendered
+	// whole (at most 16 MiB) before it is sent, so a template that fails
+	// on a request is a 500 and an error for the caller to log, never a
+	// cut page. nil means the built-in page, which streams and is much
+	// faster on large folders.
 	Template *template.Template
 
 	// Welcome serves the root folder ("/") when it has no index page and
@@ -93,6 +98,11 @@ func (c *Config) validate() error {
 		}
 		if _, err := path.Match(p, ""); err != nil {
 			return fmt.Errorf("browse: Config.Hide[%d]: %q: %w", i, p, err)
+		}
+	}
+	if c.Template != nil {
+		if err := CheckTemplate(c.Template); err != nil {
+			return fmt.Errorf("browse: Config.Template: %w", err)
 		}
 	}
 	return nil

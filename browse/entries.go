@@ -26,9 +26,10 @@ func (e *entry) isDir() bool { return e.mode.IsDir() }
 // syscalls few, small enough that the batch's garbage stays small.
 const readBatch = 1024
 
-// collect reads the folder dir (a cleaned, rooted request path) in one
-// readdir pass, skipping hidden entries, entries that cannot be served
-// (devices, pipes, sockets) and symlinks that are broken or leave the root.
+// collect reads the folder dir (a cleaned, rooted path inside the root,
+// its symlinks resolved) in one readdir pass, skipping hidden entries,
+// entries that cannot be served (devices, pipes, sockets), symlinks that
+// are broken or leave the root and symlinks to hidden names.
 // With a limit it keeps only the offset+limit entries that sort first (per
 // readDir worker, so at most readWorkers times that many while reading),
 // so memory stays bounded however large the folder; without one it keeps
@@ -84,9 +85,13 @@ func (s *Server) entryOf(root *os.Root, dir string, d *dirent) (entry, bool) {
 	if d.mode&fs.ModeSymlink != 0 {
 		// One stat per symlink, through the root: it follows the link and
 		// fails when the target is missing or outside the root.
-		fi, err := root.Stat(rootName(path.Join(dir, d.name)))
+		p := path.Join(dir, d.name)
+		fi, err := root.Stat(rootName(p))
 		if err != nil {
 			return entry{}, false
+		}
+		if ok, _ := s.visible(root, p); !ok {
+			return entry{}, false // a link to a hidden name (envlink -> .env)
 		}
 		e.size, e.mtime, e.mode, e.link = fi.Size(), fi.ModTime().UnixNano(), fi.Mode(), true
 	}

@@ -2,37 +2,12 @@ package browse
 
 import (
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
+	"path"
+	"strconv"
 	"time"
 )
-
-// Listing is the data a custom Config.Template is executed with.
-type Listing struct {
-	Path   string // the folder's request path, with a trailing slash: "/docs/"
-	Items  []Item // this page of entries, folders first, in the requested order
-	Total  int    // visible entries in the folder, on all pages
-	Sort   string // "name", "size" or "time"
-	Order  string // "asc" or "desc"
-	Offset int    // index of Items[0] among all entries
-	Limit  int    // page size asked for; 0 means all
-}
-
-// Item is one entry of a Listing. Symlinks (inside the root; others are
-// not listed) show their target's size, time and kind.
-type Item struct {
-	Name      string      // file name as on disk
-	URL       string      // relative, escaped link to it; folders end in "/"
-	Size      int64       // bytes; 0 for folders
-	ModTime   time.Time   // last modification, UTC
-	Mode      fs.FileMode // permission and type bits of the target
-	IsDir     bool        // a folder, or a symlink to one
-	IsSymlink bool        // a symbolic link
-}
-
-// HumanSize is Size as people read it: "512 B", "1.5 KiB", "23 MiB".
-func (i Item) HumanSize() string { return humanSize(i.Size) }
 
 // Listing formats, offered to content negotiation in this order; HTML
 // wins ties and is the answer when Accept mentions none of them.
@@ -44,16 +19,16 @@ const (
 
 var formatTypes = []string{"text/html", "application/json", "text/plain"}
 
-// serveListing writes the listing of the folder dir (open as f) in the
-// format the client accepts, streamed in chunks.
-func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.Root, f *os.File, dir string) (int, error) {
+// serveListing writes the listing of the folder dir (open as f, and real
+// inside the root) in the format the client accepts, streamed in chunks.
+func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.Root, f *os.File, dir, real string) (int, error) {
 	q, err := parseListQuery(r.URL.RawQuery)
 	if err != nil {
 		return http.StatusBadRequest, nil
 	}
 	sc := s.getScratch()
 	defer s.putScratch(sc) // the entries live in it until the page is written
-	entries, total, err := s.collect(root, f, dir, q, sc)
+	entries, total, err := s.collect(root, f, real, q, sc)
 	if err != nil {
 		// The folder was opened: even for Middleware, a failure to read
 		// it is this server's answer, not the next handler's.
@@ -70,6 +45,14 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 	if format < 0 {
 		format = formatHTML // nothing acceptable: HTML rather than a 406 page
 	}
+	l := &listing{dir: dir, q: q, entries: entries, total: total}
+	var page *boundedBuffer
+	if format == formatHTML && s.cfg.Template != nil {
+		// Whole, before the status: a template that fails is a 500.
+		if page, err = renderTemplate(s.cfg.Template, l.forTemplate(s, r, root)); err != nil {
+			return http.StatusInternalServerError, err
+		}
+	}
 	h := w.Header()
 	h.Add("Vary", "Accept")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -79,8 +62,9 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 		h.Set("Content-Type", "application/json")
 	case format == formatText:
 		h.Set("Content-Type", "text/plain; charset=utf-8")
-	case s.cfg.Template != nil:
+	case page != nil:
 		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Length", strconv.Itoa(page.Len()))
 	default:
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Content-Security-Policy", listingCSP)
@@ -89,14 +73,13 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 	if r.Method == http.MethodHead {
 		return http.StatusOK, nil
 	}
-	l := &listing{dir: dir, q: q, entries: entries, total: total}
 	switch {
 	case format == formatJSON:
 		err = s.stream(w, l.writeJSON)
 	case format == formatText:
 		err = s.stream(w, l.writeText)
-	case s.cfg.Template != nil:
-		err = s.cfg.Template.Execute(w, l.forTemplate())
+	case page != nil:
+		_, err = page.WriteTo(w)
 	default:
 		err = s.stream(w, l.writeHTML)
 	}
@@ -114,11 +97,12 @@ type listing struct {
 	total   int
 }
 
-func (l *listing) forTemplate() *Listing {
-	out := &Listing{Path: l.dir, Total: l.total, Sort: l.q.sort, Order: l.q.order(), Offset: l.q.offset, Limit: l.q.limit}
-	if out.Path != "/" {
-		out.Path += "/"
-	}
+// forTemplate is the listing as a custom template sees it.
+func (l *listing) forTemplate(s *Server, r *http.Request, root *os.Root) *Listing {
+	out := &Listing{Name: path.Base(l.dir), Path: dirWithSlash(l.dir), Total: l.total,
+		Sort: l.q.sort, Order: l.q.order(), Offset: l.q.offset, Limit: l.q.limit,
+		CanGoUp: l.dir != "/" && s.listingAllowed(path.Dir(l.dir)),
+		Req:     r, URL: r.URL, s: s, root: root}
 	out.Items = make([]Item, len(l.entries))
 	for i, e := range l.entries {
 		it := Item{Name: e.name, URL: escapeSegment(e.name), Size: e.size, ModTime: time.Unix(0, e.mtime).UTC(),

@@ -47,12 +47,18 @@ func TestRedirectEscapesNames(t *testing.T) {
 // curl fetches url with curl, following redirects, as text/plain.
 func curl(t *testing.T, url string) string {
 	t.Helper()
+	return curlArgs(t, "-L", "--max-redirs", "3", "-H", "Accept: text/plain", url)
+}
+
+// curlArgs runs curl with args and returns its output.
+func curlArgs(t *testing.T, args ...string) string {
+	t.Helper()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("no curl")
 	}
-	out, err := exec.Command("curl", "-sS", "-L", "--max-redirs", "3", "--max-time", "20", "-H", "Accept: text/plain", url).CombinedOutput()
+	out, err := exec.Command("curl", append([]string{"-sS", "--max-time", "20"}, args...)...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("curl %s: %v: %s", url, err, out)
+		t.Fatalf("curl %v: %v: %s", args, err, out)
 	}
 	return string(out)
 }

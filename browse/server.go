@@ -158,6 +158,18 @@ const statusHandOn = -1
 // serveIn serves the cleaned request path name from root, the one revision
 // this request sees.
 func (s *Server) serveIn(w http.ResponseWriter, r *http.Request, root *os.Root, name string, slash bool) (int, error) {
+	// The hide rules hold for the path a symlink leads to as well:
+	// "gitlink/config" with gitlink -> .git is .git/config.
+	real := name
+	if s.hide.active() {
+		var err error
+		if real, err = resolvedPath(root, name); err != nil {
+			return s.fsError(err)
+		}
+		if s.hide.hidden(real) {
+			return statusHandOn, nil
+		}
+	}
 	f, err := open(root, name)
 	if err != nil {
 		return s.fsError(err)
@@ -168,7 +180,7 @@ func (s *Server) serveIn(w http.ResponseWriter, r *http.Request, root *os.Root, 
 		return s.fsError(err)
 	}
 	if fi.IsDir() {
-		return s.serveDir(w, r, root, f, name, slash)
+		return s.serveDir(w, r, root, f, name, real, slash)
 	}
 	if !fi.Mode().IsRegular() {
 		return statusHandOn, nil
@@ -222,15 +234,15 @@ func (s *Server) isIndexName(base string) bool {
 }
 
 // serveDir serves a folder: its index page, its listing, the welcome page
-// or nothing.
-func (s *Server) serveDir(w http.ResponseWriter, r *http.Request, root *os.Root, dir *os.File, name string, slash bool) (int, error) {
+// or nothing. real is the path inside the root that name resolves to.
+func (s *Server) serveDir(w http.ResponseWriter, r *http.Request, root *os.Root, dir *os.File, name, real string, slash bool) (int, error) {
 	if !slash {
 		// Relative links in the folder's page resolve only under "name/".
 		return localRedirect(w, r, folderRedirect(r))
 	}
 	for _, idx := range s.indexNames {
-		p := path.Join(name, idx)
-		if s.hide.hidden(p) {
+		p := path.Join(real, idx)
+		if ok, _ := s.visible(root, p); !ok {
 			continue
 		}
 		f, err := open(root, p)
@@ -250,7 +262,7 @@ func (s *Server) serveDir(w http.ResponseWriter, r *http.Request, root *os.Root,
 		}
 		return statusHandOn, nil
 	}
-	return s.serveListing(w, r, root, dir, name)
+	return s.serveListing(w, r, root, dir, name, real)
 }
 
 func (s *Server) listingAllowed(name string) bool {
