@@ -26,9 +26,25 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 	if err != nil {
 		return http.StatusBadRequest, nil
 	}
+	read := q // what collect keeps: at most a page
+	if s.maxEntries > 0 {
+		if read.limit == 0 || read.limit > s.maxEntries {
+			read.limit = s.maxEntries
+		}
+		q.limit = min(q.limit, read.limit)
+		if read.offset+read.limit > s.maxEntries {
+			// A deep page holds every entry before it while reading.
+			select {
+			case s.deep <- struct{}{}:
+				defer func() { <-s.deep }()
+			case <-r.Context().Done():
+				return http.StatusServiceUnavailable, nil
+			}
+		}
+	}
 	sc := s.getScratch()
 	defer s.putScratch(sc) // the entries live in it until the page is written
-	entries, total, err := s.collect(root, f, real, q, sc)
+	entries, total, err := s.collect(root, f, real, read, sc)
 	if err != nil {
 		// The folder was opened: even for Middleware, a failure to read
 		// it is this server's answer, not the next handler's.
@@ -44,6 +60,9 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 	format := bestOffer(r.Header.Get("Accept"), formatTypes, formatHTML)
 	if format < 0 {
 		format = formatHTML // nothing acceptable: HTML rather than a 406 page
+	}
+	if q.limit == 0 && total > q.offset+len(entries) {
+		q.limit = read.limit // cut to a page: say so, and link the next
 	}
 	l := &listing{dir: dir, q: q, entries: entries, total: total}
 	var page *boundedBuffer
@@ -68,6 +87,9 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 	default:
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Content-Security-Policy", listingCSP)
+	}
+	if next, ok := l.next(); ok {
+		h.Set("Link", "<?"+next.encode()+">; rel=\"next\"")
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {

@@ -25,9 +25,11 @@ type Server struct {
 	listingPaths []httpmw.Path
 	hide         hider
 	precompress  bool
-	cfg          Config    // the hooks and template
-	bufs         sync.Pool // *[]byte buffers for streamed listings
-	scratch      sync.Pool // *listScratch for collect
+	maxEntries   int           // entries per listing page; <= 0: all
+	deep         chan struct{} // slots for deep listing pages
+	cfg          Config        // the hooks and template
+	bufs         sync.Pool     // *[]byte buffers for streamed listings
+	scratch      sync.Pool     // *listScratch for collect
 }
 
 var _ httpmw.Handler = (*Server)(nil)
@@ -53,7 +55,12 @@ func New(cfg Config) (*Server, error) {
 		listing:     cfg.Listing,
 		hide:        newHider(cfg.Hide, cfg.ShowDotfiles),
 		precompress: !cfg.DisablePrecompressed,
+		maxEntries:  cfg.MaxListingEntries,
+		deep:        make(chan struct{}, MaxDeepListings),
 		cfg:         cfg,
+	}
+	if s.maxEntries == 0 {
+		s.maxEntries = DefaultMaxListingEntries
 	}
 	if s.indexNames == nil {
 		s.indexNames = DefaultIndexNames
