@@ -48,9 +48,8 @@
 // lists in one readdir pass holding one page (about 4 MB while a client
 // that does not read keeps it; the server's WriteTimeout ends that).
 // Symlinks are followed inside the root only, and the hide rules apply to
-// the path a link leads to as well as to its own name. On
-// Linux the entries are stat'ed relative to the open folder straight from
-// the getdents(2) buffer, shared among up to four goroutines (GOMAXPROCS
-// permitting), and large HTML pages are formatted on two: a listing uses
-// more CPU time than http.FileServer's bare one, spread over cores.
+// the path a link leads to as well as to its own name. A listing is
+// plain code: os.File.ReadDir in batches on the folder opened through the
+// os.Root, DirEntry.Info, a bounded heap for pages and slices.SortFunc on
+// precomputed natural-order keys.
 package browse

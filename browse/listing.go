@@ -42,9 +42,7 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 			}
 		}
 	}
-	sc := s.getScratch()
-	defer s.putScratch(sc) // the entries live in it until the page is written
-	entries, total, err := s.collect(root, f, real, read, sc)
+	entries, total, err := s.collect(root, f, real, read)
 	if err != nil {
 		// The folder was opened: even for Middleware, a failure to read
 		// it is this server's answer, not the next handler's.
@@ -115,7 +113,7 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 type listing struct {
 	dir     string
 	q       listQuery
-	entries []*entry
+	entries []entry
 	total   int
 }
 
@@ -126,7 +124,8 @@ func (l *listing) forTemplate(s *Server, r *http.Request, root *os.Root) *Listin
 		CanGoUp: l.dir != "/" && s.listingAllowed(path.Dir(l.dir)),
 		Req:     r, URL: r.URL, s: s, root: root}
 	out.Items = make([]Item, len(l.entries))
-	for i, e := range l.entries {
+	for i := range l.entries {
+		e := &l.entries[i]
 		it := Item{Name: e.name, URL: escapeSegment(e.name), Size: e.size, ModTime: time.Unix(0, e.mtime).UTC(),
 			Mode: e.mode, IsDir: e.isDir(), IsSymlink: e.link}
 		if it.IsDir {
@@ -147,11 +146,6 @@ type chunkWriter struct {
 	w   io.Writer
 	buf []byte
 	err error
-
-	// Extra buffers from the same pool, for writers that render on
-	// several goroutines; nil when there is no pool.
-	newBuf func() []byte
-	putBuf func([]byte)
 }
 
 // spill writes the buffer out once it is full.
@@ -170,7 +164,7 @@ func (c *chunkWriter) flush() {
 
 // stream runs write with a pooled buffer and sends what is left.
 func (s *Server) stream(w io.Writer, write func(*chunkWriter)) error {
-	c := &chunkWriter{w: w, buf: s.getBuf(), newBuf: s.getBuf, putBuf: s.putBuf}
+	c := &chunkWriter{w: w, buf: s.getBuf()}
 	write(c)
 	c.flush()
 	s.putBuf(c.buf)

@@ -43,7 +43,11 @@ func (l *listing) writeHTML(c *chunkWriter) {
 	}
 	b = append(b, "<tbody id=\"rows\">\n"...)
 	c.buf = b
-	l.writeRows(c)
+	var dc dateCache
+	for i := range l.entries {
+		c.buf = appendRow(c.buf, &l.entries[i], &dc)
+		c.spill()
+	}
 	b = c.buf
 	b = append(b, "</tbody>\n</table>\n"...)
 	if len(l.entries) == 0 {

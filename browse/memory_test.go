@@ -102,3 +102,23 @@ func listingMemory(t *testing.T, s *Server, query string, k int) (alloc, held ui
 	}
 	return alloc, held
 }
+
+// BenchmarkListing100k lists a folder of 100,000 entries as HTML with the
+// default page, for -memprofile and -cpuprofile: its B/op is what one
+// listing allocates.
+func BenchmarkListing100k(b *testing.B) {
+	root := b.TempDir()
+	makeBigFolder(b, root, 100_000)
+	s, err := New(Config{Root: root, Listing: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	r := newRequest("GET", "/big/")
+	r.Header.Set("Accept", "text/html")
+	h := s.Middleware(nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(&nullWriter{h: http.Header{}}, r)
+	}
+}

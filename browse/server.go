@@ -29,7 +29,6 @@ type Server struct {
 	deep         chan struct{} // slots for deep listing pages
 	cfg          Config        // the hooks and template
 	bufs         sync.Pool     // *[]byte buffers for streamed listings
-	scratch      sync.Pool     // *listScratch for collect
 }
 
 var _ httpmw.Handler = (*Server)(nil)
