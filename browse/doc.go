@@ -43,10 +43,10 @@
 // at most Config.MaxListingEntries entries (10,000 by default); a larger
 // folder is listed in pages linked by a Link header (rel="next"), the
 // HTML page's Next link and JSON's total, offset and limit. A listing
-// streams out as it is written, and only offset+limit entries (per
-// reading goroutine) are held in memory, so a folder of 100,000 entries
-// lists in one readdir pass holding one page (about 4 MB while a client
-// that does not read keeps it; the server's WriteTimeout ends that).
+// streams out as it is written, and only offset+limit entries are held in
+// memory, so a folder of 100,000 entries lists in one readdir pass holding
+// one page (about 1.2 MB while a client that does not read keeps it; the
+// http.Server's WriteTimeout ends that, browse sets no deadline).
 // Symlinks are followed inside the root only, and the hide rules apply to
 // the path a link leads to as well as to its own name. A listing is
 // plain code: os.File.ReadDir in batches on the folder opened through the
