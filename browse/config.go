@@ -15,8 +15,8 @@ import (
 var DefaultIndexNames = []string{"index.html", "index.htm", "default.html", "default.htm"}
 
 // DefaultMaxListingEntries is the page size of listings when
-// Config.MaxListingEntries is 0: about 1.2 MB of memory while the page,
-// about 2 MB of HTML, is sent.
+// Config.MaxListingEntries is 0: about 1.2 MB of memory held while the
+// page is sent.
 const DefaultMaxListingEntries = 10_000
 
 // MaxDeepListings is how many listing pages past Config.MaxListingEntries
