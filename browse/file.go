@@ -75,7 +75,7 @@ func (s *Server) precompressed(r *http.Request, root *os.Root, name string) (*os
 		}
 		weights[best] = 0 // tried
 		p := name + encodings[best].ext
-		if s.hide.hidden(p) {
+		if ok, _ := s.visible(root, p); !ok {
 			continue
 		}
 		f, err := open(root, p)
