@@ -145,7 +145,7 @@ func check(name string, src []byte, env func(string) string) ([]checkedSite, err
 		for _, d := range site.Directives {
 			dir, ok := lookupDirective(d.Name)
 			if !ok {
-				return nil, errorf(d.Pos, "unknown directive %q; the directives are: %s", d.Name, directiveNames())
+				return nil, unknownDirective(d)
 			}
 			if d.Name == "root" {
 				if rootSet {
