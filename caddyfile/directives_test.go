@@ -307,6 +307,8 @@ func FuzzValidate(f *testing.F) {
 		":80\nfastcgi / 127.0.0.1:9000 php {\n env A b\n root /x\n}",
 		":80\ngit r p {\n interval 60\n hook /h s\n then a b\n}",
 		"a.com:80, :81 {\n root /x\n browse /d\n}",
+		":80\nroot {$UNSET}/x\nlog /a {combined}\nfastcgi / unix: php\ntls off",
+		"{$H}:80 {\n proxy / a:1 {\n  header_upstream X {$V}\n }\n}",
 	} {
 		f.Add(s)
 	}

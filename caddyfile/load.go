@@ -147,6 +147,9 @@ func check(name string, src []byte, env func(string) string) ([]checkedSite, err
 			if !ok {
 				return nil, unknownDirective(d)
 			}
+			if err := checkUnset(d); err != nil {
+				return nil, err
+			}
 			if d.Name == "root" {
 				if rootSet {
 					return nil, errorf(d.Pos, "root: set twice in one site (first at %s)", cfg.rootPos)
