@@ -140,7 +140,7 @@ func check(name string, src []byte, env func(string) string) ([]checkedSite, err
 			}
 			seen[key] = site.Pos
 		}
-		cfg := &siteConfig{rootPos: site.Pos}
+		cfg := &siteConfig{rootPos: site.Pos, confFile: name}
 		rootSet := false
 		for _, d := range site.Directives {
 			dir, ok := lookupDirective(d.Name)
