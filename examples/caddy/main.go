@@ -29,12 +29,15 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw/caddyfile"
+	"github.com/httpmw/httpmw/internal/httpserve"
 )
 
 func main() {
 	conf := flag.String("conf", "", "Caddyfile to load (default ./Caddyfile if it exists)")
 	validate := flag.Bool("validate", false, "check the Caddyfile and exit")
 	host := flag.String("host", "", "interface to listen on (default all, as Caddy 0.7)")
+	var lim httpserve.Limits
+	lim.Flags(flag.CommandLine)
 	flag.Parse()
 
 	path, explicit := *conf, *conf != ""
@@ -55,7 +58,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	r := &runner{conf: path, host: *host, defaultAddr: ":" + caddyfile.DefaultPort, defaultRoot: "."}
+	r := &runner{conf: path, host: *host, defaultAddr: ":" + caddyfile.DefaultPort, defaultRoot: ".", limits: lim}
 	if err := r.start(); err != nil {
 		fmt.Fprintln(os.Stderr, "caddy:", err)
 		os.Exit(1)
