@@ -128,8 +128,8 @@ func TestBinaryWithCurl(t *testing.T) {
 	// -validate refuses what would serve the wrong folder or not run.
 	for conf, want := range map[string]string{
 		":0\nroot {$HTTPMW_UNSET_ROOT}\n": "Caddyfile:2:6: root: {$HTTPMW_UNSET_ROOT} is not set or empty (line 2)",
-		":0\nfastcgi / unix: php\n":        `Caddyfile:2:11: fastcgi: endpoint "unix:"`,
-		":0\nlog /api {combined}\n":        `Caddyfile:2:10: log: file name "{combined}" looks like a log format`,
+		":0\nfastcgi / unix: php\n":       `Caddyfile:2:11: fastcgi: endpoint "unix:"`,
+		":0\nlog /api {combined}\n":       `Caddyfile:2:10: log: file name "{combined}" looks like a log format`,
 		":0\ngzip\ntemplates\n":           "Caddyfile:3:1: templates (line 3): a Caddy 0.7 directive not supported by httpmw",
 	} {
 		write(t, filepath.Join(dir, "bad.conf"), conf)
