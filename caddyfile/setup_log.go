@@ -17,7 +17,9 @@ const DefaultLogFile = "access.log"
 //	log file                  # every request, to file
 //	log path file [format]    # requests under path
 //
-// file is a path, or stdout or stderr. format is {common} (the default),
+// file is a path, or stdout or stderr; a file named like a placeholder
+// ("log /api {combined}", path and format with the file left out) is an
+// error. format is {common} (the default),
 // {combined}, or a template of placeholders ({remote} {when} {method}
 // {uri} {proto} {status} {size} {latency} {>Header} ...; see package
 // logger). A site may have several log lines, one per path.

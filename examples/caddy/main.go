@@ -15,6 +15,15 @@
 // requests in flight finish on the old configuration, which is closed (its
 // logs flushed, its health checks, FastCGI pools and git syncers stopped)
 // once they are done. SIGINT and SIGTERM shut down gracefully.
+//
+// The Caddyfile and the log files are never served, even from "root .".
+// Each listener closes a client that drips its request headers (10s), a
+// request body that stops moving (64 KiB per 60s of waiting), a client that
+// stops reading the response (64 KiB per 60s) and an idle keep-alive
+// connection (2m); request heads are limited to 1 MiB. A large download
+// or upload that keeps moving is never cut off. Change them with
+// -header-timeout, -body-timeout, -write-timeout, -idle-timeout and
+// -max-header-bytes.
 package main
 
 import (

@@ -4,6 +4,9 @@
 //
 //	go run ./examples/chi
 //	curl -i localhost:3000/api/hello
+//
+// The server has the timeouts of internal/httpserve (flags -header-timeout,
+// -body-timeout, -write-timeout, -idle-timeout, -max-header-bytes).
 package main
 
 import (
