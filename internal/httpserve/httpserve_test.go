@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -73,5 +74,51 @@ func TestDefaults(t *testing.T) {
 	if srv.ReadHeaderTimeout != DefaultReadHeaderTimeout || srv.IdleTimeout != DefaultIdleTimeout ||
 		srv.MaxHeaderBytes != DefaultMaxHeaderBytes || srv.ReadTimeout != 0 || srv.WriteTimeout != 0 {
 		t.Fatalf("%+v", srv)
+	}
+}
+
+// recordConn is a net.Conn whose ReadFrom records what it was given.
+type recordConn struct {
+	net.Conn
+	got []io.Reader
+	n   int64
+}
+
+func (c *recordConn) SetWriteDeadline(time.Time) error { return nil }
+
+func (c *recordConn) ReadFrom(r io.Reader) (int64, error) {
+	c.got = append(c.got, r)
+	n, err := io.Copy(io.Discard, r)
+	c.n += n
+	return n, err
+}
+
+// TestReadFromKeepsSendfile: what http.ServeContent hands over (a
+// LimitedReader of a file) reaches the TCP connection as a LimitedReader
+// of the file itself, the form net.TCPConn sends with sendfile(2), in
+// Progress pieces, and no byte past the limit is sent.
+func TestReadFromKeepsSendfile(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Write(make([]byte, 3*Progress+100))
+	f.Seek(0, io.SeekStart)
+	rc := &recordConn{}
+	c := &conn{Conn: rc, timeout: time.Second}
+	limit := int64(2*Progress + 10)
+	lr := &io.LimitedReader{R: f, N: limit}
+	n, err := c.ReadFrom(lr)
+	if err != nil || n != limit || rc.n != limit || lr.N != 0 {
+		t.Fatalf("sent %d (conn got %d), err %v, left %d; want %d", n, rc.n, err, lr.N, limit)
+	}
+	if len(rc.got) != 3 {
+		t.Fatalf("%d pieces, want 3", len(rc.got))
+	}
+	for i, r := range rc.got {
+		if l, ok := r.(*io.LimitedReader); !ok || l.R != io.Reader(f) {
+			t.Fatalf("piece %d: %T, not a LimitedReader of the file", i, r)
+		}
 	}
 }

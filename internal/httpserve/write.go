@@ -46,21 +46,35 @@ func (c *conn) Write(p []byte) (int, error) {
 }
 
 // ReadFrom keeps sendfile(2): http.Server hands a file to the
-// connection's ReadFrom, and *net.TCPConn sends an *io.LimitedReader of a
-// file with sendfile, one Progress piece per deadline.
+// connection's ReadFrom, and *net.TCPConn sends a file, or an
+// *io.LimitedReader of one, with sendfile. It unwraps one LimitedReader
+// (what http.ServeContent passes) and sends Progress bytes per deadline.
 func (c *conn) ReadFrom(r io.Reader) (int64, error) {
 	rf, ok := c.Conn.(io.ReaderFrom)
 	if !ok {
 		return io.Copy(writerOnly{c}, r)
 	}
+	outer, _ := r.(*io.LimitedReader)
+	if outer != nil {
+		r = outer.R
+	}
 	var total int64
 	for {
+		piece := int64(Progress)
+		if outer != nil {
+			if piece = min(piece, outer.N); piece <= 0 {
+				return total, nil
+			}
+		}
 		if err := c.Conn.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
 			return total, err
 		}
-		n, err := rf.ReadFrom(io.LimitReader(r, Progress))
+		n, err := rf.ReadFrom(&io.LimitedReader{R: r, N: piece})
 		total += n
-		if err != nil || n < Progress {
+		if outer != nil {
+			outer.N -= n
+		}
+		if err != nil || n < piece {
 			return total, err
 		}
 	}
