@@ -1,6 +1,7 @@
 package httpserve
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -120,5 +121,40 @@ func TestReadFromKeepsSendfile(t *testing.T) {
 		if l, ok := r.(*io.LimitedReader); !ok || l.R != io.Reader(f) {
 			t.Fatalf("piece %d: %T, not a LimitedReader of the file", i, r)
 		}
+	}
+}
+
+// TestHijackedConnKeepsWorking: a handler that takes over the connection
+// (a websocket through the proxy) reads and writes through the wrapped
+// connection, and its writes still carry a deadline.
+func TestHijackedConnKeepsWorking(t *testing.T) {
+	url := serve(t, Limits{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close()
+		if _, ok := c.(*conn); !ok {
+			t.Errorf("hijacked %T, not the deadline conn", c)
+		}
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+		line, _ := brw.ReadString('\n')
+		io.WriteString(c, "echo "+line)
+	}))
+	c, err := net.Dial("tcp", url[len("http://"):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+	br := bufio.NewReader(c)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil || res.StatusCode != 101 {
+		t.Fatalf("%v %v", res, err)
+	}
+	io.WriteString(c, "hello\n")
+	if got, _ := br.ReadString('\n'); got != "echo hello\n" {
+		t.Fatalf("%q", got)
 	}
 }
