@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 	"strconv"
+
+	"github.com/httpmw/httpmw/internal/vary"
 )
 
 // encodings are the precompressed siblings looked for, in the server's
@@ -39,7 +41,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, root *os.Root
 			h.Set("Content-Encoding", coding)
 		}
 		// The body depends on Accept-Encoding whenever a sibling may exist.
-		h.Add("Vary", "Accept-Encoding")
+		vary.Add(h, "Accept-Encoding")
 	}
 	if ctype != "" && h.Get("Content-Type") == "" {
 		h.Set("Content-Type", ctype)

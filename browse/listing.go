@@ -7,6 +7,8 @@ import (
 	"path"
 	"strconv"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/vary"
 )
 
 // Listing formats, offered to content negotiation in this order; HTML
@@ -71,7 +73,7 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 		}
 	}
 	h := w.Header()
-	h.Add("Vary", "Accept")
+	vary.Add(h, "Accept")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-cache") // folders change; revalidate each time
 	switch {
