@@ -188,7 +188,8 @@ func TestIdlePublicConnectionsBounded(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
-	waitFor(t, func() bool { return srv.Stats().RefusedPublicConns > 0 })
+	// One address: its share (MaxPublicConnsPerAddr, 256) is reached first.
+	waitFor(t, func() bool { st := srv.Stats(); return st.RefusedPublicConns+st.RefusedPublicAddr > 0 })
 	if open := srv.Stats().PublicConns; open > limit {
 		t.Fatalf("%d public connections open, limit %d", open, limit)
 	}
