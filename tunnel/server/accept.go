@@ -35,7 +35,7 @@ func (a *acceptRetry) accept(ln net.Listener, done <-chan struct{}) (net.Conn, e
 		c, err := ln.Accept()
 		if err == nil {
 			if a.failures > 0 {
-				a.s.log.Info(a.what+" listener accepting again", "failed_accepts", a.failures)
+				a.s.log.Info("listener accepting again", "listener", a.what, "failed_accepts", a.failures)
 				a.failures, a.delay = 0, 0
 			}
 			return c, nil
@@ -46,7 +46,7 @@ func (a *acceptRetry) accept(ln net.Listener, done <-chan struct{}) (net.Conn, e
 		a.failures++
 		a.s.stats.acceptErrors.Add(1)
 		if a.failures == 1 {
-			a.s.log.Error(a.what+" listener: accept failing, retrying with backoff", "err", err)
+			a.s.log.Error("listener accept failing, retrying with backoff", "listener", a.what, "err", err)
 		}
 		a.delay = min(max(2*a.delay, acceptRetryMin), acceptRetryMax)
 		t := time.NewTimer(a.delay)

@@ -86,7 +86,7 @@ func publicGet(t testing.TB, client *http.Client, srv *Server, tunnelURL, path s
 func newHTTPClient(t testing.TB) *http.Client {
 	tr := &http.Transport{MaxIdleConnsPerHost: 4}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	return &http.Client{Transport: tr, Timeout: patience}
 }
 
 func TestHTTPTunnelEndToEnd(t *testing.T) {
@@ -133,14 +133,19 @@ func TestUnknownTokenRefused(t *testing.T) {
 	}
 }
 
+// patience bounds every wait of these tests for something that should
+// happen at once: generous, so that a loaded machine (other tests, -race)
+// only makes them slower, never wrong.
+const patience = 30 * time.Second
+
 // waitFor polls cond: the server's state changes on its own goroutines
 // and has no event to wait on from outside.
 func waitFor(t testing.TB, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(patience)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not reached in 5s")
+			t.Fatalf("condition not reached in %v", patience)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -148,6 +153,6 @@ func waitFor(t testing.TB, cond func() bool) {
 
 func tlsClient(raw net.Conn, srv *Server) *tls.Conn {
 	c := tls.Client(raw, &tls.Config{RootCAs: srv.RootCAs(), ServerName: "localhost"})
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.SetDeadline(time.Now().Add(patience))
 	return c
 }
