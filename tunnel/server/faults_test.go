@@ -77,23 +77,6 @@ func TestGarbageInsteadOfTLS(t *testing.T) {
 	}
 }
 
-func TestSilentTunnelConnTimesOut(t *testing.T) {
-	srv := newTestServer(t, func(c *Config) { c.AuthTimeout = 200 * time.Millisecond; c.PingTimeout = 300 * time.Millisecond })
-	conn, err := net.Dial("tcp", srv.TunnelAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := conn.Read(make([]byte, 1)); isTimeout(err) {
-		t.Fatal("server kept a silent connection open")
-	}
-	// A control that never pings is closed after PingTimeout.
-	connect(t, srv, "alice-token", "", "")
-	waitFor(t, func() bool { return srv.Stats().Clients == 1 })
-	waitFor(t, func() bool { return srv.Stats().Clients == 0 })
-}
-
 func TestSlowlorisPublicConnection(t *testing.T) {
 	srv := newTestServer(t, func(c *Config) { c.HeaderReadTimeout = 300 * time.Millisecond })
 	check := liveTunnel(t, srv, "bystander")
