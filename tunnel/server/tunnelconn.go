@@ -131,3 +131,14 @@ func isTimeout(err error) bool {
 func isDecodeError(err error) bool {
 	return err != nil && len(err.Error()) > 5 && err.Error()[:5] == "wire:"
 }
+
+// closing reports whether the session was ended by the server, so that a
+// read failing on its closed connection is not logged as the client's.
+func (c *control) closing() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
