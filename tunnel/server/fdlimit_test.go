@@ -188,8 +188,11 @@ func TestAcceptSurvivesFDExhaustion(t *testing.T) {
 	// ...and the public port and tcp tunnel serve, through new proxy
 	// connections on the tunnel port.
 	serves("after")
-	if n := strings.Count(logs.String(), "accept failing"); n > 3 {
-		t.Errorf("%d accept-failure lines for 3 bursts, want one each:\n%s", n, logs.String())
+	// One line per burst, not per failed Accept. A listener may have a
+	// few bursts (it accepts a connection as one descriptor frees up,
+	// then fails again), but not one line per retry.
+	if n := strings.Count(logs.String(), "accept failing"); n > 10 {
+		t.Errorf("%d accept-failure lines for 3 listeners:\n%s", n, logs.String())
 	}
 }
 

@@ -76,16 +76,16 @@ func TestVersionMismatchAndAuthHooks(t *testing.T) {
 }
 
 func TestCloseLetsRequestsFinish(t *testing.T) {
-	srv, err := New(Config{Domain: "example.test", TunnelAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", AllowAnonymous: true})
+	srv, err := New(Config{Domain: "example.test", TunnelAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", AllowAnonymous: true, ShutdownTimeout: patience})
 	if err != nil {
 		t.Fatal(err)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(context.Background()) }()
-	entered := make(chan struct{})
+	entered, release := make(chan struct{}), make(chan struct{})
 	local := newLocal(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(entered)
-		time.Sleep(200 * time.Millisecond)
+		<-release // until Close has begun
 		io.WriteString(w, "finished")
 	}))
 	c, _ := connect(t, srv, "", "", local)
@@ -106,15 +106,26 @@ func TestCloseLetsRequestsFinish(t *testing.T) {
 		got <- string(b)
 	}()
 	<-entered
-	srv.Close()
+	closed := make(chan struct{})
+	go func() {
+		srv.Close()
+		close(closed)
+	}()
+	// Close has begun once the public listener refuses connections.
+	waitFor(t, func() bool {
+		c, err := net.Dial("tcp", srv.HTTPAddr().String())
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	close(release)
 	if body := <-got; body != "finished" {
 		t.Fatalf("request in flight during Close got %q", body)
 	}
+	<-closed
 	if err := <-served; err != nil {
 		t.Fatalf("Serve: %v", err)
-	}
-	if _, err := net.DialTimeout("tcp", srv.HTTPAddr().String(), time.Second); err == nil {
-		t.Fatal("public listener still open after Close")
 	}
 	if err := srv.Serve(context.Background()); err != ErrServing {
 		t.Fatalf("second Serve: %v", err)
