@@ -43,9 +43,18 @@
 //   - Frames are bounded (Config.MaxFrame); a 2^40 or negative length
 //     closes that one connection.
 //   - Limits: tunnels per client, pooled proxies per client, public
-//     connections in total, header read and idle timeouts, and a request
-//     body that stalls (Config.BodyReadTimeout, a timeout between reads
-//     as nginx's client_body_timeout), each with a log line when it bites.
+//     connections in total and per address (Config.MaxPublicConnsPerAddr),
+//     unauthenticated tunnel-port connections per address
+//     (Config.MaxUnauthConnsPerAddr, with Config.HandshakeTimeout), header
+//     read and idle timeouts, a request body that stalls
+//     (Config.BodyReadTimeout, a timeout between reads as nginx's
+//     client_body_timeout) and a client that stops reading
+//     (Config.PublicWriteTimeout, as nginx's send_timeout), each with a
+//     log line when it bites (one per burst for floods).
+//   - Accept loops retry temporary errors (out of file descriptors) with
+//     backoff, 5 ms doubling to 1 s, as net/http does; a listener that
+//     fails for good stops the server (Serve returns why), or for a TCP
+//     tunnel ends its session with the reason sent to the client.
 //   - TCP tunnels bind Config.TCPAddr within TCPPortMin-TCPPortMax, not
 //     every interface; https URLs carry the https listener's port.
 //   - No public connection waits on a dead client forever: without a proxy

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/httpmw/httpmw/internal/testhttp"
 
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
@@ -31,6 +34,14 @@ func newTestServer(t testing.TB, edit func(*Config)) *Server {
 		TCPAddr:    "127.0.0.1",
 		Tokens:     map[string]string{"alice-token": "alice", "bob-token": "bob"},
 	}
+	// The server's log is shown when the test fails.
+	var logs testhttp.Buffer
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
 	if edit != nil {
 		edit(&cfg)
 	}
