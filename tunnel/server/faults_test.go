@@ -154,13 +154,16 @@ func TestStalledBodyIsCut(t *testing.T) {
 
 // TestIdlePublicConnectionsBounded opens 10,000 idle public connections
 // against a limit of 300 and checks that the extras are refused at once,
-// that goroutines and heap stay flat meanwhile, that the rest expire with
-// the header timeout, and that other clients are served throughout.
+// that goroutines and heap stay flat meanwhile, that the server lets go of
+// them when the clients do, and that other clients are served throughout.
+// The idle connections do not expire during the test (header timeouts
+// have their own tests), so what it counts does not depend on how fast
+// the machine opens them.
 func TestIdlePublicConnectionsBounded(t *testing.T) {
 	const limit, opened = 300, 10000
 	srv := newTestServer(t, func(c *Config) {
 		c.MaxPublicConns = limit
-		c.HeaderReadTimeout = time.Second
+		c.HeaderReadTimeout = time.Hour
 	})
 	check := liveTunnel(t, srv, "bystander")
 	base := runtime.NumGoroutine()
@@ -178,14 +181,14 @@ func TestIdlePublicConnectionsBounded(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
-	// One address: its share (MaxPublicConnsPerAddr, 256) is reached first.
-	waitFor(t, func() bool { st := srv.Stats(); return st.RefusedPublicConns+st.RefusedPublicAddr > 0 })
+	// One address: its share (MaxPublicConnsPerAddr, 256) is reached
+	// before the limit; the bystander's keep-alive connection holds one.
+	held := int64(srv.cfg.MaxPublicConnsPerAddr - 1)
+	waitFor(t, func() bool { st := srv.Stats(); return st.RefusedPublicConns+st.RefusedPublicAddr == opened-held })
 	if open := srv.Stats().PublicConns; open > limit {
 		t.Fatalf("%d public connections open, limit %d", open, limit)
 	}
 	if g := runtime.NumGoroutine(); g > base+limit+50 {
-		buf := make([]byte, 1<<20)
-		t.Log(string(buf[:runtime.Stack(buf, true)]))
 		t.Fatalf("%d goroutines for %d idle connections (base %d)", g, opened, base)
 	}
 	// The test's own 10,000 client sockets are most of it (6.6 MB under
@@ -193,7 +196,12 @@ func TestIdlePublicConnectionsBounded(t *testing.T) {
 	if grown := heapInUse() - heapBefore; grown > 16<<20 {
 		t.Fatalf("heap grew by %d MB with %d idle connections open", grown>>20, opened)
 	}
-	// The idle ones expire, and new clients are served again.
+	check()
+	// The clients go, and so do the server's connections.
+	for _, c := range conns {
+		c.Close()
+	}
+	conns = nil
 	waitFor(t, func() bool { return srv.Stats().PublicConns <= 1 }) // the bystander's keep-alive
 	check()
 }
