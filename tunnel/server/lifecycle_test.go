@@ -16,14 +16,16 @@ import (
 func TestConfigErrorsNameTheField(t *testing.T) {
 	base := Config{TunnelAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", AllowAnonymous: true}
 	for field, edit := range map[string]func(*Config){
-		"Domain":         func(c *Config) { c.Domain = "a.test:80" },
-		"HTTPAddr":       func(c *Config) { c.HTTPAddr = "" },
-		"TCPAddr":        func(c *Config) { c.TCPAddr = "localhost" },
-		"TCPPortMin":     func(c *Config) { c.TCPPortMin, c.TCPPortMax = 9000, 8000 },
-		"Tokens":         func(c *Config) { c.AllowAnonymous = false },
-		"MaxFrame":       func(c *Config) { c.MaxFrame = 10 },
-		"PingTimeout":    func(c *Config) { c.PingTimeout = -time.Second },
-		"MaxPublicConns": func(c *Config) { c.MaxPublicConns = -1 },
+		"Domain":             func(c *Config) { c.Domain = "a.test:80" },
+		"HTTPAddr":           func(c *Config) { c.HTTPAddr = "" },
+		"TCPAddr":            func(c *Config) { c.TCPAddr = "localhost" },
+		"TCPPortMin":         func(c *Config) { c.TCPPortMin, c.TCPPortMax = 9000, 8000 },
+		"Tokens":             func(c *Config) { c.AllowAnonymous = false },
+		"MaxFrame":           func(c *Config) { c.MaxFrame = 10 },
+		"PingTimeout":        func(c *Config) { c.PingTimeout = -time.Second },
+		"MaxPublicConns":     func(c *Config) { c.MaxPublicConns = -1 },
+		"HandshakeTimeout":   func(c *Config) { c.HandshakeTimeout = -time.Second },
+		"PublicWriteTimeout": func(c *Config) { c.PublicWriteTimeout = -time.Second },
 	} {
 		cfg := base
 		edit(&cfg)
