@@ -43,22 +43,24 @@
 //   - Frames are bounded (Config.MaxFrame); a 2^40 or negative length
 //     closes that one connection.
 //   - Limits: tunnels per client, pooled proxies per client, public
-//     connections in total and per address (Config.MaxPublicConnsPerAddr),
-//     unauthenticated tunnel-port connections per address
-//     (Config.MaxUnauthConnsPerAddr, with Config.HandshakeTimeout), header
-//     read and idle timeouts, a request body that stalls
-//     (Config.BodyReadTimeout, a timeout between reads as nginx's
-//     client_body_timeout) and a client that stops reading
-//     (Config.PublicWriteTimeout, as nginx's send_timeout), each with a
-//     log line when it bites (one per burst for floods).
-//   - Accept loops retry temporary errors (out of file descriptors) with
-//     backoff, 5 ms doubling to 1 s, as net/http does; a listener that
-//     fails for good stops the server (Serve returns why), or for a TCP
-//     tunnel ends its session with the reason sent to the client.
+//     connections in total, header read and idle timeouts, and a request
+//     body that stalls (Config.BodyReadTimeout, a timeout between reads
+//     as nginx's client_body_timeout), each with a log line when it bites.
 //   - TCP tunnels bind Config.TCPAddr within TCPPortMin-TCPPortMax, not
 //     every interface; https URLs carry the https listener's port.
 //   - No public connection waits on a dead client forever: without a proxy
 //     connection within Config.ProxyWaitTimeout an http request gets 502.
+//   - Per address (an IPv4 address, an IPv6 /64): a share of the public
+//     connections (Config.MaxPublicConnsPerAddr) and a cap on tunnel-port
+//     connections not yet authenticated (Config.MaxUnauthConnsPerAddr,
+//     each bounded by Config.HandshakeTimeout), so that one address
+//     cannot lock others out; refusals are logged once per burst.
+//   - A public client that stops reading is dropped after
+//     Config.PublicWriteTimeout without progress (nginx's send_timeout).
+//   - Accept loops retry temporary errors (out of file descriptors) with
+//     backoff, 5 ms doubling to 1 s, as net/http does; a listener that
+//     fails for good stops the server (Serve returns why), or for a TCP
+//     tunnel ends its session with the reason sent to the client.
 //
 // # Why net/http parses the public side
 //

@@ -37,6 +37,11 @@ type Server struct {
 	closing  sync.Once
 	closed   chan struct{}
 
+	unauth          *addrSlots // unauthenticated tunnel connections per address
+	tunnelRefusals  burstLog
+	writeTimeoutLog burstLog
+	failed          error // why the server stopped itself; guarded by mu
+
 	// pending bounds tunnel connections that have not authenticated yet.
 	pending   chan struct{}
 	public    publicLimit
@@ -44,11 +49,6 @@ type Server struct {
 	active    activeSet
 	stats     counters
 	guesses   *guessLimiter
-
-	unauth          *addrSlots // unauthenticated tunnel connections per address
-	tunnelRefusals  burstLog
-	writeTimeoutLog burstLog
-	failed          error // why the server stopped itself; guarded by mu
 
 	mu        sync.Mutex
 	controls  map[string]*control      // live sessions by client id
