@@ -84,10 +84,10 @@ func New(cfg Config) (*Server, error) {
 		routes:    map[string]*tunnel{},
 	}
 	s.public.max = int64(cfg.MaxPublicConns)
-	s.public.perAddr = newAddrSlots(cfg.MaxPublicConnsPerAddr)
-	s.unauth = newAddrSlots(cfg.MaxUnauthConnsPerAddr)
 	s.guesses = newGuessLimiter(max(cfg.MaxAuthFailures, 0), cfg.AuthFailureWindow)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.public.perAddr = newAddrSlots(cfg.MaxPublicConnsPerAddr)
+	s.unauth = newAddrSlots(cfg.MaxUnauthConnsPerAddr)
 	if err := s.setupTLS(); err != nil {
 		return nil, err
 	}
