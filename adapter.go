@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/httpmw/httpmw/internal/ascii"
 	"github.com/httpmw/httpmw/internal/respwriter"
 )
 
@@ -209,32 +210,13 @@ func (m Path) Matches(p string) bool {
 	}
 	head := p[:len(base)]
 	if m.IgnoreCase {
-		if !equalFoldASCII(head, base) {
+		if !ascii.EqualFold(head, base) {
 			return false
 		}
 	} else if head != base {
 		return false
 	}
 	return len(p) == len(base) || p[len(base)] == '/'
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if lowerASCII(a[i]) != lowerASCII(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func lowerASCII(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
 }
 
 // cleanPath is path.Clean for request paths: rooted, no trailing slash,

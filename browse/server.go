@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // Server serves the files of one folder. It is an httpmw.Handler meant for
@@ -44,10 +45,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	t, err := openTree(dir)
 	if errors.Is(err, ErrNotFolder) {
-		return nil, fmt.Errorf("browse: Config.Root: %q: %w", dir, ErrNotFolder)
+		return nil, cfgerr.New("browse", "Config.Root", "%q: %w", dir, ErrNotFolder)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("browse: Config.Root: %w", err)
+		return nil, cfgerr.New("browse", "Config.Root", "%w", err)
 	}
 	s := &Server{
 		indexNames:  cfg.IndexNames,
