@@ -50,6 +50,14 @@ func Chain(mws ...Middleware) Middleware {
 	}
 }
 
+// NotFound is the next handler of a chain's last middleware: it answers
+// 404 with nothing written, so the caller (the Adapter at the edge)
+// writes the page. A package's terminal ServeHTTP is its Middleware
+// ending in HandlerFunc(NotFound).
+func NotFound(http.ResponseWriter, *http.Request) (int, error) {
+	return http.StatusNotFound, nil
+}
+
 // PanicError is what the Adapter reports when a handler panics.
 type PanicError struct {
 	Value any    // the value passed to panic

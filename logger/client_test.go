@@ -93,4 +93,3 @@ func TestSpoofedHeaderOverTCP(t *testing.T) {
 		}
 	}
 }
-

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-		"net/textproto"
+	"net/textproto"
 	"os"
 	"strings"
 	"time"

@@ -79,4 +79,3 @@ func FuzzEscape(f *testing.F) {
 		}
 	})
 }
-
