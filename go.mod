@@ -14,7 +14,6 @@ require (
 	github.com/klauspost/compress v1.20.4
 	github.com/yookoala/gofast v0.8.0
 	golang.org/x/crypto v0.56.0
-	golang.org/x/sys v0.47.0
 )
 
 require (
@@ -33,6 +32,7 @@ require (
 	github.com/skeema/knownhosts v1.3.1 // indirect
 	github.com/xanzy/ssh-agent v0.3.3 // indirect
 	golang.org/x/net v0.57.0 // indirect
+	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/tools v0.11.0 // indirect
 	gopkg.in/warnings.v0 v0.1.2 // indirect
 )
