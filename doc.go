@@ -45,8 +45,10 @@
 //
 // and the same rules:
 //
-//   - Config is an input, and its zero value works: each field's comment
-//     says what zero means, and the defaults are named constants (DefaultX).
+//   - Config is an input whose zero fields work: each field's comment says
+//     what zero means, and the defaults are named constants (DefaultX).
+//     Only what no default can guess is required (gitsync's URL and Dest,
+//     tunnel's Server).
 //     So no package needs a DefaultConfig function; tunnel's spells out
 //     the same defaults as its zero Config, for ngrok 1.7 users.
 //   - New checks the whole Config first, touching nothing (no file, socket
