@@ -58,6 +58,25 @@ func NotFound(http.ResponseWriter, *http.Request) (int, error) {
 	return http.StatusNotFound, nil
 }
 
+// ConfigError is the error every package's constructor returns for a bad
+// configuration field, such as
+//
+//	browse: Config.Hide[0]: empty pattern
+//
+// errors.As finds it whichever package returned it.
+type ConfigError struct {
+	Package string // the package, such as "browse"
+	Field   string // the field's path from the struct given, such as "Config.Hide[0]"
+	Err     error  // what is wrong with it
+}
+
+// Error is "package: field: reason".
+func (e *ConfigError) Error() string { return e.Package + ": " + e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns Err, so errors.Is finds a package's sentinel errors
+// (logger.ErrUnknownPlaceholder) through it.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
 // PanicError is what the Adapter reports when a handler panics.
 type PanicError struct {
 	Value any    // the value passed to panic

@@ -52,7 +52,7 @@
 //     So no package needs a DefaultConfig function; tunnel's spells out
 //     the same defaults as its zero Config, for ngrok 1.7 users.
 //   - New checks the whole Config first, touching nothing (no file, socket
-//     or goroutine), and names the first bad field in one form:
+//     or goroutine), and names the first bad field with a *ConfigError,
 //     "pkg: Config.Field: reason", such as
 //     `browse: Config.Hide[0]: empty pattern`. Errors a caller may want to
 //     tell apart are exported variables, wrapped so errors.Is finds them.

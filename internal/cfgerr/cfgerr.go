@@ -1,5 +1,5 @@
-// Package cfgerr writes the one error form every package's constructor
-// returns for a bad configuration field:
+// Package cfgerr makes the one error every package's constructor returns
+// for a bad configuration field, an *httpmw.ConfigError:
 //
 //	browse: Config.Hide[2]: "[": syntax error in pattern
 //
@@ -9,10 +9,14 @@
 // logger.ErrUnknownPlaceholder.
 package cfgerr
 
-import "fmt"
+import (
+	"fmt"
 
-// New returns "pkg: field: reason", the reason formatted as fmt.Errorf
-// formats it (with %w wrapping).
+	"github.com/httpmw/httpmw"
+)
+
+// New returns an *httpmw.ConfigError for field of package pkg, the reason
+// formatted as fmt.Errorf formats it (with %w wrapping).
 func New(pkg, field, format string, args ...any) error {
-	return fmt.Errorf("%s: %s: %w", pkg, field, fmt.Errorf(format, args...))
+	return &httpmw.ConfigError{Package: pkg, Field: field, Err: fmt.Errorf(format, args...)}
 }

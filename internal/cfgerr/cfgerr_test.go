@@ -3,6 +3,8 @@ package cfgerr
 import (
 	"errors"
 	"testing"
+
+	"github.com/httpmw/httpmw"
 )
 
 func TestForm(t *testing.T) {
@@ -20,5 +22,13 @@ func TestWraps(t *testing.T) {
 	}
 	if got, want := err.Error(), "logger: Config.Format: unknown placeholder {nope}"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestAs(t *testing.T) {
+	var ce *httpmw.ConfigError
+	if err := New("gitsync", "WebhookConfig.MaxBody", "must not be negative"); !errors.As(err, &ce) ||
+		ce.Package != "gitsync" || ce.Field != "WebhookConfig.MaxBody" {
+		t.Fatalf("errors.As: %#v", ce)
 	}
 }
