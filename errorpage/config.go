@@ -40,7 +40,10 @@ func invalid(field, format string, args ...any) error {
 type Config struct {
 	// Root is the folder the page files are read from, usually the site
 	// root. "" means the current directory. Files are opened through an
-	// os.Root, so neither ".." nor a symlink leads outside it.
+	// os.Root, so neither ".." nor a symlink leads outside it. A Root
+	// without symlinks is opened once, by New; a Root that is or goes
+	// through a symlink (a deploy's "current" link) is resolved again at
+	// each error, so a deploy that moves the link is seen.
 	Root string
 
 	// Pages maps a status (400-599) to a file under Root, such as
@@ -76,7 +79,8 @@ type Config struct {
 // settings is a validated Config.
 type settings struct {
 	root    string
-	pages   map[int]string // status -> slash-free local name under root
+	follow  bool           // root goes through a symlink: open it at each error
+	pages   map[int]string // status -> local name under root
 	maxSize int64
 	visible bool
 }
@@ -91,6 +95,15 @@ func (c Config) settings() (*settings, error) {
 	} else if !fi.IsDir() {
 		return nil, invalid("Root", "%q is not a folder", c.Root)
 	}
+	abs, err := filepath.Abs(s.root)
+	if err != nil {
+		return nil, invalid("Root", "%v", err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, invalid("Root", "%v", err)
+	}
+	s.follow = real != abs
 	if s.maxSize == 0 {
 		s.maxSize = DefaultMaxPageSize
 	}

@@ -38,6 +38,7 @@ func TestThroughServerWithCurl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer p.Close()
 	site := httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
 		switch r.URL.Path {
 		case "/private":

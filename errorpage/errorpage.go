@@ -3,6 +3,7 @@ package errorpage
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"runtime/debug"
 
 	"github.com/httpmw/httpmw"
@@ -14,6 +15,7 @@ import (
 type Pages struct {
 	*settings
 	log *errorLog
+	dir *os.Root // Root opened once; nil when it is followed at each error
 }
 
 // New validates c and returns Pages, or a *ConfigError naming the first
@@ -24,7 +26,22 @@ func New(c Config) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{settings: s, log: newErrorLog(c.Log, c.Slog)}, nil
+	p := &Pages{settings: s, log: newErrorLog(c.Log, c.Slog)}
+	if !s.follow {
+		if p.dir, err = os.OpenRoot(s.root); err != nil {
+			return nil, invalid("Root", "%v", err)
+		}
+	}
+	return p, nil
+}
+
+// Close releases the folder New opened. Pages answers with plain text
+// pages after that.
+func (p *Pages) Close() error {
+	if p.dir == nil {
+		return nil
+	}
+	return p.dir.Close()
 }
 
 // Middleware renders the error page when next returns a status >= 400

@@ -2,6 +2,7 @@ package errorpage
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -151,6 +152,7 @@ func TestRender(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer p.Close()
 			w := httptest.NewRecorder()
 			status, err := p.Middleware(tc.h).ServeHTTP(w, httptest.NewRequest("GET", "/x", nil))
 			if status >= 400 || err != nil {
@@ -205,5 +207,39 @@ func TestSlog(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("slog output %q lacks %q", out.String(), want)
 		}
+	}
+}
+
+// A Root reached through a symlink follows it: a deploy that moves the
+// link to a new release serves the new release's pages at once.
+func TestRootSymlinkFollowed(t *testing.T) {
+	v1 := site(t, "404.html", "release 1")
+	v2 := site(t, "404.html", "release 2")
+	link := filepath.Join(t.TempDir(), "current")
+	if err := os.Symlink(v1, link); err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(Config{Root: link, Pages: map[int]string{404: "404.html"}, Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	get := func() string {
+		w := httptest.NewRecorder()
+		p.Middleware(handler(404, nil)).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		return w.Body.String()
+	}
+	if got := get(); got != "release 1" {
+		t.Fatalf("before the deploy: %q", got)
+	}
+	next := link + ".new"
+	if err := os.Symlink(v2, next); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(next, link); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(); got != "release 2" {
+		t.Fatalf("after the deploy: %q", got)
 	}
 }

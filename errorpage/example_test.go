@@ -28,6 +28,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	defer pages.Close()
 	site := httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
 		switch r.URL.Path {
 		case "/":

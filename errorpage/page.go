@@ -46,7 +46,13 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, detai
 // readPage reads a page file whole, so that a read error can still fall
 // back to the plain page rather than cut a response short.
 func (p *Pages) readPage(name string) ([]byte, error) {
-	f, err := os.OpenInRoot(p.root, name)
+	var f *os.File
+	var err error
+	if p.dir != nil {
+		f, err = p.dir.Open(name)
+	} else {
+		f, err = os.OpenInRoot(p.root, name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("could not load error page: %w", err)
 	}
@@ -61,14 +67,16 @@ func (p *Pages) readPage(name string) ([]byte, error) {
 	if fi.Size() > p.maxSize {
 		return nil, fmt.Errorf("could not load error page %s: %d bytes, over the %d of MaxPageSize", name, fi.Size(), p.maxSize)
 	}
-	body, err := io.ReadAll(io.LimitReader(f, p.maxSize+1))
-	if err != nil {
+	// One byte more than the stat said, to see a file that grew since.
+	body := make([]byte, fi.Size()+1)
+	n, err := io.ReadFull(f, body)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return body[:n], nil // a file that shrank since is sent as it is now
+	case err != nil:
 		return nil, fmt.Errorf("could not load error page %s: %w", name, err)
 	}
-	if int64(len(body)) > p.maxSize { // it grew since the stat
-		return nil, fmt.Errorf("could not load error page %s: over the %d bytes of MaxPageSize", name, p.maxSize)
-	}
-	return body, nil
+	return nil, fmt.Errorf("could not load error page %s: it grew while read", name)
 }
 
 func writePage(w http.ResponseWriter, status int, name string, body []byte) {

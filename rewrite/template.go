@@ -78,7 +78,8 @@ func parseTemplate(to string, groups int) (template, error) {
 // returns the new path, cleaned and rooted, and the new query, "" when
 // the template makes none.
 func (t template) expand(p, q, rel string, match []int) (newPath, newQuery string) {
-	var pb, qb []byte
+	pb := make([]byte, 0, 64)
+	var qb []byte
 	inQuery := false
 	add := func(s string, fromPath bool) {
 		if inQuery {
@@ -139,9 +140,31 @@ func (t template) expand(p, q, rel string, match []int) (newPath, newQuery strin
 // cleanPath roots and cleans p, keeping a trailing slash: the result
 // never climbs above "/".
 func cleanPath(p string) string {
+	if isClean(p) {
+		return p // the common case, free
+	}
 	c := path.Clean("/" + p)
 	if c != "/" && strings.HasSuffix(p, "/") {
 		c += "/"
 	}
 	return c
+}
+
+// isClean reports whether p is rooted and has no empty or dot segments
+// (a trailing slash is allowed).
+func isClean(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' {
+			continue
+		}
+		rest := p[i+1:]
+		if strings.HasPrefix(rest, "/") || rest == "." || rest == ".." ||
+			strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") {
+			return false
+		}
+	}
+	return true
 }
