@@ -51,7 +51,7 @@ func (rl *rule) location(r *http.Request) string {
 
 // redirect writes the response. Unlike http.Redirect it sends loc as it
 // is: http.Redirect cleans a relative path, and cleaning can turn a
-// harmless "/./\\x" into the other-host "/\\x" after local has run.
+// harmless "/./\x" into the other-host "/\x" after local has run.
 func redirect(w http.ResponseWriter, r *http.Request, loc string, code int) {
 	h := w.Header()
 	h.Set("Location", loc)

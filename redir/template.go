@@ -102,7 +102,7 @@ func namesHost(to string) bool {
 
 // local makes an expanded To that the config did not give a host stay on
 // the requested host. Browsers drop tabs and newlines, skip leading
-// controls and spaces, and read "\\" as "/", so a leading "//", "/\\" or
+// controls and spaces, and read a backslash as "/", so a leading "//", "/\" or
 // "/\t/" starts another host; a first segment with a colon reads as a
 // scheme. Request data must be able to produce neither: a leading run of
 // those bytes becomes one "/", and a colon segment gets "./" before it.
