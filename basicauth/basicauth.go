@@ -1,0 +1,95 @@
+package basicauth
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/httpmw/httpmw"
+)
+
+// Auth asks for credentials on the paths its rules cover. It is safe for
+// concurrent use; make one with New.
+type Auth struct {
+	rules     []rule
+	challenge []string // the WWW-Authenticate value
+}
+
+// New validates c and returns the middleware, or a *ConfigError naming
+// the first bad field.
+func New(c Config) (*Auth, error) {
+	rules, realm, err := c.rules()
+	if err != nil {
+		return nil, err
+	}
+	return &Auth{rules: rules, challenge: []string{`Basic realm="` + realm + `", charset="UTF-8"`}}, nil
+}
+
+// Middleware hands next the requests that need no credentials or bring
+// valid ones, and answers the others 401 (unwritten, with
+// WWW-Authenticate set) for the caller to write.
+func (a *Auth) Middleware(next httpmw.Handler) httpmw.Handler {
+	return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
+		if a.allowed(r) {
+			return next.ServeHTTP(w, r)
+		}
+		w.Header()["Www-Authenticate"] = a.challenge
+		return http.StatusUnauthorized, nil
+	})
+}
+
+// allowed reports whether r needs no credentials or has those of a rule
+// that covers its path.
+func (a *Auth) allowed(r *http.Request) bool {
+	covered := false
+	var user, pass [sha256.Size]byte
+	var password string
+	var sent bool
+	for i := range a.rules {
+		rl := &a.rules[i]
+		if !rl.covers(r.URL.Path) {
+			continue
+		}
+		if !covered {
+			covered = true
+			var u string
+			u, password, sent = r.BasicAuth()
+			if !sent {
+				return false
+			}
+			user, pass = sha256.Sum256([]byte(u)), sha256.Sum256([]byte(password))
+		}
+		if rl.check(user, pass, password) {
+			return true
+		}
+	}
+	return !covered
+}
+
+func (rl *rule) covers(path string) bool {
+	for _, p := range rl.paths {
+		if p.Matches(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// check compares fixed-size digests in constant time, so the time taken
+// tells nothing of how much of a name or password was right, nor its
+// length. A bcrypt password is checked even when the user is wrong, so
+// its cost does not reveal which user names exist.
+func (rl *rule) check(user, pass [sha256.Size]byte, password string) bool {
+	userOK := subtle.ConstantTimeCompare(user[:], rl.user[:])
+	var passOK int
+	if rl.hash != nil {
+		if bcrypt.CompareHashAndPassword(rl.hash, []byte(password)) == nil {
+			passOK = 1
+		}
+	} else {
+		passOK = subtle.ConstantTimeCompare(pass[:], rl.password[:])
+	}
+	return userOK&passOK == 1
+}
