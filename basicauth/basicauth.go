@@ -43,10 +43,8 @@ func (a *Auth) Middleware(next httpmw.Handler) httpmw.Handler {
 // allowed reports whether r needs no credentials or has those of a rule
 // that covers its path.
 func (a *Auth) allowed(r *http.Request) bool {
+	var c creds
 	covered := false
-	var user, pass [sha256.Size]byte
-	var password string
-	var sent bool
 	for i := range a.rules {
 		rl := &a.rules[i]
 		if !rl.covers(r.URL.Path) {
@@ -54,18 +52,24 @@ func (a *Auth) allowed(r *http.Request) bool {
 		}
 		if !covered {
 			covered = true
-			var u string
-			u, password, sent = r.BasicAuth()
-			if !sent {
+			var ok bool
+			if c.user, c.password, ok = r.BasicAuth(); !ok {
 				return false
 			}
-			user, pass = sha256.Sum256([]byte(u)), sha256.Sum256([]byte(password))
 		}
-		if rl.check(user, pass, password) {
+		if rl.check(&c) {
 			return true
 		}
 	}
 	return !covered
+}
+
+// creds are the credentials a request sent, with their digests made on
+// first use.
+type creds struct {
+	user, password     string
+	cred, userDigest   [sha256.Size]byte
+	hasCred, hasDigest bool
 }
 
 func (rl *rule) covers(path string) bool {
@@ -81,15 +85,22 @@ func (rl *rule) covers(path string) bool {
 // tells nothing of how much of a name or password was right, nor its
 // length. A bcrypt password is checked even when the user is wrong, so
 // its cost does not reveal which user names exist.
-func (rl *rule) check(user, pass [sha256.Size]byte, password string) bool {
-	userOK := subtle.ConstantTimeCompare(user[:], rl.user[:])
-	var passOK int
-	if rl.hash != nil {
-		if bcrypt.CompareHashAndPassword(rl.hash, []byte(password)) == nil {
-			passOK = 1
+func (rl *rule) check(c *creds) bool {
+	if rl.hash == nil {
+		if !c.hasCred {
+			var buf [128]byte // on the stack for the usual sizes
+			b := append(append(append(buf[:0], c.user...), ':'), c.password...)
+			c.cred, c.hasCred = sha256.Sum256(b), true
 		}
-	} else {
-		passOK = subtle.ConstantTimeCompare(pass[:], rl.password[:])
+		return subtle.ConstantTimeCompare(c.cred[:], rl.cred[:]) == 1
+	}
+	if !c.hasDigest {
+		c.userDigest, c.hasDigest = sha256.Sum256([]byte(c.user)), true
+	}
+	userOK := subtle.ConstantTimeCompare(c.userDigest[:], rl.user[:])
+	passOK := 0
+	if bcrypt.CompareHashAndPassword(rl.hash, []byte(c.password)) == nil {
+		passOK = 1
 	}
 	return userOK&passOK == 1
 }

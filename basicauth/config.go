@@ -64,10 +64,10 @@ type Rule struct {
 
 // rule is a validated Rule.
 type rule struct {
-	paths    []httpmw.Path
-	user     [sha256.Size]byte
-	password [sha256.Size]byte // for a plain password
-	hash     []byte            // for a bcrypt one
+	paths []httpmw.Path
+	cred  [sha256.Size]byte // of "user:password", for a plain password
+	user  [sha256.Size]byte // of the user, for a bcrypt one
+	hash  []byte            // the bcrypt hash
 }
 
 func (c Config) rules() ([]rule, string, error) {
@@ -102,15 +102,16 @@ func (c Config) rules() ([]rule, string, error) {
 		if r.Password == "" {
 			return nil, "", invalid(field("Password"), "must not be empty")
 		}
-		cr.user = sha256.Sum256([]byte(r.User))
 		if isBcrypt(r.Password) {
 			if _, err := bcrypt.Cost([]byte(r.Password)); err != nil {
 				// The error text quotes nothing of the hash.
 				return nil, "", invalid(field("Password"), "looks like a bcrypt hash but is not a valid one")
 			}
 			cr.hash = []byte(r.Password)
+			cr.user = sha256.Sum256([]byte(r.User))
 		} else {
-			cr.password = sha256.Sum256([]byte(r.Password))
+			// The user has no colon, so "user:password" names one pair.
+			cr.cred = sha256.Sum256([]byte(r.User + ":" + r.Password))
 		}
 		out = append(out, cr)
 	}
