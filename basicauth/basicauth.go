@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -45,9 +47,10 @@ func (a *Auth) Middleware(next httpmw.Handler) httpmw.Handler {
 func (a *Auth) allowed(r *http.Request) bool {
 	var c creds
 	covered := false
+	asked := askedPath(r)
 	for i := range a.rules {
 		rl := &a.rules[i]
-		if !rl.covers(r.URL.Path) {
+		if !rl.covers(r.URL.Path) && (asked == "" || !rl.covers(asked)) {
 			continue
 		}
 		if !covered {
@@ -62,6 +65,28 @@ func (a *Auth) allowed(r *http.Request) bool {
 		}
 	}
 	return !covered
+}
+
+// askedPath is the path the client sent when a rewrite earlier in the
+// chain (ext, rewrite) changed r.URL.Path, "" otherwise. Both paths must
+// pass: "basicauth /admin" guards /admin also when ext served it as
+// /admin.html, which is not under /admin.
+func askedPath(r *http.Request) string {
+	uri := r.RequestURI
+	if uri == "" || uri[0] != '/' {
+		return "" // made in process, or "*" or absolute-form: no rewrite to see
+	}
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	if uri == r.URL.EscapedPath() || uri == r.URL.Path {
+		return ""
+	}
+	p, err := url.PathUnescape(uri)
+	if err != nil {
+		return uri
+	}
+	return p
 }
 
 // creds are the credentials a request sent, with their digests made on

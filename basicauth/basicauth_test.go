@@ -169,3 +169,35 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("zero Config: %v", err)
 	}
 }
+
+// A rewrite earlier in the chain (ext serving /admin as /admin.html, a
+// rewrite to a protected folder) must not let a request around a rule.
+func TestRewrittenPaths(t *testing.T) {
+	auth, err := basicauth.New(basicauth.Config{Rules: []basicauth.Rule{{Paths: []string{"/admin"}, User: "alice", Password: "pw"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rewrites := map[string]string{"/admin": "/admin.html", "/public/x": "/admin/x", "/a%20b": "/a b.html"}
+	rewrite := httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
+		if to, ok := rewrites[r.URL.Path]; ok {
+			r2 := *r
+			u := *r.URL
+			u.Path = to
+			r2.URL = &u
+			r = &r2
+		}
+		return auth.Middleware(whoami).ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(httpmw.ToHTTP(rewrite))
+	defer srv.Close()
+	for path, want := range map[string]int{"/admin": 401, "/public/x": 401, "/admin.html": 200, "/public/y": 200, "/a%20b": 200} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("%s: %d, want %d", path, res.StatusCode, want)
+		}
+	}
+}

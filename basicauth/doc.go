@@ -16,7 +16,11 @@
 // the user name and password of one of those rules; otherwise it gets 401
 // with `WWW-Authenticate: Basic realm="Restricted", charset="UTF-8"`,
 // returned unwritten so that an outer middleware or the adapter writes the
-// page. Requests under no rule pass untouched. The Authorization header is
+// page. Requests under no rule pass untouched. A rule covers a request
+// whose path is under one of its Paths as the client sent it or as a
+// rewrite earlier in the chain left it: "/admin" guards a request for
+// /admin that ext serves as /admin.html, and one that a rewrite turned
+// from /public/x into /admin/x. The Authorization header is
 // left on the request, so logger's {user} placeholder shows who was let in
 // (and a reverse proxy behind forwards it, as Caddy did).
 //
