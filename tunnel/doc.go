@@ -11,7 +11,7 @@
 //		return err // a refusal is an *AuthError or a *TunnelError
 //	}
 //	fmt.Println("public URL:", l.URL())
-//	return http.Serve(l, handler)
+//	return http.Serve(l, handler) // returns if the server refuses for good
 //
 // Each public connection arrives on its own proxy connection from the
 // server; Accept returns it as a *Conn whose RemoteAddr is the public client's
@@ -20,7 +20,12 @@
 // A Session is one control connection; several Listeners may share it
 // (Dial, then Session.Listen). It pings the server, and when the control
 // connection fails it reconnects with backoff, presenting its previous
-// client id so that the URLs stay the same; Accept sees nothing of it. A
+// client id so that the URLs stay the same; Accept sees nothing of it.
+// Network failures, timeouts and passing refusals (a rate limit) are
+// retried forever. A refusal that no retry can cure (an unknown auth token,
+// a subdomain another client took meanwhile, a protocol refused: see
+// ErrRefused) ends the Listeners it concerns instead, so Accept, and with
+// it http.Serve, returns the server's reason. A
 // pool of registered proxy connections (Config.ProxyPool) is kept warm, so a
 // new public connection does not wait for a TLS handshake.
 //

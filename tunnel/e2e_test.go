@@ -28,13 +28,18 @@ const token = "test-token"
 // its own development CA. Zero addresses pick free ports.
 func startServer(t *testing.T, tlsConf *tls.Config, tunnelAddr, httpAddr string) *server.Server {
 	t.Helper()
+	return runServer(t, serverConfig(tlsConf, tunnelAddr, httpAddr))
+}
+
+// serverConfig is startServer's configuration, for tests that change it.
+func serverConfig(tlsConf *tls.Config, tunnelAddr, httpAddr string) server.Config {
 	if tunnelAddr == "" {
 		tunnelAddr = "127.0.0.1:0"
 	}
 	if httpAddr == "" {
 		httpAddr = "127.0.0.1:0"
 	}
-	srv, err := server.New(server.Config{
+	return server.Config{
 		Domain:          "example.test",
 		TunnelAddr:      tunnelAddr,
 		HTTPAddr:        httpAddr,
@@ -43,7 +48,13 @@ func startServer(t *testing.T, tlsConf *tls.Config, tunnelAddr, httpAddr string)
 		Tokens:          map[string]string{token: "tester"},
 		TLSConfig:       tlsConf,
 		ShutdownTimeout: 100 * time.Millisecond,
-	})
+	}
+}
+
+// runServer starts a tunnel server and closes it when the test ends.
+func runServer(t *testing.T, cfg server.Config) *server.Server {
+	t.Helper()
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +233,7 @@ func TestE2EServerRefusals(t *testing.T) {
 	cfg.AuthToken = "wrong"
 	_, err := tunnel.Listen(context.Background(), cfg)
 	var ae *tunnel.AuthError
-	if !errors.As(err, &ae) || !strings.Contains(ae.Message, "unknown token") {
+	if !errors.As(err, &ae) || !strings.Contains(ae.Message, "unknown token") || !errors.Is(err, tunnel.ErrRefused) {
 		t.Fatalf("bad token: %v, want *AuthError", err)
 	}
 
@@ -239,7 +250,7 @@ func TestE2EServerRefusals(t *testing.T) {
 	dup.Subdomain = "taken"
 	_, err = tunnel.Listen(context.Background(), dup)
 	var first *tunnel.TunnelError
-	if !errors.As(err, &first) || !strings.Contains(first.Message, "already registered") {
+	if !errors.As(err, &first) || !strings.Contains(first.Message, "already registered") || !errors.Is(err, tunnel.ErrRefused) {
 		t.Fatalf("duplicate subdomain as the first tunnel: %v, want *TunnelError", err)
 	}
 	// A second session asks for the same name. It holds a tunnel already,

@@ -17,6 +17,7 @@ type Listener struct {
 	once   sync.Once
 
 	urls []string // guarded by s.mu
+	err  error    // guarded by s.mu: why the server ended the tunnel
 }
 
 var _ net.Listener = (*Listener)(nil)
@@ -50,8 +51,14 @@ func newListener(s *Session, ep Endpoint) *Listener {
 }
 
 // Accept waits for the next public connection. It keeps waiting across
-// reconnects; after Close, or the session's end, it returns an error
+// reconnects; after Close, or the session's Close, it returns an error
 // wrapping net.ErrClosed.
+//
+// When a reconnect gets a refusal that retrying cannot cure (see
+// ErrRefused), such as an auth token the server no longer knows or the
+// subdomain taken by another client meanwhile, Accept returns an error
+// wrapping the server's *AuthError or *TunnelError instead, and so does
+// every later call.
 func (l *Listener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.conns:
@@ -59,7 +66,38 @@ func (l *Listener) Accept() (net.Conn, error) {
 	case <-l.closed:
 	case <-l.s.closed:
 	}
-	return nil, &net.OpError{Op: "accept", Net: "tunnel", Addr: l.Addr(), Err: net.ErrClosed}
+	return nil, &net.OpError{Op: "accept", Net: "tunnel", Addr: l.Addr(), Err: l.failure()}
+}
+
+// failure is why Accept ends: the server's refusal of the tunnel or the
+// session, even after a later Close (http.Serve closes the listener when
+// Accept fails), else net.ErrClosed.
+func (l *Listener) failure() error {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	switch {
+	case l.err != nil:
+		return l.err
+	case l.s.err != nil:
+		return l.s.err
+	}
+	return net.ErrClosed
+}
+
+// fail ends the listener for the server's refusal err: its Accepts return
+// it. A Listener made by Listen ends its session too, without waiting: fail
+// runs on the session's goroutine.
+func (l *Listener) fail(err error) {
+	l.once.Do(func() {
+		l.s.mu.Lock()
+		l.err = err
+		l.s.mu.Unlock()
+		close(l.closed)
+		l.s.forget(l)
+	})
+	if l.owns {
+		l.s.stop(err)
+	}
 }
 
 // deliver hands c to Accept, or closes it if the listener closes first.
@@ -78,6 +116,11 @@ func (l *Listener) deliver(c net.Conn) {
 // accepted stay open.
 func (l *Listener) Close() error {
 	l.once.Do(func() {
+		l.s.mu.Lock()
+		if l.s.err == nil { // closed before any refusal: Accept says so
+			l.err = net.ErrClosed
+		}
+		l.s.mu.Unlock()
 		close(l.closed)
 		l.s.forget(l)
 	})

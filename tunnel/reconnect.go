@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -27,6 +28,13 @@ func (s *Session) establish(ctx context.Context) (*control, error) {
 	s.mu.Unlock()
 	for _, l := range ls {
 		urls, err := s.request(ctx, ctl, l.ep)
+		if errors.Is(err, ErrRefused) {
+			// Another client took the name meanwhile, or the server no
+			// longer serves the protocol: no retry will help this tunnel.
+			s.log.Error("tunnel: the server refused a tunnel; its listener ends", "server", s.cfg.Server, "err", err)
+			l.fail(err)
+			continue
+		}
 		if err != nil {
 			ctl.close(err)
 			return nil, err
@@ -107,7 +115,9 @@ func (s *Session) heartbeat(ctl *control) error {
 }
 
 // reconnect retries establish with backoff until it succeeds (the new
-// control connection) or the session closes (nil).
+// control connection) or the session ends (nil): closed, or refused for
+// good by the server. Network failures, timeouts and passing refusals
+// (rate limits) are retried forever, as the stock client does.
 func (s *Session) reconnect(cause error) *control {
 	for attempt := 1; ; attempt++ {
 		delay := s.backoff(attempt)
@@ -125,6 +135,12 @@ func (s *Session) reconnect(cause error) *control {
 			return ctl
 		}
 		if s.ctx.Err() != nil {
+			return nil
+		}
+		var refused *AuthError
+		if errors.As(err, &refused) && errors.Is(err, ErrRefused) {
+			s.log.Error("tunnel: the server refused the session; giving up", "server", s.cfg.Server, "err", err)
+			s.stop(err)
 			return nil
 		}
 		cause = err

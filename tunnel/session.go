@@ -36,6 +36,7 @@ type Session struct {
 
 	mu        sync.Mutex
 	isClosed  bool
+	err       error         // why the session ended: a permanent refusal; nil for Close
 	ctl       *control      // nil while reconnecting
 	up        chan struct{} // closed when ctl is set; replaced when it goes down
 	clientID  string        // a bearer credential: never logged
@@ -88,9 +89,27 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 // net.ErrClosed. Connections already accepted stay open. Close waits for the
 // session's goroutines to end; it returns nil.
 func (s *Session) Close() error {
+	s.stop(nil)
+	s.wg.Wait()
+	return nil
+}
+
+// Err is why the session ended by itself: a permanent refusal (wrapping
+// ErrRefused) on a reconnect. It is nil while the session runs and after
+// Close.
+func (s *Session) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// stop ends the session for reason err (nil: Close) without waiting for
+// its goroutines, so that they may call it. The first call wins.
+func (s *Session) stop(err error) {
 	s.once.Do(func() {
 		s.mu.Lock()
 		s.isClosed = true
+		s.err = err
 		close(s.closed)
 		ctl, stopCtx := s.ctl, s.stopCtx
 		s.mu.Unlock()
@@ -102,8 +121,6 @@ func (s *Session) Close() error {
 			stopCtx()
 		}
 	})
-	s.wg.Wait()
-	return nil
 }
 
 func (s *Session) emit(e Event) {

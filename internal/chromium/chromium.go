@@ -49,6 +49,7 @@ func Args(t testing.TB, extra ...string) []string {
 type Page struct {
 	conn *websocket.Conn
 	id   int
+	errs []string // console errors seen, once WatchConsole is on
 }
 
 // Start launches Chromium at bin on about:blank.
@@ -136,12 +137,14 @@ func (p *Page) Call(t testing.TB, method string, params any, wantEvent ...string
 		var msg struct {
 			ID     int             `json:"id"`
 			Method string          `json:"method"`
+			Params json.RawMessage `json:"params"`
 			Result json.RawMessage `json:"result"`
 			Error  *struct{ Message string }
 		}
 		if err := p.conn.ReadJSON(&msg); err != nil {
 			t.Fatalf("%s: %v", method, err)
 		}
+		p.noteConsole(msg.Method, msg.Params)
 		switch {
 		case msg.ID == id && msg.Error != nil:
 			t.Fatalf("%s: %s", method, msg.Error.Message)
@@ -233,4 +236,58 @@ func (p *Page) Screenshot(t testing.TB, path string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
+}
+
+// WatchConsole turns on the page's error reports: uncaught exceptions and
+// rejections, console.error, and the browser's own error entries such as a
+// failed resource load. ConsoleErrors returns those seen so far; events are
+// read with the answers to commands, so an Eval after an action collects
+// what the action caused.
+func (p *Page) WatchConsole(t testing.TB) {
+	t.Helper()
+	p.Call(t, "Runtime.enable", nil)
+	p.Call(t, "Log.enable", nil)
+}
+
+// ConsoleErrors are the errors WatchConsole has seen, one line each.
+func (p *Page) ConsoleErrors() []string { return append([]string(nil), p.errs...) }
+
+func (p *Page) noteConsole(method string, params json.RawMessage) {
+	var e struct {
+		Type string // Runtime.consoleAPICalled
+		Args []struct {
+			Value       any
+			Description string
+		}
+		ExceptionDetails struct { // Runtime.exceptionThrown
+			Text      string
+			Exception struct{ Description string }
+		}
+		Entry struct{ Level, Text, URL string } // Log.entryAdded
+	}
+	switch method {
+	case "Runtime.consoleAPICalled", "Runtime.exceptionThrown", "Log.entryAdded":
+		if json.Unmarshal(params, &e) != nil {
+			p.errs = append(p.errs, method+": unreadable")
+			return
+		}
+	default:
+		return
+	}
+	switch {
+	case method == "Runtime.exceptionThrown":
+		p.errs = append(p.errs, "exception: "+e.ExceptionDetails.Text+" "+e.ExceptionDetails.Exception.Description)
+	case method == "Runtime.consoleAPICalled" && (e.Type == "error" || e.Type == "assert"):
+		var parts []string
+		for _, a := range e.Args {
+			if a.Description != "" {
+				parts = append(parts, a.Description)
+			} else {
+				parts = append(parts, fmt.Sprint(a.Value))
+			}
+		}
+		p.errs = append(p.errs, "console."+e.Type+": "+strings.Join(parts, " "))
+	case method == "Log.entryAdded" && e.Entry.Level == "error":
+		p.errs = append(p.errs, "log: "+e.Entry.Text+" "+e.Entry.URL)
+	}
 }

@@ -77,3 +77,53 @@ func TestUIInChromium(t *testing.T) {
 }
 
 // cdp is a headless chromium and a DevTools connection to its page.
+
+// TestUIHasNoConsoleErrors walks the page as a person does, with
+// Chromium's console watched: load, a request selected, replayed. Replay
+// is not shown before a request is selected, and a click on it then (from
+// a script, since it cannot be seen) does nothing, rather than print a
+// JavaScript error.
+func TestUIHasNoConsoleErrors(t *testing.T) {
+	bin := chromium.Find(t, "the inspector UI's console")
+	s := newSite(t, Config{})
+	b := chromium.Start(t, bin)
+	b.WatchConsole(t)
+	clean := func(step string) {
+		t.Helper()
+		b.Eval(t, `new Promise(r => setTimeout(() => r(""), 0))`) // collect what the step caused
+		if errs := b.ConsoleErrors(); len(errs) > 0 {
+			t.Fatalf("console errors %s:\n%s", step, strings.Join(errs, "\n"))
+		}
+	}
+	b.Navigate(t, s.ui.URL+"/")
+	b.WaitFor(t, `document.getElementById("live").textContent === "live"`)
+	clean("on load")
+
+	visible := func(id string) string {
+		return b.Eval(t, `(() => { const e = document.getElementById("`+id+`"); return String(e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden") })()`)
+	}
+	if visible("replay") != "false" || visible("edit-toggle") != "false" {
+		t.Fatal("Replay is shown with nothing selected")
+	}
+	b.Eval(t, `document.getElementById("replay").click(); document.getElementById("edit-toggle").click(); ""`)
+	if got := b.Eval(t, `document.getElementById("replay-status").textContent`); got != "" {
+		t.Fatalf("Replay with nothing selected says %q", got)
+	}
+	clean("on Replay with nothing selected")
+
+	s.do(t, newReq(t, "GET", s.app.URL+"/hello", ""))
+	b.WaitFor(t, `document.querySelectorAll("#rows tr").length === 1`)
+	b.Click(t, `#rows tr`)
+	b.WaitFor(t, `document.querySelectorAll("#compare .ex").length === 1`)
+	if visible("replay") != "true" {
+		t.Fatal("Replay is not shown for a selected request")
+	}
+	clean("on selection")
+
+	b.Click(t, `#replay`)
+	b.WaitFor(t, `document.querySelectorAll("#compare .ex").length === 2`)
+	if got := b.Eval(t, `document.getElementById("replay-status").textContent`); got != "replayed as #2" {
+		t.Errorf("replay status %q", got)
+	}
+	clean("on replay")
+}

@@ -30,8 +30,8 @@ const pageHTML = `<!doctype html>
 <section id="detail-pane">
 <p id="hint">Select a request to see it.</p>
 <div id="actions" hidden>
-<button id="replay" type="button">Replay</button>
-<button id="edit-toggle" type="button">Edit and replay…</button>
+<button id="replay" type="button" disabled>Replay</button>
+<button id="edit-toggle" type="button" disabled>Edit and replay…</button>
 <span id="replay-status" role="status"></span>
 </div>
 <form id="edit" hidden>
@@ -53,6 +53,7 @@ const pageCSS = `
 :root{--bg:#fff;--fg:#1d2330;--mut:#667085;--line:#e3e6ec;--sel:#e8f0fe;--acc:#2457d6;--ok:#137333;--warn:#b06000;--bad:#c5221f;--code:#f6f8fa}
 @media (prefers-color-scheme:dark){:root{--bg:#14171c;--fg:#e6e9ef;--mut:#9aa3b2;--line:#2b313b;--sel:#1f2b44;--acc:#7aa2ff;--ok:#5bd48a;--warn:#f0b45a;--bad:#ff7b72;--code:#1b1f26}}
 *{box-sizing:border-box}
+[hidden]{display:none !important}
 html,body{margin:0;height:100%;background:var(--bg);color:var(--fg);font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif}
 header{display:flex;gap:1em;align-items:baseline;padding:.6em 1em;border-bottom:1px solid var(--line)}
 h1{font-size:1.1em;margin:0}
@@ -245,6 +246,7 @@ function showError(e) {
 async function replay(edit) {
   const status = document.getElementById("replay-status");
   const orig = current;
+  if (!orig) return; // nothing selected: the button is hidden, but a script may click it
   status.textContent = "replaying…";
   let d;
   try {

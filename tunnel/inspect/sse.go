@@ -11,6 +11,12 @@ import (
 // browsers keep it open and a gone client is noticed.
 const sseKeepAlive = 15 * time.Second
 
+// sseWriteTimeout bounds each write of a stream: a client that stops
+// reading is cut then. It replaces the server's WriteTimeout, if any, which
+// would cut every stream at that age. (A ReadTimeout does not matter:
+// net/http lifts it once the request is read.)
+const sseWriteTimeout = 2 * sseKeepAlive
+
 // serveEvents streams a summary of every exchange as it is recorded: first
 // all those kept (or those after Last-Event-ID on a reconnect), then new
 // ones. The event id is the store's add counter, not the exchange ID,
@@ -23,6 +29,9 @@ func (in *Inspector) serveEvents(w http.ResponseWriter, r *http.Request) {
 	default:
 	}
 	rc := http.NewResponseController(w)
+	// Errors are ignored: a writer without deadlines has no timeout to
+	// replace.
+	rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 	var seq uint64
 	if v := r.Header.Get("Last-Event-ID"); v != "" {
 		seq, _ = strconv.ParseUint(v, 10, 64)
@@ -41,6 +50,7 @@ func (in *Inspector) serveEvents(w http.ResponseWriter, r *http.Request) {
 	tick := time.NewTicker(sseKeepAlive)
 	defer tick.Stop()
 	for {
+		rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 		entries, last := in.store.since(seq)
 		if len(entries) > 0 {
 			for _, e := range entries {
@@ -60,6 +70,7 @@ func (in *Inspector) serveEvents(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-wake:
 		case <-tick.C:
+			rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 			if _, err := w.Write([]byte(": keep-alive\n\n")); err != nil || rc.Flush() != nil {
 				return
 			}

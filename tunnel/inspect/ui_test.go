@@ -218,3 +218,37 @@ func TestUIUnderAPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestEventStreamOutlivesServerTimeouts: the UI served by an http.Server
+// with short read and write timeouts, as a careful app (examples/devserver)
+// serves it. The live stream must outlast them: it renews its own write
+// deadline on each write.
+func TestEventStreamOutlivesServerTimeouts(t *testing.T) {
+	s := newSite(t, Config{})
+	const limit = 200 * time.Millisecond
+	ui := httptest.NewUnstartedServer(s.in.Handler())
+	ui.Config.ReadTimeout, ui.Config.WriteTimeout = limit, limit
+	ui.Start()
+	t.Cleanup(ui.Close)
+	t.Cleanup(ui.CloseClientConnections)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ui.URL+"/api/events", nil)
+	res, err := s.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	// The timeouts must pass with the stream open; nothing to wait for but
+	// the clock, and a slower machine only lets more time pass.
+	time.Sleep(3 * limit)
+	s.do(t, newReq(t, "GET", s.app.URL+"/late", ""))
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "data: ") && strings.Contains(sc.Text(), `"/late"`) {
+			return
+		}
+	}
+	t.Fatalf("the stream ended before the late event: %v", sc.Err())
+}
