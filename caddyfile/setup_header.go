@@ -13,14 +13,16 @@ import (
 //	header path {
 //		Name value
 //		+Name value            # adds a value beside what is there (httpmw)
+//		>Name value            # sets it over what the handler sets (Caddy 2)
 //		-Name
 //	}
 //
 // Every header line whose path matches a request applies, in the order
 // written; lines with the same path add to one rule, as in Caddy. A
 // value with spaces is quoted. Headers are set before the handlers after
-// this one run (they may replace them) and are on error pages too;
-// removals also strip what those handlers set (see package header).
+// this one run (which may replace them, as in Caddy 0.7) and are on error
+// pages too; ">Name" and removals also win over what those handlers set
+// (see package header).
 func setupHeader(s *siteConfig, d Directive) error {
 	if err := checkArgs(d, 1, 3, "header path [name [value]]"); err != nil {
 		return err

@@ -34,6 +34,8 @@ func TestHeaderRedirExtBasicauth(t *testing.T) {
 	_, urls := serve(t, `
 :0 {
 	root {$ROOT}
+	gzip
+	browse /docs
 	log / {$LOG} "{uri} {user} {status}"
 	basicauth /admin alice {$HASH}
 	basicauth bob pw {
@@ -50,7 +52,7 @@ func TestHeaderRedirExtBasicauth(t *testing.T) {
 	redir /old /about
 	header / X-Frame-Options DENY
 	header /docs {
-		Cache-Control "max-age=60"
+		>Cache-Control "max-age=60"
 		+Link "</style.css>; rel=preload"
 		-Last-Modified
 	}
@@ -80,6 +82,7 @@ func TestHeaderRedirExtBasicauth(t *testing.T) {
 		{"/admin/report", "alice:s3cret", 200, "report", nil},
 		{"/docs/private", "", 401, "", nil},
 		{"/docs/private", "bob:pw", 200, "staff notes", map[string]string{"Cache-Control": "max-age=60"}},
+		{"/docs/", "", 200, "", map[string]string{"Cache-Control": "max-age=60", "Content-Type": "text/html; charset=utf-8"}}, // over browse's no-cache
 		{"/Case/x", "", 401, "", nil}, // block lines keep their case
 		{"/Case/x", "bob:pw", 200, "upper case", nil},
 		{"/Old-Case", "", 307, "", map[string]string{"Location": "/About"}},

@@ -43,14 +43,17 @@ type Rule struct {
 
 	// Fields are the edits, in order. Their Name says what to do, as in a
 	// Caddyfile: "Name" sets the header to Value (replacing what was
-	// there), "+Name" adds Value beside any value already there, and
-	// "-Name" removes the header (Value is ignored).
+	// there; the handler may still set its own, as in Caddy 0.7),
+	// "+Name" adds Value beside any value already there, ">Name" sets
+	// Value just before the header is sent, over whatever the handler set
+	// (Caddy 2's deferred set), and "-Name" removes the header, also
+	// when the handler set it (Value is ignored).
 	Fields []Field
 }
 
 // Field is one header edit of a Rule.
 type Field struct {
-	Name  string // "Name", "+Name" or "-Name"
+	Name  string // "Name", "+Name", ">Name" or "-Name"
 	Value string
 }
 
@@ -60,6 +63,7 @@ const (
 	opSet op = iota
 	opAdd
 	opDel
+	opLate // set at WriteHeader time
 )
 
 // edit is a validated Field.
@@ -71,10 +75,10 @@ type edit struct {
 
 // rule is a validated Rule.
 type rule struct {
-	path   httpmw.Path
-	all    bool
-	edits  []edit
-	hasDel bool
+	path  httpmw.Path
+	all   bool
+	edits []edit
+	late  bool // has removals or late sets, applied again at WriteHeader
 }
 
 func (c Config) rules() ([]rule, error) {
@@ -93,9 +97,12 @@ func (c Config) rules() ([]rule, error) {
 			switch {
 			case strings.HasPrefix(f.Name, "-"):
 				e.op, e.name, e.value = opDel, f.Name[1:], ""
-				cr.hasDel = true
+				cr.late = true
 			case strings.HasPrefix(f.Name, "+"):
 				e.op, e.name = opAdd, f.Name[1:]
+			case strings.HasPrefix(f.Name, ">"):
+				e.op, e.name = opLate, f.Name[1:]
+				cr.late = true
 			}
 			if !validName(e.name) {
 				return nil, invalid(field+".Name", "%q is not a valid header name", f.Name)

@@ -17,11 +17,12 @@
 //
 // Every rule whose Path matches applies, in order. Set ("Name") and add
 // ("+Name") happen before the handler runs, so a handler may still replace
-// the value, and the headers are on the error page too when the handler
-// returns a status >= 400 for an outer middleware or the adapter to write.
-// Remove ("-Name") happens before the handler runs and again just before
-// the header is sent, so it also strips what the handler set, such as an
-// upstream's Server or X-Powered-By through a reverse proxy. A rule with a
-// removal wraps the response writer with internal/respwriter, which keeps
-// Flush, Hijack and http.ResponseController working.
+// the value (as in Caddy 0.7), and the headers are on the error page too
+// when the handler returns a status >= 400 for an outer middleware or the
+// adapter to write. Remove ("-Name") and late set (">Name", as in Caddy 2)
+// happen before the handler runs and again just before the header is
+// sent, so they win over what the handler set: an upstream's Server or
+// X-Powered-By through a reverse proxy, a file server's Cache-Control. A
+// rule with those wraps the response writer with internal/respwriter,
+// which keeps Flush, Hijack and http.ResponseController working.
 package header

@@ -36,56 +36,57 @@ func (h *Headers) serve(w http.ResponseWriter, r *http.Request, next httpmw.Hand
 	// choose its own value (as in Caddy), and an error page written
 	// further out carries them too.
 	hdr := w.Header()
-	deletes := false
+	late := false
 	for i := range h.rules {
 		rl := &h.rules[i]
 		if !rl.all && !rl.path.Matches(r.URL.Path) {
 			continue
 		}
-		apply(hdr, rl.edits)
-		deletes = deletes || rl.hasDel
+		apply(hdr, rl.edits, false)
+		late = late || rl.late
 	}
-	if !deletes {
+	if !late {
 		return next.ServeHTTP(w, r)
 	}
 
-	// A removal must also catch what next sets (a proxied Server or
-	// X-Powered-By), so it runs again just before the header is sent.
+	// A removal or a late set must also win over what next sets (a
+	// proxied Server or X-Powered-By, a file server's Cache-Control), so
+	// it runs again just before the header is sent.
 	rw := respwriter.Get(w)
 	defer respwriter.Put(rw)
-	rw.BeforeHeader = func(hdr http.Header) { h.removeAll(hdr, r.URL.Path) }
+	rw.BeforeHeader = func(hdr http.Header) { h.applyLate(hdr, r.URL.Path) }
 	status, err := next.ServeHTTP(rw, r)
 	if status >= 400 && !rw.Written() {
 		// Nothing sent: the error page is written further out, with the
 		// header map as next left it.
-		h.removeAll(hdr, r.URL.Path)
+		h.applyLate(hdr, r.URL.Path)
 	}
 	return status, err
 }
 
-func apply(hdr http.Header, edits []edit) {
+// apply makes the edits; late applies only removals and late sets, the
+// ones that run again at WriteHeader time.
+func apply(hdr http.Header, edits []edit, late bool) {
 	for _, e := range edits {
-		switch e.op {
-		case opSet:
-			hdr[e.name] = []string{e.value}
-		case opAdd:
-			hdr[e.name] = append(hdr[e.name], e.value)
-		case opDel:
+		switch {
+		case e.op == opDel:
 			delete(hdr, e.name)
+		case e.op == opLate:
+			hdr[e.name] = []string{e.value}
+		case late:
+		case e.op == opSet:
+			hdr[e.name] = []string{e.value}
+		case e.op == opAdd:
+			hdr[e.name] = append(hdr[e.name], e.value)
 		}
 	}
 }
 
-func (h *Headers) removeAll(hdr http.Header, path string) {
+func (h *Headers) applyLate(hdr http.Header, path string) {
 	for i := range h.rules {
 		rl := &h.rules[i]
-		if !rl.hasDel || !rl.all && !rl.path.Matches(path) {
-			continue
-		}
-		for _, e := range rl.edits {
-			if e.op == opDel {
-				delete(hdr, e.name)
-			}
+		if rl.late && (rl.all || rl.path.Matches(path)) {
+			apply(hdr, rl.edits, true)
 		}
 	}
 }

@@ -33,6 +33,7 @@ func TestRules(t *testing.T) {
 		{Path: "/", Fields: []header.Field{f("X-Site", "all"), f("-Server", "")}},
 		{Path: "/docs", Fields: []header.Field{f("Cache-Control", "max-age=60"), f("+Link", "</b.css>; rel=preload")}},
 		{Path: "/docs/private", Fields: []header.Field{f("Cache-Control", "no-store"), f("-X-Site", "")}},
+		{Path: "/docs/forced", Fields: []header.Field{f(">Cache-Control", "max-age=5")}},
 	}}
 	site := httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
 		w.Header().Set("Server", "backend/1.0")
@@ -40,8 +41,11 @@ func TestRules(t *testing.T) {
 		switch r.URL.Path {
 		case "/docs/missing":
 			return http.StatusNotFound, nil // the edge writes the page
-		case "/docs/own":
+		case "/docs/own", "/docs/forced", "/docs/forced/missing":
 			w.Header().Set("Cache-Control", "private") // a handler may override a set
+			if r.URL.Path == "/docs/forced/missing" {
+				return http.StatusNotFound, nil
+			}
 		}
 		io.WriteString(w, "ok")
 		return http.StatusOK, nil
@@ -61,6 +65,8 @@ func TestRules(t *testing.T) {
 		{"/docsx", 200, map[string]string{"X-Site": "all", "Cache-Control": ""}, 1},
 		{"/docs/private/x", 200, map[string]string{"X-Site": "", "Cache-Control": "no-store", "Server": ""}, 2},
 		{"/docs/own", 200, map[string]string{"Cache-Control": "private"}, 2},
+		{"/docs/forced", 200, map[string]string{"Cache-Control": "max-age=5", "Server": ""}, 2}, // but not a late set
+		{"/docs/forced/missing", 404, map[string]string{"Cache-Control": "max-age=5"}, 2},
 		{"/docs/missing", 404, map[string]string{"X-Site": "all", "Cache-Control": "max-age=60", "Server": ""}, 2},
 	}
 	for _, tt := range tests {
@@ -98,6 +104,8 @@ func TestConfigErrors(t *testing.T) {
 			`header: Config.Rules[0].Fields[1].Name: "X Y" is not a valid header name`},
 		{header.Config{Rules: []header.Rule{{Fields: []header.Field{f("-", "")}}}},
 			`header: Config.Rules[0].Fields[0].Name: "-" is not a valid header name`},
+		{header.Config{Rules: []header.Rule{{Fields: []header.Field{f(">X Y", "")}}}},
+			`header: Config.Rules[0].Fields[0].Name: ">X Y" is not a valid header name`},
 		{header.Config{Rules: []header.Rule{{Fields: []header.Field{f("A", "x\ny")}}}},
 			`header: Config.Rules[0].Fields[0].Value: must not hold control characters other than tab`},
 	}
