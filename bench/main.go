@@ -60,6 +60,7 @@ func comparisons() []Comparison {
 	all = append(all, gitsyncComparisons()...)
 	all = append(all, fcgiComparisons()...)
 	all = append(all, inspectComparisons()...)
+	all = append(all, smallComparisons()...)
 	return all
 }
 
