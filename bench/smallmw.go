@@ -31,7 +31,7 @@ func servePath(h http.Handler, target string) func(b *testing.B) {
 	}
 }
 
-func helloHandler() httpmw.Handler {
+func helloMW() httpmw.Handler {
 	return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
 		io.WriteString(w, "hello")
 		return http.StatusOK, nil
@@ -51,12 +51,12 @@ func errorpageComparisons() []Comparison {
 	notFound := httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
 		return http.StatusNotFound, nil
 	})
-	bare := httpmw.ToHTTP(helloHandler())
+	plain := httpmw.ToHTTP(helloMW())
 	return []Comparison{
 		{
 			Package: "errorpage", Case: "200 passes through",
-			Ours:  GoBench(servePath(httpmw.ToHTTP(pages.Middleware(helloHandler())), "/hello")),
-			Peers: []Peer{{"bare handler", GoBench(servePath(bare, "/hello"))}},
+			Ours:  GoBench(servePath(httpmw.ToHTTP(pages.Middleware(helloMW())), "/hello")),
+			Peers: []Peer{{"bare handler", GoBench(servePath(plain, "/hello"))}},
 		},
 		{
 			// The page file is read at each error (so a deploy shows at
@@ -79,23 +79,23 @@ func rewriteComparisons() []Comparison {
 	if err != nil {
 		return nil
 	}
-	bare := httpmw.ToHTTP(helloHandler())
-	ours := httpmw.ToHTTP(rw.Middleware(helloHandler()))
+	plain := httpmw.ToHTTP(helloMW())
+	ours := httpmw.ToHTTP(rw.Middleware(helloMW()))
 	return []Comparison{
 		{
 			Package: "rewrite", Case: "4 rules, none matches",
 			Ours:  GoBench(servePath(ours, "/static/app.js")),
-			Peers: []Peer{{"bare handler", GoBench(servePath(bare, "/static/app.js"))}},
+			Peers: []Peer{{"bare handler", GoBench(servePath(plain, "/static/app.js"))}},
 		},
 		{
 			Package: "rewrite", Case: "simple rule rewrites",
 			Ours:  GoBench(servePath(ours, "/contact")),
-			Peers: []Peer{{"bare handler", GoBench(servePath(bare, "/contact.html"))}},
+			Peers: []Peer{{"bare handler", GoBench(servePath(plain, "/contact.html"))}},
 		},
 		{
 			Package: "rewrite", Case: "regexp rule with groups rewrites",
 			Ours:  GoBench(servePath(ours, "/blog/2015/hello-world")),
-			Peers: []Peer{{"bare handler", GoBench(servePath(bare, "/posts/2015/hello-world.html"))}},
+			Peers: []Peer{{"bare handler", GoBench(servePath(plain, "/posts/2015/hello-world.html"))}},
 		},
 	}
 }
@@ -114,25 +114,25 @@ func innerComparisons() []Comparison {
 		io.WriteString(w, "hello")
 		return http.StatusOK, nil
 	})
-	bare := httpmw.ToHTTP(app)
+	plain := httpmw.ToHTTP(app)
 	ours := httpmw.ToHTTP(in.Middleware(app))
 	return []Comparison{
 		{
 			Package: "inner", Case: "request passes through",
 			Ours:  GoBench(servePath(ours, "/hello")),
-			Peers: []Peer{{"bare handler", GoBench(servePath(bare, "/hello"))}},
+			Peers: []Peer{{"bare handler", GoBench(servePath(plain, "/hello"))}},
 		},
 		{
 			// Ours serves the handler twice (the redirecting response,
 			// then the internal path); the peer asks for the path directly.
 			Package: "inner", Case: "one X-Accel-Redirect",
 			Ours:  GoBench(servePath(ours, "/download")),
-			Peers: []Peer{{"bare handler, direct", GoBench(servePath(bare, "/internal/file"))}},
+			Peers: []Peer{{"bare handler, direct", GoBench(servePath(plain, "/internal/file"))}},
 		},
 		{
 			Package: "inner", Case: "internal path refused",
 			Ours:  GoBench(servePath(ours, "/internal/file")),
-			Peers: []Peer{{"bare handler", GoBench(servePath(bare, "/internal/file"))}},
+			Peers: []Peer{{"bare handler", GoBench(servePath(plain, "/internal/file"))}},
 		},
 	}
 }

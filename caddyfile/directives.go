@@ -16,13 +16,18 @@ type directive struct {
 
 // directiveOrder is Caddy 0.7's chaining order for the directives httpmw has:
 // root and git prepare the site, then the middleware from the outside in
-// (log, gzip, proxy, fastcgi, browse), and the file server ends the chain.
+// (log, gzip, header, redir, ext, basicauth, proxy, fastcgi, browse), and
+// the file server ends the chain.
 // A file may list directives in any order; this order is what the chain uses.
 var directiveOrder = []directive{
 	{"root", setupRoot},
 	{"git", setupGit},
 	{"log", setupLog},
 	{"gzip", setupGzip},
+	{"header", setupHeader},
+	{"redir", setupRedir},
+	{"ext", setupExt},
+	{"basicauth", setupBasicauth},
 	{"proxy", setupProxy},
 	{"fastcgi", setupFastCGI},
 	{"browse", setupBrowse},
@@ -35,6 +40,26 @@ func lookupDirective(name string) (directive, bool) {
 		}
 	}
 	return directive{}, false
+}
+
+// caddy07Only are the directives of Caddy 0.7 (its config/directives.go,
+// v0.7.0 to v0.7.6) that httpmw does not build. A file that uses one is
+// refused by name, so a user learns at -validate time that it would not
+// run, rather than reading "unknown directive" for a valid Caddy 0.7 file.
+var caddy07Only = []string{
+	"tls", "bind", "startup", "shutdown", "errors", "rewrite", "internal",
+	"websocket", "markdown", "templates",
+}
+
+// unknownDirective is the error for a directive no setup reads.
+func unknownDirective(d Directive) error {
+	for _, name := range caddy07Only {
+		if d.Name == name {
+			return errorf(d.Pos, "%s (line %d): a Caddy 0.7 directive not supported by httpmw; the directives that run are: %s",
+				d.Name, d.Pos.Line, directiveNames())
+		}
+	}
+	return errorf(d.Pos, "unknown directive %q; the directives are: %s", d.Name, directiveNames())
 }
 
 // directiveNames lists the known directives, for the unknown-directive error.

@@ -2,6 +2,7 @@ package caddyfile
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -228,7 +229,7 @@ func TestDirectiveOrder(t *testing.T) {
 	for _, d := range directiveOrder {
 		names = append(names, d.name)
 	}
-	if got := strings.Join(names, " "); got != "root git log gzip proxy fastcgi browse" {
+	if got := strings.Join(names, " "); got != "root git log gzip header redir ext basicauth proxy fastcgi browse" {
 		t.Fatalf("order %s", got)
 	}
 }
@@ -237,7 +238,9 @@ func TestMalformedDirectives(t *testing.T) {
 	tpl := filepath.Join(t.TempDir(), "bad.html")
 	os.WriteFile(tpl, []byte(`{{range}}`), 0o644)
 	cases := []struct{ src, want string }{
-		{":80\nrewrite / /x", `Caddyfile:2:1: unknown directive "rewrite"; the directives are: browse, fastcgi, git, gzip, log, proxy, root`},
+		{":80\nrewritten / /x", `Caddyfile:2:1: unknown directive "rewritten"; the directives are: basicauth, browse, ext, fastcgi, git, gzip, header, log, proxy, redir, root`},
+		{":80\nrewrite / /x", `Caddyfile:2:1: rewrite (line 2): a Caddy 0.7 directive not supported by httpmw; the directives that run are: basicauth, browse, ext, fastcgi, git, gzip, header, log, proxy, redir, root`},
+		{":80 {\n\troot /x\n\ttls off\n}", `Caddyfile:3:2: tls (line 3): a Caddy 0.7 directive not supported by httpmw`},
 		{":80 {\n  root\n}", `Caddyfile:2:3: root: expected "root path", got 0 argument(s)`},
 		{":80\nroot /a\nroot /b", `Caddyfile:3:1: root: set twice in one site (first at Caddyfile:2:1)`},
 		{":80\ngzip {\n level 12\n}", `Caddyfile:3:2: gzip: level: expected a number from 1 to 9, got "12"`},
@@ -245,6 +248,9 @@ func TestMalformedDirectives(t *testing.T) {
 		{":80\ngzip {\n types text/html\n}", `Caddyfile:3:2: gzip: unknown option "types"; expected one of: ext, not, level, min_length`},
 		{":80\ngzip\ngzip", `Caddyfile:3:1: gzip: set twice in one site (first at Caddyfile:2:1)`},
 		{":80\nlog / a.log {nope}", `Caddyfile:2:13: log: logger: Config.Format: unknown placeholder "{nope}"`},
+		{":80\nlog /api {combined}", `Caddyfile:2:10: log: file name "{combined}" looks like a log format; the order is "log path file [format]", e.g. "log / access.log {combined}"`},
+		{":80\nlog {common}", `Caddyfile:2:5: log: file name "{common}" looks like a log format`},
+		{":80\nlog / \"{remote} {status}\"", `Caddyfile:2:7: log: file name "{remote} {status}" looks like a log format`},
 		{":80\nlog a b c d", `Caddyfile:2:11: log: expected "log [[path] file [format]]", got 4 argument(s)`},
 		{":80\nbrowse / " + tpl, `Caddyfile:2:10: browse: template: `},
 		{":80\nbrowse / /no/such/template.html", `Caddyfile:2:10: browse: template: open /no/such/template.html`},
@@ -258,6 +264,14 @@ func TestMalformedDirectives(t *testing.T) {
 		{":80\nproxy / http://a:1/path", `Caddyfile:2:9: proxy: upstream "http://a:1/path"`},
 		{":80\nproxy / a:1 {\n health_check_interval 5s\n}", `Caddyfile:2:1: proxy: health_check_interval without health_check path`},
 		{":80\nfastcgi / 127.0.0.1:9000 perl", `Caddyfile:2:26: fastcgi: unknown preset "perl"; expected php`},
+		{":80\nproxy / unix:", `Caddyfile:2:9: proxy: upstream "unix:": `},
+		{":80\nproxy / localhost", `Caddyfile:2:9: proxy: upstream "localhost": `},
+		{":80\nproxy / localhost:99999", `Caddyfile:2:9: proxy: upstream "localhost:99999": `},
+		{":80\nfastcgi / unix: php", `Caddyfile:2:11: fastcgi: endpoint "unix:": fcgi: Config.Endpoints[0]: unix: needs a socket path`},
+		{":80\nfastcgi / localhost php", `Caddyfile:2:11: fastcgi: endpoint "localhost": `},
+		{":80\nfastcgi / localhost:0", `Caddyfile:2:11: fastcgi: endpoint "localhost:0": `},
+		{":80\nfastcgi / localhost:php", `Caddyfile:2:11: fastcgi: endpoint "localhost:php": `},
+		{":80\nfastcgi / a:1 {\n  split\tphp\n}", `Caddyfile:2:1: fastcgi: fcgi: Config.Split: `},
 		{":80\nfastcgi /", `Caddyfile:2:1: fastcgi: expected "fastcgi path endpoint [php]", got 1 argument(s)`},
 		{":80\nfastcgi / a:1 {\n  ext php\n}", `Caddyfile:3:3: fastcgi: ext: expected an extension starting with '.', got "php"`},
 		{":80\nfastcgi / a:1 {\n  env ONLY\n}", `Caddyfile:3:3: fastcgi: option env: expected "env NAME value", got 1 argument(s)`},
@@ -273,6 +287,30 @@ func TestMalformedDirectives(t *testing.T) {
 		{"https://example.com {\n gzip\n}", `Caddyfile:1:1: site address https://example.com:443: https needs TLS`},
 		{"a.com:80 {\n}\nb.com:80, a.com:80 {\n}", `Caddyfile:3:1: site address a.com:80 is defined twice (first at Caddyfile:1:1)`},
 		{":80\nbrowse {\n x\n}", `Caddyfile:3:2: browse: takes no option block`},
+		{":80\nheader api X-A b", `Caddyfile:2:8: header: expected a path starting with /, got "api"`},
+		{":80\nheader /", `Caddyfile:2:1: header: expected a header, on the line (header / Name value) or in a block`},
+		{":80\nheader / X-A", `Caddyfile:2:10: header: X-A: expected one value (quote a value with spaces), got 0`},
+		{":80\nheader / -Server x", `Caddyfile:2:10: header: -Server removes a header and takes no value, got "x"`},
+		{":80\nheader / {\n X-A b\n Bad:Name c\n}", `Caddyfile:4:2: header: Config.Rules[0].Fields[0].Name: "Bad:Name" is not a valid header name`},
+		{":80\nheader / X-A b {\n X-B c\n}", `Caddyfile:3:2: header: a header on the line and a block: use one or the other`},
+		{":80\nredir", `Caddyfile:2:1: redir: expected "redir [from] to [code]", got 0 argument(s)`},
+		{":80\nredir /new 304", `Caddyfile:2:1: redir: Config.Rules[0].Code: 304 is not a redirect status`},
+		{":80\nredir /new meta", `Caddyfile:2:12: redir: meta (an HTML refresh page) is not supported by httpmw; use a status code`},
+		{":80\nredir new /x", `Caddyfile:2:1: redir: from must be a path starting with /, got "new"`},
+		{":80\nredir /a /b\nredir /a /c", `Caddyfile:3:1: redir: Config.Rules[1].From: "/a": already redirected by an earlier rule`},
+		{":80\nredir /a /a", `Caddyfile:2:1: redir: Config.Rules[0].To: "/a": same as From, a redirect loop`},
+		{":80\nredir /a /{file}", `Caddyfile:2:1: redir: Config.Rules[0].To: unknown placeholder "{file}"`},
+		{":80\nredir 307 {\n /a /b 999\n}", `Caddyfile:3:2: redir: expected a redirect code (301, 302, 303, 307, 308, 300), got "999"`},
+		{":80\nredir {\n /a /b 301 x\n}", `Caddyfile:3:2: redir: expected "from to [code]", got 4 words`},
+		{":80\next", `Caddyfile:2:1: ext: expected "ext .extension...", got 0 argument(s)`},
+		{":80\next html", `Caddyfile:2:5: ext: expected an extension such as .html, got "html"`},
+		{":80\nbasicauth /admin alice", `Caddyfile:2:1: basicauth: expected a path: basicauth path user password, or a block of paths`},
+		{":80\nbasicauth alice pw", `Caddyfile:2:1: basicauth: expected a path: basicauth path user password, or a block of paths`},
+		{":80\nbasicauth admin alice pw", `Caddyfile:2:1: basicauth: Config.Rules[0].Paths: "admin": must start with /`},
+		{":80\nbasicauth /a alice htpasswd=/etc/htpasswd", `Caddyfile:2:20: basicauth: htpasswd files are not supported by httpmw`},
+		{":80\nbasicauth /a alice $2y$10$broken", `Caddyfile:2:1: basicauth: Config.Rules[0].Password: looks like a bcrypt hash but is not a valid one`},
+		{":80\nbasicauth alice pw {\n /a /b\n}", `Caddyfile:3:2: basicauth: one path per line, got "/b" after /a`},
+		{":80\nbasicauth alice pw {\n /a\n realm A\n}\nbasicauth bob pw {\n /b\n realm B\n}", `Caddyfile:8:2: basicauth: realm "B", but this site's realm is "A" already`},
 	}
 	for _, c := range cases {
 		err := Validate("Caddyfile", []byte(c.src), env(nil))
@@ -293,6 +331,11 @@ func FuzzValidate(f *testing.F) {
 		":80\nfastcgi / 127.0.0.1:9000 php {\n env A b\n root /x\n}",
 		":80\ngit r p {\n interval 60\n hook /h s\n then a b\n}",
 		"a.com:80, :81 {\n root /x\n browse /d\n}",
+		":80\nheader /docs {\n Cache-Control max-age=60\n +Link </a.css>\n -Server\n}",
+		":80\nredir 307 {\n /a /b\n /c https://{host}{uri} 308\n}\nredir /old /new",
+		":80\next .html .htm\nbasicauth /admin alice pw\nbasicauth bob pw {\n /b\n realm R\n}",
+		":80\nroot {$UNSET}/x\nlog /a {combined}\nfastcgi / unix: php\ntls off",
+		"{$H}:80 {\n proxy / a:1 {\n  header_upstream X {$V}\n }\n}",
 	} {
 		f.Add(s)
 	}
@@ -306,4 +349,29 @@ func FuzzValidate(f *testing.F) {
 			t.Fatalf("error without a position: %v", err)
 		}
 	})
+}
+
+// TestCaddy07Directives walks every directive of Caddy 0.7's
+// config/directives.go (v0.7.0 to v0.7.6): each either runs here or is
+// refused by name as a Caddy 0.7 directive httpmw does not build.
+func TestCaddy07Directives(t *testing.T) {
+	all := []string{"root", "tls", "bind", "startup", "shutdown", "git", "log", "gzip", "errors",
+		"header", "rewrite", "redir", "ext", "basicauth", "internal", "proxy", "fastcgi",
+		"websocket", "markdown", "templates", "browse"}
+	var runs []string
+	for _, name := range all {
+		err := Validate("Caddyfile", []byte(":80 {\n\tgzip\n\t"+name+" x\n}\n"), env(nil))
+		want := fmt.Sprintf("Caddyfile:3:2: %s (line 3): a Caddy 0.7 directive not supported by httpmw; the directives that run are: ", name)
+		if _, ok := lookupDirective(name); ok {
+			runs = append(runs, name)
+			if err != nil && strings.Contains(err.Error(), "not supported") {
+				t.Errorf("%s runs, but: %v", name, err)
+			}
+		} else if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s:\n got  %v\n want %s...", name, err, want)
+		}
+	}
+	if got := strings.Join(runs, " "); got != "root git log gzip header redir ext basicauth proxy fastcgi browse" {
+		t.Fatalf("directives that run: %s", got)
+	}
 }

@@ -3,10 +3,13 @@ package caddyfile
 import (
 	"html/template"
 
+	"github.com/httpmw/httpmw/basicauth"
 	"github.com/httpmw/httpmw/fcgi"
 	"github.com/httpmw/httpmw/gitsync"
 	"github.com/httpmw/httpmw/gzip"
+	"github.com/httpmw/httpmw/header"
 	"github.com/httpmw/httpmw/logger"
+	"github.com/httpmw/httpmw/redir"
 	"github.com/httpmw/httpmw/reverseproxy"
 )
 
@@ -14,15 +17,25 @@ import (
 // but not yet built: no file is opened and nothing is started while it is
 // filled, so a bad line later in the file leaves nothing behind.
 type siteConfig struct {
-	root    string // "" means the working directory, as in Caddy
-	rootPos Position
-	gits    []gitDirective
-	logs    []logDirective
-	gzip    *gzip.Config
-	gzipPos Position
-	proxies []proxyDirective
-	fcgis   []fastcgiDirective
-	browse  []browseDirective
+	root      string // "" means the working directory, as in Caddy
+	confFile  string // the Caddyfile's path as given to Load, hidden when served
+	rootPos   Position
+	gits      []gitDirective
+	logs      []logDirective
+	gzip      *gzip.Config
+	gzipPos   Position
+	headers   *header.Config
+	headerPos Position
+	redirects redir.Config
+	redirPos  Position
+	exts      []string
+	extPos    Position
+	auth      basicauth.Config
+	authPos   Position
+	authRealm string
+	proxies   []proxyDirective
+	fcgis     []fastcgiDirective
+	browse    []browseDirective
 }
 
 type gitDirective struct {

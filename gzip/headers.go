@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/httpmw/httpmw/internal/vary"
 )
 
 // Canonical header keys, indexed directly to skip canonicalization.
@@ -23,13 +25,9 @@ const (
 	hdrVary            = "Vary"
 )
 
-// addVary makes sure Vary lists Accept-Encoding (or "*"), keeping what
-// the handler put there.
-func addVary(h http.Header) {
-	if !hasToken(h[hdrVary], "accept-encoding") && !hasToken(h[hdrVary], "*") {
-		h[hdrVary] = append(h[hdrVary], hdrAcceptEncoding)
-	}
-}
+// addVary makes sure Vary lists Accept-Encoding (or "*") once, keeping
+// what the handler put there.
+func addVary(h http.Header) { vary.Add(h, hdrAcceptEncoding) }
 
 // hasToken reports whether the comma separated field lines list token,
 // ignoring case; token is lower case.

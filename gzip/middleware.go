@@ -53,21 +53,22 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) (int, error)
 	if r.Method != http.MethodHead && len(r.Header[hdrRange]) == 0 {
 		enc = negotiate(r.Header[hdrAcceptEncoding], h.prefer)
 	}
-	if enc == identity {
-		// Every answer on this route depends on Accept-Encoding, the ones
-		// sent as they are included: a cache must not serve one to a
-		// client that asked differently. (The compressing writer adds
-		// Vary when it sends the header.)
-		addVary(w.Header())
-		return h.next.ServeHTTP(w, r)
+	var sentINM []string
+	if enc != identity {
+		r, sentINM = stripETagSuffixes(r, enc)
 	}
-	r, sentINM := stripETagSuffixes(r, enc)
-
+	// Every answer on this route depends on Accept-Encoding, the ones sent
+	// as they are included: a cache must not serve one to a client that
+	// asked differently. The writer adds Vary as it sends the header,
+	// even when it will not compress (enc is identity), so that whatever
+	// Vary the handler set or added counts and Accept-Encoding is named
+	// once.
 	cw := h.writers.Get().(*responseWriter)
 	cw.reset(h.compressor, w, enc, sentINM)
 	status, err := h.next.ServeHTTP(cw, r)
-	if status >= 400 && cw.untouched() {
-		// Nothing written: the caller writes the error page itself.
+	if cw.untouched() {
+		// Nothing written: the caller writes the error page, or net/http
+		// its empty 200.
 		addVary(w.Header())
 		h.release(cw)
 		return status, err

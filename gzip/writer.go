@@ -288,10 +288,11 @@ const (
 )
 
 // verdictFromHeaders is what the status and headers alone say about
-// compressing: no for bodies that must stay as they are, yes when the
-// length and type are both known and fit, unknown otherwise.
+// compressing: no for bodies that must stay as they are, or when the
+// client takes none of our codings; yes when the length and type are
+// both known and fit; unknown otherwise.
 func (w *responseWriter) verdictFromHeaders() verdict {
-	if !bodyAllowed(w.code) || w.code == http.StatusPartialContent {
+	if w.enc == identity || !bodyAllowed(w.code) || w.code == http.StatusPartialContent {
 		return no
 	}
 	h := w.rw.Header()

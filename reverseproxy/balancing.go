@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/httpmw/httpmw/balancer"
@@ -32,18 +31,18 @@ func (b *balancing) RoundTrip(out *http.Request) (*http.Response, error) {
 	ctx := out.Context()
 
 	var buffered []byte // a body kept for replay
-	var guard *untouchedBody
+	var guard *clientBody
 	replayable := out.Body == nil || out.Body == http.NoBody
 	if !replayable {
 		if idempotent(out) && out.ContentLength >= 0 && out.ContentLength <= p.retryBody {
 			b, err := io.ReadAll(io.LimitReader(out.Body, p.retryBody+1))
 			if err != nil {
-				return nil, err
+				return nil, &clientBodyError{err}
 			}
 			buffered, replayable = b, true
 			out.Body = io.NopCloser(bytes.NewReader(b))
 		} else {
-			guard = &untouchedBody{rc: out.Body}
+			guard = &clientBody{rc: out.Body}
 			out.Body = guard
 		}
 	}
@@ -95,6 +94,11 @@ func (b *balancing) RoundTrip(out *http.Request) (*http.Response, error) {
 			res.Body = x.body.wrap(p.pool, h, res, ctx, time.Since(start))
 			return res, nil
 		}
+		if berr := guard.failed(); berr != nil {
+			// The client's fault, whatever the Transport made of it.
+			p.pool.Release(h, balancer.Report{}) // no latency either: a stalled body is no slow upstream
+			return nil, berr
+		}
 		clientGone := ctx.Err() != nil
 		p.pool.Release(h, balancer.Report{Failed: !clientGone, Latency: time.Since(start)})
 		if clientGone {
@@ -136,21 +140,3 @@ func idempotent(r *http.Request) bool {
 	_, xkey := r.Header["X-Idempotency-Key"]
 	return key || xkey
 }
-
-// untouchedBody passes a request body to the Transport while noting
-// whether any of it was read, so that a body that never left can go to
-// another upstream after a failed dial. Its Close does nothing: httputil
-// closes the real body when the request is done.
-type untouchedBody struct {
-	rc   io.ReadCloser
-	read atomic.Bool
-}
-
-func (u *untouchedBody) Read(p []byte) (int, error) {
-	u.read.Store(true)
-	return u.rc.Read(p)
-}
-
-func (u *untouchedBody) Close() error { return nil }
-
-func (u *untouchedBody) untouched() bool { return u != nil && !u.read.Load() }

@@ -27,8 +27,10 @@
 //   - header rules with placeholders, both ways; Host passed through or set
 //     to the upstream's;
 //   - errors as statuses for the caller to write: 502 for a refused or broken
-//     upstream, 503 when none is available, 504 on timeout, 413 for a body
-//     over MaxBodyBytes, and 499 (not an upstream fault) when the client left.
+//     upstream, 503 when none is available, 504 on timeout; and, never
+//     counted against the upstream, 413 for a body over MaxBodyBytes, 400
+//     for a body that cannot be read (malformed chunks), 408 for one that
+//     stalled past the server's ReadTimeout, and 499 when the client left.
 //
 // Websockets and other 101 upgrades go through on the upstream connection;
 // server-sent events and other streams of unknown length are flushed as they

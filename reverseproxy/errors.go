@@ -24,6 +24,11 @@ var (
 	ErrGatewayTimeout = errors.New("reverseproxy: upstream timed out")
 	// ErrBodyTooLarge: 413, the request body exceeds MaxBodyBytes.
 	ErrBodyTooLarge = errors.New("reverseproxy: request body too large")
+	// ErrBadRequest: 400, or 408 when it stalled past the server's
+	// ReadTimeout: the client's request body could not be read (a
+	// malformed chunked encoding, say). No fault of the upstream, and not
+	// counted against it.
+	ErrBadRequest = errors.New("reverseproxy: bad request body")
 	// ErrClientClosed: 499, the client went away before the answer; no
 	// fault of the upstream, and not counted against it.
 	ErrClientClosed = errors.New("reverseproxy: client closed the request")
@@ -36,7 +41,10 @@ const StatusClientClosed = 499
 // status to answer and the error to report.
 func classify(ctx context.Context, err error) (int, error) {
 	var tooLarge *http.MaxBytesError
+	var body *clientBodyError
 	switch {
+	case errors.As(err, &body):
+		return classifyBody(body)
 	case errors.Is(err, balancer.ErrNoUpstream):
 		return http.StatusServiceUnavailable, err
 	case errors.As(err, &tooLarge):

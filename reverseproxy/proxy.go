@@ -198,9 +198,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) (int, error) {
 // A proxied request returns the upstream's status when it is below 400,
 // and 0 otherwise: an upstream's own error page has been passed through
 // and must not be replaced. When no upstream answered, nothing is written
-// and the status says why (502, 503, 504, 413, or 499 when the client left),
-// with an error wrapping ErrBadGateway, ErrNoUpstream, ErrGatewayTimeout,
-// ErrBodyTooLarge or ErrClientClosed.
+// and the status says why (502, 503, 504, 413, 400 or 408 for a request
+// body that could not be read, or 499 when the client left), with an error
+// wrapping ErrBadGateway, ErrNoUpstream, ErrGatewayTimeout, ErrBodyTooLarge,
+// ErrBadRequest or ErrClientClosed.
 func (p *Proxy) Middleware(next httpmw.Handler) httpmw.Handler {
 	return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
 		return p.serve(w, r, next)
