@@ -61,6 +61,9 @@ func comparisons() []Comparison {
 	all = append(all, fcgiComparisons()...)
 	all = append(all, inspectComparisons()...)
 	all = append(all, smallComparisons()...)
+	all = append(all, errorpageComparisons()...)
+	all = append(all, rewriteComparisons()...)
+	all = append(all, innerComparisons()...)
 	return all
 }
 

@@ -16,15 +16,17 @@ import (
 	"github.com/httpmw/httpmw/gitsync"
 	"github.com/httpmw/httpmw/gzip"
 	"github.com/httpmw/httpmw/header"
+	"github.com/httpmw/httpmw/inner"
 	"github.com/httpmw/httpmw/logger"
 	"github.com/httpmw/httpmw/redir"
 	"github.com/httpmw/httpmw/reverseproxy"
+	"github.com/httpmw/httpmw/rewrite"
 )
 
 // build opens and starts what the site's directives asked for and chains
-// them in Caddy's order: git webhooks, log, gzip, header, redir, ext,
-// basicauth, proxy, fastcgi, then the file server (with listings where
-// browse asked for them). Whatever it started is appended to *closers,
+// them in Caddy's order: git webhooks, log, gzip, errors, header,
+// rewrite, redir, ext, basicauth, internal, proxy, fastcgi, then the file
+// server (with listings where browse asked for them). Whatever it started is appended to *closers,
 // also when it fails half way, so the caller can undo a failed load.
 func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Handler, error) {
 	root := s.root
@@ -84,12 +86,28 @@ func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Ha
 		outer = append(outer, compress)
 	}
 
+	if s.errors != nil {
+		pages, err := s.errors.build(root, closers)
+		if err != nil {
+			return nil, err
+		}
+		outer = append(outer, pages.Middleware)
+	}
+
 	if s.headers != nil {
 		hdrs, err := header.New(*s.headers)
 		if err != nil {
 			return nil, errorf(s.headerPos, "%v", err)
 		}
 		outer = append(outer, hdrs.Middleware)
+	}
+
+	if len(s.rewrites) > 0 {
+		rw, err := rewrite.New(rewrite.Config{Rules: rewriteRules(s.rewrites)})
+		if err != nil {
+			return nil, errorf(s.rewrites[0].pos, "%v", err)
+		}
+		outer = append(outer, rw.Middleware)
 	}
 
 	if len(s.redirects.Rules) > 0 {
@@ -119,6 +137,14 @@ func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Ha
 		outer = append(outer, auth.Middleware)
 	}
 
+	if len(s.internal) > 0 {
+		in, err := inner.New(inner.Config{Paths: s.internal})
+		if err != nil {
+			return nil, errorf(s.innerPos, "internal: %v", err)
+		}
+		outer = append(outer, in.Middleware)
+	}
+
 	for _, p := range s.proxies {
 		proxy, err := reverseproxy.New(p.cfg)
 		if err != nil {
@@ -142,6 +168,9 @@ func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Ha
 	var logFiles []string
 	for _, l := range s.logs {
 		logFiles = append(logFiles, l.cfg.File)
+	}
+	if s.errors != nil && s.errors.logFile != "" {
+		logFiles = append(logFiles, s.errors.logFile)
 	}
 	files := browse.Config{Root: root, Hide: ownFiles(root, s.confFile, logFiles)}
 	for _, b := range s.browse {

@@ -229,7 +229,7 @@ func TestDirectiveOrder(t *testing.T) {
 	for _, d := range directiveOrder {
 		names = append(names, d.name)
 	}
-	if got := strings.Join(names, " "); got != "root git log gzip header redir ext basicauth proxy fastcgi browse" {
+	if got := strings.Join(names, " "); got != "root git log gzip errors header rewrite redir ext basicauth internal proxy fastcgi browse" {
 		t.Fatalf("order %s", got)
 	}
 }
@@ -238,8 +238,8 @@ func TestMalformedDirectives(t *testing.T) {
 	tpl := filepath.Join(t.TempDir(), "bad.html")
 	os.WriteFile(tpl, []byte(`{{range}}`), 0o644)
 	cases := []struct{ src, want string }{
-		{":80\nrewritten / /x", `Caddyfile:2:1: unknown directive "rewritten"; the directives are: basicauth, browse, ext, fastcgi, git, gzip, header, log, proxy, redir, root`},
-		{":80\nrewrite / /x", `Caddyfile:2:1: rewrite (line 2): a Caddy 0.7 directive not supported by httpmw; the directives that run are: basicauth, browse, ext, fastcgi, git, gzip, header, log, proxy, redir, root`},
+		{":80\nrewritten / /x", `Caddyfile:2:1: unknown directive "rewritten"; the directives are: basicauth, browse, errors, ext, fastcgi, git, gzip, header, internal, log, proxy, redir, rewrite, root`},
+		{":80\nmarkdown /blog", `Caddyfile:2:1: markdown (line 2): a Caddy 0.7 directive not supported by httpmw; the directives that run are: basicauth, browse, errors, ext, fastcgi, git, gzip, header, internal, log, proxy, redir, rewrite, root`},
 		{":80 {\n\troot /x\n\ttls off\n}", `Caddyfile:3:2: tls (line 3): a Caddy 0.7 directive not supported by httpmw`},
 		{":80 {\n  root\n}", `Caddyfile:2:3: root: expected "root path", got 0 argument(s)`},
 		{":80\nroot /a\nroot /b", `Caddyfile:3:1: root: set twice in one site (first at Caddyfile:2:1)`},
@@ -371,7 +371,7 @@ func TestCaddy07Directives(t *testing.T) {
 			t.Errorf("%s:\n got  %v\n want %s...", name, err, want)
 		}
 	}
-	if got := strings.Join(runs, " "); got != "root git log gzip header redir ext basicauth proxy fastcgi browse" {
+	if got := strings.Join(runs, " "); got != "root git log gzip errors header rewrite redir ext basicauth internal proxy fastcgi browse" {
 		t.Fatalf("directives that run: %s", got)
 	}
 }

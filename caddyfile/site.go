@@ -4,6 +4,7 @@ import (
 	"html/template"
 
 	"github.com/httpmw/httpmw/basicauth"
+	"github.com/httpmw/httpmw/errorpage"
 	"github.com/httpmw/httpmw/fcgi"
 	"github.com/httpmw/httpmw/gitsync"
 	"github.com/httpmw/httpmw/gzip"
@@ -11,6 +12,7 @@ import (
 	"github.com/httpmw/httpmw/logger"
 	"github.com/httpmw/httpmw/redir"
 	"github.com/httpmw/httpmw/reverseproxy"
+	"github.com/httpmw/httpmw/rewrite"
 )
 
 // siteConfig is what the directives of one site block asked for, checked
@@ -24,6 +26,10 @@ type siteConfig struct {
 	logs      []logDirective
 	gzip      *gzip.Config
 	gzipPos   Position
+	errors    *errorsDirective
+	rewrites  []rewriteDirective
+	internal  []string // internal paths
+	innerPos  Position
 	headers   *header.Config
 	headerPos Position
 	redirects redir.Config
@@ -67,4 +73,16 @@ type browseDirective struct {
 	tmpl     *template.Template
 	tmplFile string
 	pos      Position
+}
+
+type rewriteDirective struct {
+	rule rewrite.Rule
+	pos  Position
+}
+
+type errorsDirective struct {
+	cfg     errorpage.Config // Root is filled in by build
+	logFile string           // "" (stderr), stdout, stderr or a file path
+	pos     Position
+	logPos  Position
 }
