@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -39,6 +40,7 @@ const combinedCaddyfile = `:0 {
 	}
 	header / X-Combined yes
 	rewrite /about-us /about
+	rewrite /greet /php/hello.php
 	rewrite /blog {
 		r  ^/(\d{4})/([a-z-]+)$
 		to /posts/{1}-{2}.html
@@ -124,7 +126,8 @@ func TestCombinedCaddyfileWithCurl(t *testing.T) {
 		"protected/report.txt":  "quarterly numbers",
 		"files/a.txt":           "a",
 		"files/b.txt":           "b",
-		"php/hello.php":         `<?php echo "php says ", 6*7, " to ", htmlspecialchars($_GET["name"] ?? "nobody");`,
+		"php/hello.php":         `<?php echo "php says ", 6*7, " to ", htmlspecialchars($_GET["name"] ?? "nobody"), " at ", $_SERVER["REQUEST_URI"];`,
+		"php/report.php":        `<?php header("X-Accel-Redirect: /protected/report.txt"); echo "php's own body";`,
 		"Caddyfile":             strings.ReplaceAll(combinedCaddyfile, "BCRYPT", string(hash)),
 	}
 	for name, body := range files {
@@ -146,7 +149,7 @@ func TestCombinedCaddyfileWithCurl(t *testing.T) {
 		t.Fatalf("-validate touched the git destination: %v", err)
 	}
 
-	addr := startCommand(t, bin, site, env)
+	addr, proc := startCommand(t, bin, site, env)
 	base := "http://" + addr
 
 	// curl runs curl -sS -i and returns the head (status line and
@@ -206,8 +209,14 @@ func TestCombinedCaddyfileWithCurl(t *testing.T) {
 		{name: "proxy X-Accel-Redirect to internal", path: "/app/report", status: "200 OK", body: "quarterly numbers",
 			absent: []string{"X-Accel-Redirect", "upstream's own"}},
 		{name: "proxy down", path: "/down/x", status: "502 Bad Gateway", absent: []string{"127.0.0.1:1", "refused"}},
-		{name: "fastcgi", path: "/php/hello.php?name=curl", status: "200 OK", body: "php says 42 to curl", headers: []string{"X-Combined: yes"}},
-		{name: "fastcgi gzip", args: []string{"--compressed", "-H", "Accept-Encoding: gzip"}, path: "/php/hello.php?name=gz", status: "200 OK", body: "php says 42 to gz"},
+		{name: "fastcgi", path: "/php/hello.php?name=curl", status: "200 OK", body: "php says 42 to curl at /php/hello.php?name=curl", headers: []string{"X-Combined: yes"}},
+		{name: "fastcgi gzip", args: []string{"--compressed", "-H", "Accept-Encoding: gzip"}, path: "/php/hello.php?name=gz", status: "200 OK", body: "php says 42 to gz at /php/hello.php?name=gz"},
+		{name: "rewrite to fastcgi", path: "/greet?name=rw", status: "200 OK", body: "php says 42 to rw at /greet?name=rw"},
+		{name: "fastcgi X-Accel-Redirect to internal", path: "/php/report.php", status: "200 OK", body: "quarterly numbers",
+			absent: []string{"X-Accel-Redirect", "php's own"}},
+		{name: "zstd", args: []string{"--compressed"}, path: "/", status: "200 OK",
+			body: files["index.html"], headers: []string{"Content-Encoding: zstd"}},
+		{name: "custom 404 gzip", args: []string{"--compressed", "-H", "Accept-Encoding: gzip"}, path: "/nothing", status: "404 Not Found", body: notFound},
 		{name: "browse", path: "/files/", status: "200 OK", bodyHas: []string{"a.txt", "b.txt"}, headers: []string{"X-Combined: yes"}},
 		{name: "git", path: "/deployed/current/page.html", status: "200 OK", body: "from git, revision one"},
 		{name: "git clean URL", path: "/deployed/current/page", status: "200 OK", body: "from git, revision one"},
@@ -265,6 +274,25 @@ func TestCombinedCaddyfileWithCurl(t *testing.T) {
 		}
 	}
 
+	// A reload (SIGUSR1) builds everything again on the same folders: the
+	// git destination is taken over, not cloned anew, the logs reopened,
+	// the FastCGI pool and the proxy replaced.
+	proc.reload(t, 1)
+	for path, want := range map[string]string{
+		"/deployed/current/page.html": "from git, revision two",
+		"/greet?name=reload":          "php says 42 to reload at /greet?name=reload",
+		"/app/hello":                  "upstream saw GET /app/hello",
+		"/app/report":                 "quarterly numbers",
+		"/about-us?after=reload":      "about us",
+	} {
+		if head, body := curlHead(base + path); !strings.HasPrefix(head, "HTTP/1.1 200 ") || body != want {
+			t.Errorf("after reload: GET %s: %q, want 200 %q\n%s", path, body, want, head)
+		}
+	}
+	if head, _ := curlHead("-u", "bob:hunter2", base+"/staff/notes.txt"); !strings.HasPrefix(head, "HTTP/1.1 200 ") {
+		t.Errorf("after reload: bcrypt user refused:\n%s", head)
+	}
+
 	// The access log keeps the URI the client sent (not ext's or
 	// rewrite's), and the user basicauth let in; the error log has the
 	// upstream that failed. Both are written before each response ends;
@@ -277,6 +305,7 @@ func TestCombinedCaddyfileWithCurl(t *testing.T) {
 			`"GET /protected/report.txt HTTP/1.1" 404`,
 			`"GET /app/report HTTP/1.1" 200`,
 			` alice [`, ` bob [`,
+			`"GET /about-us?after=reload HTTP/1.1" 200`,
 		},
 		"error.log": {"[ERROR 502 /down/x] "},
 	} {
@@ -289,9 +318,41 @@ func TestCombinedCaddyfileWithCurl(t *testing.T) {
 	}
 }
 
+// command is the running binary.
+type command struct {
+	cmd *exec.Cmd
+	mu  sync.Mutex
+	log strings.Builder // its standard error so far
+}
+
+func (c *command) logged() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.log.String()
+}
+
+// reload sends SIGUSR1 and waits until the command logged the outcome of
+// that reload (the n-th reload since it started), failing on an error.
+func (c *command) reload(t *testing.T, n int) {
+	t.Helper()
+	c.cmd.Process.Signal(syscall.SIGUSR1)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		l := c.logged()
+		if strings.Count(l, "reload failed") > 0 {
+			t.Fatalf("reload failed:\n%s", l)
+		}
+		if strings.Count(l, "configuration reloaded") >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reload logged within 30s:\n%s", l)
+		}
+	}
+}
+
 // startCommand runs bin in dir with env, returns the address it listens
 // on, and stops it with SIGTERM at the end, expecting a clean exit.
-func startCommand(t *testing.T, bin, dir string, env []string) string {
+func startCommand(t *testing.T, bin, dir string, env []string) (string, *command) {
 	t.Helper()
 	cmd := exec.Command(bin, "-host", "127.0.0.1")
 	cmd.Dir, cmd.Env = dir, env
@@ -306,11 +367,13 @@ func startCommand(t *testing.T, bin, dir string, env []string) string {
 	listening := regexp.MustCompile(`listening addr=(127\.0\.0\.1:\d+)`)
 	addrs := make(chan string, 1)
 	exited := make(chan error, 1)
-	var logged strings.Builder // read only after exited
+	c := &command{cmd: cmd}
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			logged.WriteString(sc.Text() + "\n")
+			c.mu.Lock()
+			c.log.WriteString(sc.Text() + "\n")
+			c.mu.Unlock()
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 				select {
 				case addrs <- m[1]:
@@ -335,17 +398,17 @@ func startCommand(t *testing.T, bin, dir string, env []string) string {
 	case addr := <-addrs:
 		t.Cleanup(func() {
 			if err := stop(); err != nil {
-				t.Errorf("exit after SIGTERM: %v\n%s", err, logged.String())
+				t.Errorf("exit after SIGTERM: %v\n%s", err, c.logged())
 			}
 		})
-		return addr
+		return addr, c
 	case err := <-exited:
-		t.Fatalf("the command exited before listening: %v\n%s", err, logged.String())
+		t.Fatalf("the command exited before listening: %v\n%s", err, c.logged())
 	case <-time.After(30 * time.Second):
 		stop()
-		t.Fatalf("the command did not listen within 30s:\n%s", logged.String())
+		t.Fatalf("the command did not listen within 30s:\n%s", c.logged())
 	}
-	return ""
+	return "", nil
 }
 
 // waitForText polls file until it contains want, failing after 20 seconds.
