@@ -34,6 +34,7 @@ func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Ha
 		root = "."
 	}
 	var outer []httpmw.Middleware
+	var gitDirs []string // links of gits deployed to a path under the root
 
 	for i := range s.gits {
 		g := &s.gits[i]
@@ -59,6 +60,8 @@ func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Ha
 			// gitsync switches it only after Then, so nothing here waits
 			// for a build.
 			root = syncer.Dir()
+		} else {
+			gitDirs = append(gitDirs, syncer.Dir())
 		}
 		if g.hook != "" {
 			hook, err := syncer.Webhook(gitsync.WebhookConfig{Secret: g.secret})
@@ -190,7 +193,13 @@ func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Ha
 		return nil, errorf(s.rootPos, "root: %v", err)
 	}
 	*closers = append(*closers, server)
-	return httpmw.Chain(outer...)(server), nil
+	var h httpmw.Handler = server
+	for _, dir := range gitDirs {
+		if h, err = mountGit(root, dir, files, ownFiles(dir, s.confFile, logFiles), h, closers); err != nil {
+			return nil, errorf(s.rootPos, "root: %v", err)
+		}
+	}
+	return httpmw.Chain(outer...)(h), nil
 }
 
 func hasRootBrowse(bs []browseDirective) bool {
