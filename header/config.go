@@ -1,31 +1,15 @@
 package header
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
-// ErrInvalidConfig matches, with errors.Is, every error New returns.
-var ErrInvalidConfig = errors.New("header: invalid config")
-
-// ConfigError is the error New returns for a bad Config field, such as
-// `header: Config.Rules[0].Fields[1].Name: "X Y" is not a valid header name`.
-type ConfigError struct {
-	Field  string // the Config field, such as "Rules[0].Path"
-	Reason string
-}
-
-// Error names the field and what is wrong with it.
-func (e *ConfigError) Error() string { return "header: Config." + e.Field + ": " + e.Reason }
-
-// Is reports whether target is ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
-
 func invalid(field, format string, args ...any) error {
-	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	return cfgerr.New("header", "Config."+field, format, args...)
 }
 
 // Config lists the header rules. Its zero value changes nothing.

@@ -1,12 +1,11 @@
 package inner
 
 import (
-	"errors"
-	"fmt"
 	"net/textproto"
 	"strings"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // Defaults used when a Config field is left at its zero value.
@@ -19,24 +18,8 @@ const (
 	DefaultMaxRedirects = 10
 )
 
-// ErrInvalidConfig matches, with errors.Is, every error New returns.
-var ErrInvalidConfig = errors.New("inner: invalid config")
-
-// ConfigError is the error New returns for a bad Config field, such as
-// "inner: Config.Paths: \"private\": must start with /".
-type ConfigError struct {
-	Field  string // the Config field, such as "Paths"
-	Reason string
-}
-
-// Error names the field and what is wrong with it.
-func (e *ConfigError) Error() string { return "inner: Config." + e.Field + ": " + e.Reason }
-
-// Is reports whether target is ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
-
 func invalid(field, format string, args ...any) error {
-	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	return cfgerr.New("inner", "Config."+field, format, args...)
 }
 
 // Config says which paths are internal and how a backend redirects to
