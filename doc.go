@@ -11,7 +11,8 @@
 //	http.ListenAndServe("localhost:2015", httpmw.ToHTTP(h))
 //
 // Every feature lives in its own package (gzip, logger, browse, reverseproxy,
-// balancer, fcgi, gitsync, tunnel) and speaks the Handler contract: a handler
+// balancer, fcgi, gitsync, tunnel, and Caddy 0.7's header, redir, rewrite,
+// ext, basicauth, errorpage and inner) and speaks the Handler contract: a handler
 // returns the status it served, or an error status >= 400 that it left for the
 // caller to write. Middleware composes with Chain, is scoped to a path prefix
 // with Under, and meets the standard library through three adapters:
