@@ -34,6 +34,15 @@ type Config struct {
 	// CurvePreferences set here apply to every connection as given.
 	TLSConfig *tls.Config
 
+	// DisableX25519Resume makes proxy connections offer the full TLS
+	// configuration instead of resuming with X25519 alone. A resumed
+	// connection's protection rests on the hybrid handshake it resumes AND
+	// on the server's session ticket keys (see resume.go); set this when
+	// those keys are not trusted to stay secret. It costs about a third
+	// more CPU per proxy connection. Multiplexed sessions dial proxy
+	// connections rarely, so it matters little there.
+	DisableX25519Resume bool
+
 	// AuthToken is sent as Auth.User. A stock ngrokd ignores it; httpmw's
 	// tunnel/server checks it. It is never logged.
 	AuthToken string

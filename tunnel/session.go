@@ -23,6 +23,7 @@ type Session struct {
 	cfg       Config
 	tls       *tls.Config
 	resumeTLS *tls.Config // for proxy connections: see resume.go
+	resume    resumeState
 	log       *slog.Logger
 
 	ctx     context.Context // cancelled by Close: interrupts dials
@@ -64,7 +65,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 		up:     make(chan struct{}),
 		routes: map[string]*Listener{},
 	}
-	s.resumeTLS = resumeConfig(s.tls)
+	s.resumeTLS = resumeConfig(s.tls, cfg.DisableX25519Resume)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
