@@ -43,6 +43,14 @@ type Config struct {
 	// connections rarely, so it matters little there.
 	DisableX25519Resume bool
 
+	// DisableMux stops the client from offering multiplexed proxy streams:
+	// every public connection then costs a proxy connection (a TLS
+	// handshake), as with the 1.7 protocol. By default the client offers
+	// them in Auth, and a server that accepts (httpmw's tunnel/server)
+	// carries every public connection as a stream over one long-lived TLS
+	// connection instead (see mux.go); a 1.7 ngrokd ignores the offer.
+	DisableMux bool
+
 	// AuthToken is sent as Auth.User. A stock ngrokd ignores it; httpmw's
 	// tunnel/server checks it. It is never logged.
 	AuthToken string

@@ -48,6 +48,7 @@ func (h *handshakes) count() (fullHybrid, resumedX25519, other int) {
 func newConnectionGETs(t *testing.T, srv *server.Server, roots *tls.Config, n int) {
 	t.Helper()
 	cfg := clientConfig(srv, roots)
+	cfg.DisableMux = true // one proxy connection per public connection
 	l, err := tunnel.Listen(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +145,7 @@ func TestProxyConnectionsFallBackWhenX25519AloneIsRefused(t *testing.T) {
 	hellos.hook(serverTLS)
 	srv := startServer(t, serverTLS, "", "")
 	cfg := clientConfig(srv, roots)
+	cfg.DisableMux = true // one proxy connection per public connection
 	l, err := tunnel.Listen(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -175,6 +177,7 @@ func TestDisableX25519Resume(t *testing.T) {
 	hellos.hook(serverTLS)
 	srv := startServer(t, serverTLS, "", "")
 	cfg := clientConfig(srv, roots)
+	cfg.DisableMux = true
 	cfg.DisableX25519Resume = true
 	l, err := tunnel.Listen(context.Background(), cfg)
 	if err != nil {

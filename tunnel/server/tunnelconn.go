@@ -74,6 +74,9 @@ func (s *Server) handleTunnelConn(raw net.Conn) {
 	case *wire.RegProxy:
 		s.active.remove(tc)
 		s.registerProxy(tc, m)
+	case *wire.RegMux:
+		s.active.remove(tc)
+		s.registerMux(tc, m)
 	default:
 		s.log.Warn("tunnel connection: unexpected first message", "remote", remote, "type", msg.Type())
 		tc.Close()
