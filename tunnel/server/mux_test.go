@@ -1,0 +1,239 @@
+package server
+
+import (
+	"bytes"
+	"crypto/tls"
+	"encoding/binary"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xtaci/smux"
+
+	"github.com/httpmw/httpmw/tunnel/internal/wire"
+)
+
+// rawAuth sends Auth with the given Mux offer on a new control connection
+// and returns the connection and the raw AuthResp frame body.
+func rawAuth(t *testing.T, srv *Server, offer string) (*tls.Conn, []byte) {
+	t.Helper()
+	c := dialTunnel(t, srv)
+	t.Cleanup(func() { c.Close() })
+	if err := wire.Write(c, &wire.Auth{Version: wire.Version, MmVersion: wire.MmVersion, User: "alice-token", Mux: offer}); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var prefix [8]byte
+	if _, err := io.ReadFull(c, prefix[:]); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, binary.LittleEndian.Uint64(prefix[:]))
+	if _, err := io.ReadFull(c, body); err != nil {
+		t.Fatal(err)
+	}
+	return c, body
+}
+
+
+// The server names multiplexing in AuthResp only for a client that offered
+// it, and only when it allows it: a 1.7 client gets the 1.7 bytes (and the
+// ReqProxy that follows them).
+func TestMuxNegotiation(t *testing.T) {
+	srv := newTestServer(t, nil)
+	off := newTestServer(t, func(c *Config) { c.DisableMux = true })
+	for _, tc := range []struct {
+		name  string
+		srv   *Server
+		offer string
+		want  string
+	}{
+		{"1.7 client", srv, "", ""},
+		{"offered", srv, "smux/2", "smux/2"},
+		{"offered among others", srv, "yamux/1,smux/2", "smux/2"},
+		{"unknown offer", srv, "smux/9", ""},
+		{"server disabled", off, "smux/2", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, body := rawAuth(t, tc.srv, tc.offer)
+			m, err := wire.Decode(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := m.(*wire.AuthResp)
+			if resp.Mux != tc.want {
+				t.Fatalf("AuthResp.Mux = %q, want %q", resp.Mux, tc.want)
+			}
+			if tc.want == "" {
+				// Byte for byte the 1.7 server's frame, and its ReqProxy.
+				if bytes.Contains(body, []byte("Mux")) {
+					t.Fatalf("AuthResp without multiplexing mentions it: %s", body)
+				}
+				next, err := wire.Read(c, 0)
+				if _, ok := next.(*wire.ReqProxy); !ok || err != nil {
+					t.Fatalf("after AuthResp: %v, %v; want ReqProxy", next, err)
+				}
+			}
+		})
+	}
+}
+
+// muxClient is a minimal multiplexing client: it negotiates, opens a tcp
+// tunnel and serves each stream from a local address.
+type muxClient struct {
+	ctl  net.Conn
+	id   string
+	sess *smux.Session
+	url  string
+	wg   sync.WaitGroup
+}
+
+func connectMux(t *testing.T, srv *Server, local string) *muxClient {
+	t.Helper()
+	ctl, body := rawAuth(t, srv, wire.MuxSmux)
+	m, _ := wire.Decode(body)
+	resp := m.(*wire.AuthResp)
+	if resp.Mux != wire.MuxSmux {
+		t.Fatalf("AuthResp = %s", body)
+	}
+	ctl.SetReadDeadline(time.Time{})
+	mc := &muxClient{ctl: ctl, id: resp.ClientId}
+	mconn := dialTunnel(t, srv)
+	if err := wire.Write(mconn, &wire.RegMux{ClientId: mc.id}); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := smux.Client(mconn, &smux.Config{Version: 2, KeepAliveInterval: time.Second, KeepAliveTimeout: 30 * time.Second,
+		MaxFrameSize: 32 << 10, MaxReceiveBuffer: 4 << 20, MaxStreamBuffer: 256 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc.sess = sess
+	t.Cleanup(func() { sess.Close(); ctl.Close(); mc.wg.Wait() })
+	if err := wire.Write(ctl, &wire.ReqTunnel{ReqId: "m", Protocol: "http", Subdomain: "mux"}); err != nil {
+		t.Fatal(err)
+	}
+	ctl.SetReadDeadline(time.Now().Add(5 * time.Second))
+	nt, err := wire.Read(ctl, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl.SetReadDeadline(time.Time{})
+	mc.url = nt.(*wire.NewTunnel).Url
+	mc.wg.Add(1)
+	go func() {
+		defer mc.wg.Done()
+		for {
+			st, err := sess.AcceptStream()
+			if err != nil {
+				return
+			}
+			mc.wg.Add(1)
+			go func() {
+				defer mc.wg.Done()
+				defer st.Close()
+				if _, err := wire.Read(st, 0); err != nil {
+					return
+				}
+				lc, err := net.Dial("tcp", local)
+				if err != nil {
+					return
+				}
+				splice(st, lc, nil, nil)
+			}()
+		}
+	}()
+	return mc
+}
+
+// A session holds at most MuxLimits.MaxStreams streams: a public request
+// beyond it gets 502 at once, and the session serves again when a stream
+// ends.
+func TestMuxMaxStreams(t *testing.T) {
+	srv := newTestServer(t, func(c *Config) { c.Mux.MaxStreams = 1 })
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	local := newLocal(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hold" {
+			entered <- struct{}{}
+			<-release
+		}
+		io.WriteString(w, "ok")
+	}))
+	mc := connectMux(t, srv, local)
+	client := newHTTPClient(t)
+	done := make(chan int, 1)
+	go func() {
+		code, _ := publicGet(t, client, srv, mc.url, "/hold", nil)
+		done <- code
+	}()
+	<-entered
+	other := newHTTPClient(t) // a connection of its own
+	if code, body := publicGet(t, other, srv, mc.url, "/second", nil); code != http.StatusBadGateway {
+		t.Fatalf("second stream: %d %q; want 502", code, body)
+	}
+	close(release)
+	if code := <-done; code != 200 {
+		t.Fatalf("first stream: %d", code)
+	}
+	client.CloseIdleConnections() // its stream ends with its connection
+	waitFor(t, func() bool {
+		code, _ := publicGet(t, newHTTPClient(t), srv, mc.url, "/third", nil)
+		return code == 200
+	})
+}
+
+// Streams are the server's to open: a client that opens one breaks the
+// protocol, and its session (control connection included) ends.
+func TestMuxClientOpenedStreamEndsSession(t *testing.T) {
+	srv := newTestServer(t, nil)
+	mc := connectMux(t, srv, "127.0.0.1:1")
+	st, err := mc.sess.OpenStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Write([]byte("hello"))
+	mc.ctl.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, err := wire.Read(mc.ctl, 0); err != nil {
+			if isTimeout(err) {
+				t.Fatal("the control connection outlived the protocol violation")
+			}
+			break
+		}
+	}
+	waitFor(t, func() bool { return srv.Stats().Clients == 0 })
+}
+
+// RegMux from a client that did not negotiate, or with an unknown id, is
+// closed without an answer.
+func TestMuxRegMuxRefused(t *testing.T) {
+	srv := newTestServer(t, nil)
+	c, _ := connect(t, srv, "alice-token", "", "")
+	for _, id := range []string{c.id, "0123456789abcdef0123456789abcdef"} {
+		conn := dialTunnel(t, srv)
+		wire.Write(conn, &wire.RegMux{ClientId: id})
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := conn.Read(make([]byte, 1)); err == nil || isTimeout(err) {
+			t.Fatalf("RegMux for %s: read %v; want the connection closed", id[:4], err)
+		}
+		conn.Close()
+	}
+}
+
+func TestMuxLimitsValidated(t *testing.T) {
+	for field, edit := range map[string]func(*Config){
+		"Mux.MaxStreams":       func(c *Config) { c.Mux.MaxStreams = -1 },
+		"Mux.StreamWindow":     func(c *Config) { c.Mux.StreamWindow = 100 },
+		"Mux.SessionBuffer":    func(c *Config) { c.Mux.StreamWindow, c.Mux.SessionBuffer = 1<<20, 1<<19 },
+		"Mux.KeepAliveTimeout": func(c *Config) { c.Mux.KeepAliveInterval, c.Mux.KeepAliveTimeout = time.Minute, time.Second },
+	} {
+		cfg := Config{Domain: "example.test", HTTPAddr: "127.0.0.1:0", AllowAnonymous: true, TunnelAddr: "127.0.0.1:0"}
+		edit(&cfg)
+		_, err := New(cfg)
+		if err == nil || !strings.HasPrefix(err.Error(), "server: Config."+field+": ") {
+			t.Errorf("%s: err = %v", field, err)
+		}
+	}
+}
