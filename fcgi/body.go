@@ -2,85 +2,189 @@ package fcgi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"time"
 )
 
-// requestBody is what goes to the script's stdin.
+// requestBody is what goes to the script's stdin: the whole request body,
+// read from the client before a FastCGI connection is taken.
 type requestBody struct {
-	r      io.Reader // nil: no body
-	length int64     // CONTENT_LENGTH; -1 when there is no body
-	read   int64     // bytes taken from r so far
-	rewind func() error
-	clean  func()
+	r      io.ReadSeeker // nil: no body
+	length int64         // CONTENT_LENGTH; -1 when there is no body
+	file   *os.File      // the spool file, if the body is in one
 }
 
-func (b *requestBody) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	b.read += int64(n)
-	return n, err
-}
+func (b *requestBody) Read(p []byte) (int, error) { return b.r.Read(p) }
 
-// replayable reports whether the body can be sent again on a retry.
+// replayable rewinds the body for another send and reports whether that
+// worked.
 func (b *requestBody) replayable() bool {
-	if b.r == nil || b.read == 0 {
+	if b.r == nil {
 		return true
 	}
-	if b.rewind != nil && b.rewind() == nil {
-		b.read = 0
-		return true
-	}
-	return false
+	_, err := b.r.Seek(0, io.SeekStart)
+	return err == nil
 }
 
-// prepareBody streams a body of known length as it comes. A body without
-// one (chunked) is spooled first, in memory up to SpoolMemory and in a
-// temporary file beyond, because FastCGI servers want CONTENT_LENGTH.
-func (s *settings) prepareBody(r *http.Request) (*requestBody, int, error) {
-	b := &requestBody{length: -1, clean: func() {}}
+// close releases the spool file.
+func (b *requestBody) close() {
+	if b.file != nil {
+		b.file.Close()
+	}
+}
+
+// readBody reads the request body whole, in memory up to SpoolMemory and
+// in a temporary file beyond, before any FastCGI connection is taken: a
+// client that uploads slowly then holds a goroutine and a buffer, never a
+// php-fpm worker. Every read waits at most BodyTimeout; a body past
+// MaxSpool is refused. The status is what serve returns on failure.
+//
+// The caller must close the body; a spool file is already unlinked, so
+// closing it frees its disk space whatever ends the request.
+func (s *settings) readBody(w http.ResponseWriter, r *http.Request) (*requestBody, int, error) {
+	b := &requestBody{length: -1}
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return b, 0, nil
 	}
+	if r.ContentLength > s.MaxSpool {
+		return nil, http.StatusRequestEntityTooLarge, ErrBodyTooLarge
+	}
+	src := &timedReader{r: r.Body, rc: http.NewResponseController(w), d: s.BodyTimeout}
+	in := io.Reader(src)
 	if r.ContentLength > 0 {
-		b.r, b.length = io.LimitReader(r.Body, r.ContentLength), r.ContentLength
-		return b, 0, nil
+		in = io.LimitReader(src, r.ContentLength)
 	}
-	mem, err := io.ReadAll(io.LimitReader(r.Body, s.SpoolMemory+1))
+
+	// One byte more than SpoolMemory tells a body that does not fit; a
+	// small body of known length gets a buffer of its size.
+	size := s.SpoolMemory + 1
+	if r.ContentLength > 0 && r.ContentLength <= s.SpoolMemory {
+		size = r.ContentLength
+	}
+	mem := make([]byte, size)
+	n, err := readUpTo(in, mem)
 	if err != nil {
-		return nil, http.StatusBadRequest, fmt.Errorf("%w: reading body: %w", ErrBadRequest, err)
+		status, err := bodyFailure(r, err)
+		return nil, status, err
 	}
-	if int64(len(mem)) <= s.SpoolMemory {
-		if int64(len(mem)) > s.MaxSpool {
-			return nil, http.StatusRequestEntityTooLarge, ErrBodyTooLarge
+	total := int64(n)
+	if total <= s.SpoolMemory {
+		b.r = bytes.NewReader(mem[:n])
+	} else {
+		f, err := os.CreateTemp(s.TempDir, "fcgi-body-*")
+		if err != nil {
+			return nil, http.StatusInternalServerError, fmt.Errorf("fcgi: spooling body: %w", err)
 		}
-		br := bytes.NewReader(mem)
-		b.r, b.length = br, int64(len(mem))
-		b.rewind = func() error { _, err := br.Seek(0, io.SeekStart); return err }
-		return b, 0, nil
-	}
-	f, err := os.CreateTemp(s.TempDir, "fcgi-body-*")
-	if err != nil {
-		return nil, http.StatusInternalServerError, fmt.Errorf("fcgi: spooling body: %w", err)
-	}
-	b.clean = func() { f.Close(); os.Remove(f.Name()) }
-	n, err := io.Copy(f, io.MultiReader(bytes.NewReader(mem), io.LimitReader(r.Body, s.MaxSpool+1-int64(len(mem)))))
-	if err == nil && n > s.MaxSpool {
-		err = ErrBodyTooLarge
-	}
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		b.clean()
-		if errors.Is(err, ErrBodyTooLarge) {
-			return nil, http.StatusRequestEntityTooLarge, err
+		// Unlinked at once: the space is freed when f is closed, even if
+		// the process dies first.
+		_ = os.Remove(f.Name())
+		b.file = f
+		var status int
+		total, status, err = s.spool(f, mem[:n], in, r)
+		if err != nil {
+			f.Close()
+			return nil, status, err
 		}
-		return nil, http.StatusBadRequest, fmt.Errorf("%w: spooling body: %w", ErrBadRequest, err)
+		b.r = f
 	}
-	b.r, b.length = f, n
-	b.rewind = func() error { _, err := f.Seek(0, io.SeekStart); return err }
+	if total > s.MaxSpool {
+		b.close()
+		return nil, http.StatusRequestEntityTooLarge, ErrBodyTooLarge
+	}
+	if r.ContentLength > 0 && total != r.ContentLength {
+		b.close()
+		status, err := bodyFailure(r, io.ErrUnexpectedEOF)
+		return nil, status, err
+	}
+	// The body is read: lift the deadline, so that it cannot end the
+	// connection (and with it the request's context) while the script runs.
+	src.clear()
+	b.length = total
 	return b, 0, nil
+}
+
+// spool writes head and the rest of in, up to one byte past MaxSpool, to f
+// and rewinds it; total is the bytes written. head's array is reused as
+// the copy buffer.
+func (s *settings) spool(f *os.File, head []byte, in io.Reader, r *http.Request) (total int64, status int, err error) {
+	rest := io.LimitReader(in, max(0, s.MaxSpool+1-int64(len(head))))
+	buf := head[:cap(head)]
+	n := len(head)
+	for {
+		if n > 0 {
+			if _, err := f.Write(buf[:n]); err != nil {
+				return 0, http.StatusInternalServerError, fmt.Errorf("fcgi: spooling body: %w", err)
+			}
+			total += int64(n)
+		}
+		var rerr error
+		n, rerr = rest.Read(buf)
+		if rerr == io.EOF && n == 0 {
+			break
+		}
+		if rerr != nil && rerr != io.EOF {
+			status, err = bodyFailure(r, rerr)
+			return 0, status, err
+		}
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, http.StatusInternalServerError, fmt.Errorf("fcgi: spooling body: %w", err)
+	}
+	return total, 0, nil
+}
+
+// readUpTo reads into p until it is full or r ends, which is no error.
+func readUpTo(r io.Reader, p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		k, err := r.Read(p[n:])
+		n += k
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// bodyFailure maps a failure to read the client's body to a status: the
+// client's fault in every case, never the FastCGI server's.
+func bodyFailure(r *http.Request, err error) (int, error) {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return http.StatusRequestTimeout, fmt.Errorf("%w: %w", ErrBodyTimeout, err)
+	case errors.Is(r.Context().Err(), context.Canceled):
+		return StatusClientClosedRequest, fmt.Errorf("fcgi: client gone: %w", err)
+	}
+	return http.StatusBadRequest, fmt.Errorf("%w: reading body: %w", ErrBadRequest, err)
+}
+
+// timedReader gives each read of the client's body BodyTimeout, as nginx's
+// client_body_timeout does, through the connection's read deadline.
+type timedReader struct {
+	r   io.Reader
+	rc  *http.ResponseController
+	d   time.Duration
+	off bool // the ResponseWriter cannot set read deadlines
+}
+
+func (t *timedReader) Read(p []byte) (int, error) {
+	if !t.off && t.rc.SetReadDeadline(time.Now().Add(t.d)) != nil {
+		t.off = true
+	}
+	return t.r.Read(p)
+}
+
+// clear removes the deadline once the body is read.
+func (t *timedReader) clear() {
+	if !t.off {
+		_ = t.rc.SetReadDeadline(time.Time{})
+	}
 }

@@ -26,7 +26,10 @@ type Config struct {
 	// balancer.PolicyRoundRobin. An endpoint that fails (refuses, times
 	// out, breaks the protocol) leaves rotation for 10 seconds, and the
 	// request that found it down tries the next one. When all are out of
-	// rotation, one is tried anyway, so a restarted php-fpm serves at once.
+	// rotation, one is tried anyway, so a restarted php-fpm serves at
+	// once. A request's own faults (a header too large, a bad, slow or cut
+	// body, a client that leaves or stops reading) never count against an
+	// endpoint.
 	Policy balancer.Policy
 
 	// Root is the document root: scripts must exist under it, and it is
@@ -77,6 +80,15 @@ type Config struct {
 	// the wait for a free connection. Zero means 60s.
 	ReadTimeout time.Duration
 
+	// SendTimeout bounds each write of the response to the client, as
+	// nginx's send_timeout does: a client that stops reading for this long
+	// loses its response, and the FastCGI connection (and php-fpm worker)
+	// it held is freed. It applies through http.ResponseController, like
+	// BodyTimeout, and takes the place of http.Server.WriteTimeout's
+	// deadline, so a long response that keeps moving is not cut. Zero
+	// means 60s.
+	SendTimeout time.Duration
+
 	// MaxConns caps the open connections to each endpoint; requests beyond
 	// it wait for one. php-fpm ties a worker to every kept-alive
 	// connection, so keep it at or below pm.max_children minus whatever
@@ -87,17 +99,31 @@ type Config struct {
 	// frees its php-fpm worker. Zero means 30s.
 	IdleTimeout time.Duration
 
-	// SpoolMemory is how much of a request body without Content-Length
-	// (chunked) is held in memory before spilling to a temporary file.
-	// Zero means 1 MiB.
+	// SpoolMemory is how much of a request body is held in memory; a
+	// longer one goes to a temporary file. Every body is read whole from
+	// the client before a FastCGI connection is taken, so a client that
+	// uploads slowly holds no php-fpm worker, as nginx does with
+	// client_body_buffer_size. Zero means 16 KiB.
 	SpoolMemory int64
 
-	// MaxSpool is the largest body without Content-Length accepted; a
-	// larger one gets 413. Zero means 64 MiB. Bodies with a length are
-	// streamed as they come and limited by php-fpm (post_max_size).
+	// MaxSpool is the largest request body accepted, with or without
+	// Content-Length; a larger one gets 413 and never reaches the FastCGI
+	// server (nginx's client_max_body_size). Zero means 64 MiB.
 	MaxSpool int64
 
-	// TempDir holds spooled bodies. Empty means os.TempDir().
+	// BodyTimeout is the longest wait for the next bytes of a request body
+	// while it is read from the client; past it, 408 (nginx's
+	// client_body_timeout). It applies through http.ResponseController,
+	// so the ResponseWriter must support SetReadDeadline, as net/http's
+	// does (and wrappers that Unwrap to it); otherwise only
+	// http.Server.ReadTimeout bounds the read. Where it applies, it takes
+	// the place of http.Server.ReadTimeout's deadline, which is lifted
+	// once the body is read. Zero means 60s.
+	BodyTimeout time.Duration
+
+	// TempDir holds bodies longer than SpoolMemory. A spool file is
+	// unlinked as soon as it is created, so none is left behind, whatever
+	// ends the request or the process. Empty means os.TempDir().
 	TempDir string
 
 	// ServerSoftware is SERVER_SOFTWARE. Empty means "httpmw".
@@ -183,6 +209,9 @@ func (c Config) settings() (*settings, error) {
 		if k == "" || strings.ContainsAny(k, "=\x00") || strings.ContainsRune(v, 0) {
 			return nil, fmt.Errorf("fcgi: Config.Env: %q: names must be non-empty without '=' or NUL, values without NUL", k)
 		}
+		if pairSize(len(k), len(v)) > maxContent {
+			return nil, fmt.Errorf("fcgi: Config.Env: %q: name and value exceed one FastCGI record (%d bytes)", k, maxContent)
+		}
 	}
 	for i, e := range s.Except {
 		if !strings.HasPrefix(e, "/") {
@@ -199,6 +228,8 @@ func (c Config) settings() (*settings, error) {
 		{"WriteTimeout", &s.WriteTimeout, 60 * time.Second},
 		{"ReadTimeout", &s.ReadTimeout, 60 * time.Second},
 		{"IdleTimeout", &s.IdleTimeout, 30 * time.Second},
+		{"BodyTimeout", &s.BodyTimeout, 60 * time.Second},
+		{"SendTimeout", &s.SendTimeout, 60 * time.Second},
 	} {
 		if *d.v < 0 {
 			return nil, fmt.Errorf("fcgi: Config.%s: must not be negative, got %v", d.name, *d.v)
@@ -213,14 +244,22 @@ func (c Config) settings() (*settings, error) {
 	if s.MaxConns == 0 {
 		s.MaxConns = 5
 	}
-	if s.SpoolMemory < 0 || s.MaxSpool < 0 {
-		return nil, fmt.Errorf("fcgi: Config.SpoolMemory, Config.MaxSpool: must not be negative")
+	if s.SpoolMemory < 0 {
+		return nil, fmt.Errorf("fcgi: Config.SpoolMemory: must not be negative, got %d", s.SpoolMemory)
+	}
+	if s.MaxSpool < 0 {
+		return nil, fmt.Errorf("fcgi: Config.MaxSpool: must not be negative, got %d", s.MaxSpool)
 	}
 	if s.SpoolMemory == 0 {
-		s.SpoolMemory = 1 << 20
+		s.SpoolMemory = 16 << 10
 	}
 	if s.MaxSpool == 0 {
 		s.MaxSpool = 64 << 20
+	}
+	if s.TempDir != "" {
+		if fi, err := os.Stat(s.TempDir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("fcgi: Config.TempDir: %q is not a directory", s.TempDir)
+		}
 	}
 	if s.ServerSoftware == "" {
 		s.ServerSoftware = "httpmw"

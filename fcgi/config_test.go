@@ -3,6 +3,7 @@ package fcgi
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestConfigErrors(t *testing.T) {
@@ -25,6 +26,12 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Root: dir, Except: []string{"static"}}, "fcgi: Config.Except[0]: "},
 		{Config{Root: dir, ReadTimeout: -1}, "fcgi: Config.ReadTimeout: must not be negative"},
 		{Config{Root: dir, MaxConns: -1}, "fcgi: Config.MaxConns: must not be negative"},
+		{Config{Root: dir, TempDir: dir + "/missing"}, "fcgi: Config.TempDir: "},
+		{Config{Root: dir, BodyTimeout: -1}, "fcgi: Config.BodyTimeout: must not be negative"},
+		{Config{Root: dir, SendTimeout: -1}, "fcgi: Config.SendTimeout: must not be negative"},
+		{Config{Root: dir, SpoolMemory: -1}, "fcgi: Config.SpoolMemory: must not be negative"},
+		{Config{Root: dir, MaxSpool: -1}, "fcgi: Config.MaxSpool: must not be negative"},
+		{Config{Root: dir, Env: map[string]string{"BIG": strings.Repeat("x", 65535)}}, `fcgi: Config.Env: "BIG": name and value exceed one FastCGI record`},
 	} {
 		h, err := New(tc.cfg)
 		if err == nil {
@@ -43,7 +50,8 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Endpoints[0] != "127.0.0.1:9000" || s.ext != ".php" || s.split != ".php" || s.Index[0] != "index.php" || s.MaxConns != 5 || s.root == "" {
+	if s.Endpoints[0] != "127.0.0.1:9000" || s.ext != ".php" || s.split != ".php" || s.Index[0] != "index.php" || s.MaxConns != 5 || s.root == "" ||
+		s.SpoolMemory != 16<<10 || s.MaxSpool != 64<<20 || s.BodyTimeout != 60*time.Second || s.SendTimeout != 60*time.Second {
 		t.Errorf("zero Config gave %+v", s)
 	}
 	// Setting one matching option drops the php preset as a whole.

@@ -36,9 +36,18 @@
 // before the server answered is sent once more on a fresh connection,
 // while a POST always goes on a fresh one and is never sent twice. With
 // several endpoints, package balancer spreads requests and takes failing
-// endpoints out of rotation. php-fpm down is 502, a timeout 504.
+// endpoints out of rotation. php-fpm down is 502, a timeout 504. A
+// client that stops reading the response loses it after SendTimeout,
+// which frees the connection it held.
 //
 // Output is streamed: what PHP flush()es reaches the client at once.
-// Request bodies with a Content-Length are streamed; chunked ones are
-// spooled (memory, then a temporary file) up to MaxSpool, else 413.
+// Request bodies are read whole before a connection is taken, in memory up
+// to SpoolMemory and in an unlinked temporary file beyond, so slow uploads
+// cannot hold the MaxConns connections (and php-fpm workers) that every
+// other request waits for. A body larger than MaxSpool is 413, one that
+// stalls for BodyTimeout 408. The CGI variables travel in FCGI_PARAMS
+// records cut between variables, as php-fpm reads each record alone; one
+// variable too large for a record (64 KiB) is 431, or 414 for the URI.
+// Such failures, like a client that leaves, are the request's own and
+// never count against an endpoint's health.
 package fcgi

@@ -19,11 +19,18 @@ type target struct {
 }
 
 // params collects CGI variables already encoded as FastCGI name-value
-// pairs, ready to be framed into FCGI_PARAMS records.
+// pairs, then framed into FCGI_PARAMS records.
 type params struct {
 	b        []byte
+	rec      []byte            // b framed into records, by appendParams
 	override map[string]string // Config.Env: these names are sent from there only
 	nul      bool              // a name or value held a NUL byte
+	tooLarge string            // the first variable too large for a record
+}
+
+func (p *params) reset() {
+	p.b, p.rec = p.b[:0], p.rec[:0]
+	p.nul, p.tooLarge = false, ""
 }
 
 // add appends name=value unless Config.Env overrides name.
@@ -38,6 +45,9 @@ func (p *params) addRaw(name, value string) {
 	if strings.IndexByte(value, 0) >= 0 || strings.IndexByte(name, 0) >= 0 {
 		p.nul = true
 	}
+	if p.tooLarge == "" && pairSize(len(name), len(value)) > maxContent {
+		p.tooLarge = name
+	}
 	p.b = appendPairLen(p.b, len(name))
 	p.b = appendPairLen(p.b, len(value))
 	p.b = append(p.b, name...)
@@ -46,12 +56,13 @@ func (p *params) addRaw(name, value string) {
 
 // buildParams encodes the CGI environment (RFC 3875 section 4.1, plus the
 // variables PHP applications expect from nginx's fastcgi_params) for r
-// going to t. contentLength is the body length sent on stdin, -1 for none.
+// going to t, except CONTENT_LENGTH: see addContentLength.
 //
 // It fails with ErrBadRequest when a value holds a NUL byte: FastCGI pairs
 // are length-prefixed, but PHP copies them into C strings, where a NUL
-// would cut "/x.php\x00.jpg" short.
-func (s *settings) buildParams(p *params, r *http.Request, t target, contentLength int64) error {
+// would cut "/x.php\x00.jpg" short. It fails with ErrURITooLong or
+// ErrHeaderTooLarge when a variable does not fit in one FastCGI record.
+func (s *settings) buildParams(p *params, r *http.Request, t target) error {
 	p.override = s.Env
 	remoteHost, remotePort := splitHostPort(r.RemoteAddr)
 	serverName, serverPort := splitHostPort(r.Host)
@@ -117,9 +128,6 @@ func (s *settings) buildParams(p *params, r *http.Request, t target, contentLeng
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		p.add("CONTENT_TYPE", ct)
 	}
-	if contentLength >= 0 {
-		p.add("CONTENT_LENGTH", strconv.FormatInt(contentLength, 10))
-	}
 	if r.Host != "" {
 		p.add("HTTP_HOST", r.Host)
 	}
@@ -158,7 +166,21 @@ func (s *settings) buildParams(p *params, r *http.Request, t target, contentLeng
 	if p.nul {
 		return fmt.Errorf("%w: NUL byte in a CGI variable", ErrBadRequest)
 	}
-	return nil
+	switch p.tooLarge {
+	case "":
+		return nil
+	case "REQUEST_URI", "QUERY_STRING", "DOCUMENT_URI", "SCRIPT_NAME", "SCRIPT_FILENAME", "PATH_INFO", "PATH_TRANSLATED":
+		return fmt.Errorf("%w: %s", ErrURITooLong, p.tooLarge)
+	}
+	return fmt.Errorf("%w: %s", ErrHeaderTooLarge, p.tooLarge)
+}
+
+// addContentLength adds CONTENT_LENGTH, the length of the body sent on
+// stdin, once the body has been read; -1 means no body.
+func (p *params) addContentLength(n int64) {
+	if n >= 0 {
+		p.add("CONTENT_LENGTH", strconv.FormatInt(n, 10))
+	}
 }
 
 // sameHeader returns the values of every key of h that canonicalizes to

@@ -17,8 +17,16 @@ var (
 	// ErrBadRequest: the request cannot be passed on safely, such as a NUL
 	// byte in its path or headers (400).
 	ErrBadRequest = errors.New("fcgi: request cannot be passed to FastCGI")
-	// ErrBodyTooLarge: a body without Content-Length exceeded MaxSpool (413).
+	// ErrBodyTooLarge: the request body exceeded MaxSpool (413).
 	ErrBodyTooLarge = errors.New("fcgi: request body too large")
+	// ErrBodyTimeout: the client sent no body bytes for BodyTimeout (408).
+	ErrBodyTimeout = errors.New("fcgi: request body timed out")
+	// ErrHeaderTooLarge: a request header, as a CGI variable, does not fit
+	// in one FastCGI record of 65,535 bytes (431).
+	ErrHeaderTooLarge = errors.New("fcgi: request header too large for FastCGI")
+	// ErrURITooLong: the request's path or query, as a CGI variable, does
+	// not fit in one FastCGI record (414).
+	ErrURITooLong = errors.New("fcgi: request URI too long for FastCGI")
 	// ErrClosed: the Handler was closed (502).
 	ErrClosed = errors.New("fcgi: handler closed")
 )

@@ -84,25 +84,39 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next httpmw.Hand
 		return next.ServeHTTP(w, r)
 	}
 
-	body, status, err := h.s.prepareBody(r)
-	if err != nil {
-		return status, err
-	}
-	defer body.clean()
-
 	p := h.params.Get().(*params)
 	defer func() {
-		if cap(p.b) <= 64<<10 {
-			p.b = p.b[:0]
+		if cap(p.b) <= 64<<10 && cap(p.rec) <= 64<<10 {
 			h.params.Put(p)
 		}
 	}()
-	p.b = p.b[:0]
-	p.nul = false
-	if err := h.s.buildParams(p, r, t, body.length); err != nil {
-		return http.StatusBadRequest, err
+	p.reset()
+	// The variables are checked before the body is read: a request they
+	// refuse need not upload first.
+	if err := h.s.buildParams(p, r, t); err != nil {
+		return paramsStatus(err), err
 	}
-	return h.roundTrip(w, r, p.b, body)
+	body, status, err := h.s.readBody(w, r)
+	if err != nil {
+		return status, err
+	}
+	defer body.close()
+	p.addContentLength(body.length)
+	if p.rec, err = appendParams(p.rec[:0], p.b); err != nil {
+		return http.StatusRequestHeaderFieldsTooLarge, fmt.Errorf("%w: %w", ErrHeaderTooLarge, err)
+	}
+	return h.roundTrip(w, r, p.rec, body)
+}
+
+// paramsStatus is the status for a buildParams error.
+func paramsStatus(err error) int {
+	switch {
+	case errors.Is(err, ErrHeaderTooLarge):
+		return http.StatusRequestHeaderFieldsTooLarge
+	case errors.Is(err, ErrURITooLong):
+		return http.StatusRequestURITooLong
+	}
+	return http.StatusBadRequest
 }
 
 // route maps a URL path to a script. status 0 means "not ours" (next),
@@ -255,6 +269,7 @@ func (h *Handler) exchange(x *exchange, p []byte, body *requestBody) (reusable b
 	err = x.c.writeRequest(p, body)
 	if err == nil {
 		err = x.readResponse()
+		x.clearSendDeadline()
 	}
 	// When the cancel ran or is running, the connection's deadline may be
 	// poisoned at any moment: it cannot go back to the pool.

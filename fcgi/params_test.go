@@ -2,6 +2,7 @@ package fcgi
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -53,6 +54,8 @@ func FuzzBuildParams(f *testing.F) {
 	f.Add("/a.php", "", "x-custom", "a\x00b", "X-Custom", "c")
 	f.Add("/İ.php/İ", "a=%00", "Cookie", "a=1", "Content-Length", "5")
 	f.Add("/a.php", strings.Repeat("q", 300), "X-Long", strings.Repeat("v", 70000), "Host", "evil")
+	f.Add("/a.php", "", "X-Fits", strings.Repeat("v", 65000), "X-Too", strings.Repeat("w", 65530))
+	f.Add("/a.php", strings.Repeat("q", 66000), "X-A", "1", "X-B", "2")
 	s, err := Config{Root: f.TempDir()}.settings()
 	if err != nil {
 		f.Fatal(err)
@@ -63,12 +66,25 @@ func FuzzBuildParams(f *testing.F) {
 		r.Header = http.Header{k1: {v1}, k2: {v2}}
 		tg := target{scriptName: path, filename: s.root + "/x.php"}
 		var p params
-		err := s.buildParams(&p, r, tg, -1)
+		err := s.buildParams(&p, r, tg)
 		if err != nil {
-			if !strings.ContainsRune(path+query+v1+v2+k1+k2, 0) {
-				t.Fatalf("error without a NUL byte: %v", err)
+			all := path + query + v1 + v2 + k1 + k2
+			switch {
+			case errors.Is(err, ErrBadRequest):
+				if !strings.ContainsRune(all, 0) {
+					t.Fatalf("error without a NUL byte: %v", err)
+				}
+			case errors.Is(err, ErrHeaderTooLarge), errors.Is(err, ErrURITooLong):
+				if 3*len(all) < maxContent-16 { // escaping may triple the path in REQUEST_URI
+					t.Fatalf("too large with %d bytes of input: %v", len(all), err)
+				}
+			default:
+				t.Fatalf("unexpected error: %v", err)
 			}
 			return
+		}
+		if _, err := appendParams(nil, p.b); err != nil {
+			t.Fatalf("buildParams accepted what appendParams refuses: %v", err)
 		}
 		pairs, err := decodeParams(p.b)
 		if err != nil {
@@ -178,7 +194,7 @@ func TestHeaderSpellingsMerged(t *testing.T) {
 	r := httptest.NewRequest("GET", "/x.php", nil)
 	r.Header = http.Header{"x-a": {"1"}, "X-A": {"2"}, "x-B": {"3"}, "X-b": {"4"}, "Cookie": {"c=1"}, "cookie": {"d=2"}}
 	var p params
-	if err := s.buildParams(&p, r, target{scriptName: "/x.php", filename: s.root + "/x.php"}, -1); err != nil {
+	if err := s.buildParams(&p, r, target{scriptName: "/x.php", filename: s.root + "/x.php"}); err != nil {
 		t.Fatal(err)
 	}
 	pairs, err := decodeParams(p.b)
@@ -194,4 +210,84 @@ func TestHeaderSpellingsMerged(t *testing.T) {
 			t.Errorf("%s = %q, want one %q", name, v, want)
 		}
 	}
+}
+
+// FuzzAppendParams: the FCGI_PARAMS framing cuts records only between
+// pairs, and reading the records back, each on its own as php-fpm does,
+// gives the pairs that went in; a pair that cannot fit is refused.
+func FuzzAppendParams(f *testing.F) {
+	f.Add([]byte("SCRIPT_NAME=/x.php;QUERY_STRING=a=1"), uint32(0), uint8(1))
+	f.Add([]byte("HTTP_COOKIE=a;X="), uint32(70000), uint8(1))
+	f.Add([]byte("A=;B=;C="), uint32(7000), uint8(10))
+	f.Add([]byte("A=b"), uint32(65535-8-len("HTTP_X")), uint8(1))
+	f.Add([]byte("A=b"), uint32(65535-8-len("HTTP_X")+1), uint8(1))
+	f.Add([]byte("x"), uint32(65400), uint8(3))
+	f.Fuzz(func(t *testing.T, spec []byte, bigLen uint32, bigCount uint8) {
+		// Pairs: "name=value" items split at ';', then bigCount values of
+		// bigLen bytes (capped) named HTTP_X.
+		var in [][2]string
+		for _, item := range strings.Split(string(spec), ";") {
+			name, value, _ := strings.Cut(item, "=")
+			in = append(in, [2]string{name, value})
+		}
+		bigLen %= 140000
+		for i := 0; i < int(bigCount%20); i++ {
+			in = append(in, [2]string{"HTTP_X", strings.Repeat(string(rune('a'+i)), int(bigLen))})
+		}
+		var p params
+		fits := true
+		for _, kv := range in {
+			p.addRaw(kv[0], kv[1])
+			fits = fits && pairSize(len(kv[0]), len(kv[1])) <= maxContent
+		}
+		if fits != (p.tooLarge == "") {
+			t.Fatalf("fits %v, tooLarge %q", fits, p.tooLarge)
+		}
+		rec, err := appendParams(nil, p.b)
+		if !fits {
+			if !errors.Is(err, errPairTooLarge) {
+				t.Fatalf("a pair larger than a record: %v, want errPairTooLarge", err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out [][2]string
+		ended := false
+		for len(rec) > 0 {
+			if len(rec) < 8 || rec[0] != 1 || rec[1] != recParams || rec[3] != requestID {
+				t.Fatalf("bad record header % x", rec[:min(8, len(rec))])
+			}
+			n, pad := int(binary.BigEndian.Uint16(rec[4:6])), int(rec[6])
+			if pad != -n&7 || len(rec) < 8+n+pad {
+				t.Fatalf("record of %d bytes, padding %d, %d left", n, pad, len(rec))
+			}
+			content := rec[8 : 8+n]
+			rec = rec[8+n+pad:]
+			if n == 0 {
+				if len(rec) != 0 {
+					t.Fatalf("%d bytes after the empty record", len(rec))
+				}
+				ended = true
+				break
+			}
+			pairs, err := decodeParams(content)
+			if err != nil {
+				t.Fatalf("a record does not hold whole pairs: %v", err)
+			}
+			out = append(out, pairs...)
+		}
+		if !ended {
+			t.Fatal("no empty FCGI_PARAMS record at the end")
+		}
+		if len(out) != len(in) {
+			t.Fatalf("%d pairs in, %d out", len(in), len(out))
+		}
+		for i := range in {
+			if in[i] != out[i] {
+				t.Fatalf("pair %d: %.40q in, %.40q out", i, in[i], out[i])
+			}
+		}
+	})
 }

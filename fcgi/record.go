@@ -83,3 +83,79 @@ func readRecordHeader(r io.Reader, buf *[headerLen]byte) (recordHeader, error) {
 		padding: buf[6],
 	}, nil
 }
+
+// pairSize is the encoded size of a name-value pair with these lengths.
+func pairSize(nameLen, valueLen int) int {
+	size := nameLen + valueLen + 2
+	if nameLen >= 128 {
+		size += 3
+	}
+	if valueLen >= 128 {
+		size += 3
+	}
+	return size
+}
+
+// errPairTooLarge: a name-value pair that no FCGI_PARAMS record can hold.
+var errPairTooLarge = errors.New("fcgi: CGI variable too large for a FastCGI record")
+
+// appendParams frames encoded name-value pairs into FCGI_PARAMS records
+// and the empty record that ends them. Each record holds whole pairs:
+// php-fpm decodes every record on its own, so a pair cut across two of
+// them fails the request. A pair larger than a record is errPairTooLarge;
+// pairs that do not decode are errProtocol.
+func appendParams(b, pairs []byte) ([]byte, error) {
+	for len(pairs) > 0 {
+		n := 0
+		for n < len(pairs) {
+			size, err := nextPair(pairs[n:])
+			if err != nil {
+				return b, err
+			}
+			if n+size > maxContent {
+				break
+			}
+			n += size
+		}
+		if n == 0 {
+			return b, errPairTooLarge
+		}
+		b = appendRecordHeader(b, recParams, n)
+		b = append(b, pairs[:n]...)
+		b = appendPadding(b, n)
+		pairs = pairs[n:]
+	}
+	return appendRecordHeader(b, recParams, 0), nil
+}
+
+// nextPair returns the encoded size of the name-value pair that p starts
+// with.
+func nextPair(p []byte) (int, error) {
+	nameLen, k1, ok := readPairLen(p)
+	if !ok {
+		return 0, errProtocol
+	}
+	valueLen, k2, ok := readPairLen(p[k1:])
+	if !ok {
+		return 0, errProtocol
+	}
+	size := k1 + k2 + nameLen + valueLen
+	if size > len(p) {
+		return 0, errProtocol
+	}
+	return size, nil
+}
+
+// readPairLen decodes a length written by appendPairLen: its value and how
+// many bytes it took.
+func readPairLen(p []byte) (n, width int, ok bool) {
+	switch {
+	case len(p) == 0:
+		return 0, 0, false
+	case p[0] < 128:
+		return int(p[0]), 1, true
+	case len(p) < 4:
+		return 0, 0, false
+	}
+	return int(binary.BigEndian.Uint32(p) &^ (1 << 31)), 4, true
+}

@@ -5,19 +5,13 @@ import (
 	"io"
 )
 
-// writeRequest sends FCGI_BEGIN_REQUEST, the params, and the body on
-// stdin. Everything up to the first body bytes goes out in one write, and
-// a request without a body (the usual GET) in a single one.
-func (c *conn) writeRequest(p []byte, body *requestBody) error {
+// writeRequest sends FCGI_BEGIN_REQUEST, the FCGI_PARAMS records (framed
+// by appendParams), and the body on stdin. Everything up to the first body
+// bytes goes out in one write, and a request without a body (the usual
+// GET) in a single one.
+func (c *conn) writeRequest(params []byte, body *requestBody) error {
 	b := appendBeginRequest(c.wbuf[:0])
-	for len(p) > 0 {
-		n := min(len(p), maxContent)
-		b = appendRecordHeader(b, recParams, n)
-		b = append(b, p[:n]...)
-		b = appendPadding(b, n)
-		p = p[n:]
-	}
-	b = appendRecordHeader(b, recParams, 0)
+	b = append(b, params...)
 	if body.r == nil {
 		b = appendRecordHeader(b, recStdin, 0)
 		c.wbuf = b

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"strconv"
+	"time"
 )
 
 // maxHeaderBytes bounds the CGI header block a script may send.
@@ -26,6 +27,32 @@ type exchange struct {
 	unflushed   bool // body bytes written since the last flush
 	dropBody    bool // the status allows no body (204, 304): drain it
 	status      int
+
+	rc         *http.ResponseController // for SendTimeout; nil until the first write
+	noDeadline bool                     // w cannot set write deadlines
+}
+
+// sendDeadline gives the next write to the client SendTimeout, so that a
+// client that stops reading frees the FastCGI connection rather than hold
+// it for as long as it likes.
+func (x *exchange) sendDeadline() {
+	if x.noDeadline {
+		return
+	}
+	if x.rc == nil {
+		x.rc = http.NewResponseController(x.w)
+	}
+	if x.rc.SetWriteDeadline(time.Now().Add(x.s.SendTimeout)) != nil {
+		x.noDeadline = true
+	}
+}
+
+// clearSendDeadline lifts the deadline when the response is done, so that
+// it cannot cut a later response on the same connection.
+func (x *exchange) clearSendDeadline() {
+	if x.rc != nil && !x.noDeadline {
+		_ = x.rc.SetWriteDeadline(time.Time{})
+	}
 }
 
 // readResponse copies the script's stdout to w and its stderr to the
@@ -39,6 +66,7 @@ func (x *exchange) readResponse() error {
 		if x.unflushed && x.c.br.Buffered() < headerLen {
 			// The next read may wait for the script: send what it
 			// produced so far, as PHP's flush() asked.
+			x.sendDeadline()
 			if err := x.flush(); err != nil {
 				return &clientError{err}
 			}
@@ -117,6 +145,7 @@ func (x *exchange) stdout(n int) error {
 			chunk = body
 		}
 		if len(chunk) > 0 && !x.dropBody {
+			x.sendDeadline()
 			_, err := x.w.Write(chunk)
 			switch {
 			case errors.Is(err, http.ErrBodyNotAllowed):

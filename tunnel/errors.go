@@ -65,6 +65,7 @@ var passingMarks = []string{
 	"rate limit",
 	"too many requests",
 	"too many sessions",
+	"and retry", // tunnel/server's account limits clear as the account's other sessions close
 	"too many connections",
 	"temporar", // temporary, temporarily
 	"unavailable",

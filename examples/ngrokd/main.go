@@ -5,8 +5,9 @@
 //	go run ./examples/ngrokd -dev -domain localhost -httpAddr :8080 -httpsAddr :8443 -token s3cret=alice
 //
 // With -dev and no -tlsCrt, a local CA is made on first run in -devDir and
-// kept; each start issues a certificate for -domain from it and prints how
-// clients trust it. The stock ngrok 1.7 client then connects with
+// kept; the server issues from it a certificate for each name a client
+// asks for (demo.localhost, localhost, 127.0.0.1, ...) and prints how
+// clients trust the CA. The stock ngrok 1.7 client then connects with
 // "server_addr: host:4443" and "auth_token: s3cret" in its config file.
 package main
 
@@ -146,11 +147,11 @@ func config(o *options) (cfg server.Config, notes []string, err error) {
 		}
 		cfg.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 	case o.dev:
-		cert, caFile, err := devCertificate(o.devDir, o.domain)
+		ca, caFile, err := devCA(o.devDir)
 		if err != nil {
 			return cfg, nil, fmt.Errorf("-dev: %w", err)
 		}
-		cfg.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+		cfg.DevCA = ca
 		notes = append(notes,
 			"development CA: "+caFile,
 			"  httpmw tunnel client and curl: SSL_CERT_FILE="+caFile+" (or curl --cacert "+caFile+")",
@@ -162,44 +163,38 @@ func config(o *options) (cfg server.Config, notes []string, err error) {
 	return cfg, notes, nil
 }
 
-// devCertificate loads the CA kept in dir (making it on first run) and
-// issues a certificate for domain.
-func devCertificate(dir, domain string) (tls.Certificate, string, error) {
+// devCA loads the CA kept in dir, making it on first run, and returns it
+// with the path of its certificate for clients to trust.
+func devCA(dir string) (*server.DevCA, string, error) {
 	certFile, keyFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca-key.pem")
-	var ca *server.DevCA
 	certPEM, err1 := os.ReadFile(certFile)
 	keyPEM, err2 := os.ReadFile(keyFile)
 	switch {
 	case err1 == nil && err2 == nil:
-		c, err := server.LoadDevCA(certPEM, keyPEM)
-		if err != nil {
-			return tls.Certificate{}, "", err
-		}
-		ca = c
+		ca, err := server.LoadDevCA(certPEM, keyPEM)
+		return ca, certFile, err
 	case errors.Is(err1, os.ErrNotExist) && errors.Is(err2, os.ErrNotExist):
-		c, err := server.NewDevCA()
+		ca, err := server.NewDevCA()
 		if err != nil {
-			return tls.Certificate{}, "", err
+			return nil, "", err
 		}
-		key, err := c.KeyPEM()
+		key, err := ca.KeyPEM()
 		if err != nil {
-			return tls.Certificate{}, "", err
+			return nil, "", err
 		}
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return tls.Certificate{}, "", err
+			return nil, "", err
 		}
 		if err := os.WriteFile(keyFile, key, 0o600); err != nil {
-			return tls.Certificate{}, "", err
+			return nil, "", err
 		}
-		if err := os.WriteFile(certFile, c.CertPEM(), 0o644); err != nil {
-			return tls.Certificate{}, "", err
+		if err := os.WriteFile(certFile, ca.CertPEM(), 0o644); err != nil {
+			return nil, "", err
 		}
-		ca = c
+		return ca, certFile, nil
 	default:
-		return tls.Certificate{}, "", fmt.Errorf("incomplete CA in %s: need both ca.pem and ca-key.pem", dir)
+		return nil, "", fmt.Errorf("incomplete CA in %s: need both ca.pem and ca-key.pem", dir)
 	}
-	cert, err := ca.Issue(domain)
-	return cert, certFile, err
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(*server.Server)) error {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,5 +109,66 @@ func TestFlagErrors(t *testing.T) {
 		if err == nil {
 			t.Fatalf("%v: no error", args)
 		}
+	}
+}
+
+// TestDevCertificatesInCurlAndGo is issue 16 item 7: with -dev, curl with
+// the printed --cacert hint and Go's TLS client both accept the
+// certificate of https://demo.localhost:PORT and of the other names a
+// user types, and each certificate names its host once.
+func TestDevCertificatesInCurlAndGo(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("SKIPPED LOUDLY: curl is not installed (apt-get install curl); CI must install it")
+	}
+	dir := t.TempDir()
+	srv, out := start(t, "-dev", "-devDir", dir, "-domain", "localhost", "-tunnelAddr", "127.0.0.1:0",
+		"-httpAddr", "", "-httpsAddr", "127.0.0.1:0", "-token", "s3cret=alice", "-log-level", "ERROR")
+	caFile := filepath.Join(dir, "ca.pem")
+	if !strings.Contains(out, "curl --cacert "+caFile) {
+		t.Fatalf("no --cacert hint in:\n%s", out)
+	}
+	_, port, _ := net.SplitHostPort(srv.HTTPSAddr().String())
+	caPEM, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+
+	for _, host := range []string{"demo.localhost", "localhost", "a.b.localhost", "127.0.0.1"} {
+		url := "https://" + net.JoinHostPort(host, port) + "/"
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cmd := exec.CommandContext(ctx, curl, "-sS", "--cacert", caFile, "--resolve", host+":"+port+":127.0.0.1",
+			"-w", " %{http_code}", url)
+		got, err := cmd.CombinedOutput()
+		cancel()
+		want := "Tunnel " + net.JoinHostPort(host, port) + " not found 404"
+		if err != nil || string(got) != want {
+			t.Fatalf("curl %s: %v\n%s\nwant %q", url, err, got, want)
+		}
+
+		// Go's client, and the names in the certificate it got.
+		c, err := tls.Dial("tcp", srv.HTTPSAddr().String(), &tls.Config{RootCAs: pool, ServerName: host})
+		if err != nil {
+			t.Fatalf("Go TLS to %s: %v", host, err)
+		}
+		leaf := c.ConnectionState().PeerCertificates[0]
+		c.Close()
+		names := append([]string{}, leaf.DNSNames...)
+		for _, ip := range leaf.IPAddresses {
+			names = append(names, ip.String())
+		}
+		if len(names) != 1 || names[0] != host {
+			t.Fatalf("certificate for %s names %v, want just %s", host, names, host)
+		}
+	}
+	// The tunnel port too, under the names clients dial.
+	for _, host := range []string{"localhost", "127.0.0.1"} {
+		c, err := tls.Dial("tcp", srv.TunnelAddr().String(), &tls.Config{RootCAs: pool, ServerName: host})
+		if err != nil {
+			t.Fatalf("tunnel port as %s: %v", host, err)
+		}
+		c.Close()
 	}
 }

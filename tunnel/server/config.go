@@ -35,10 +35,16 @@ type Config struct {
 	TCPPortMin, TCPPortMax int
 
 	// TLSConfig serves the tunnel listener, and the public https listener
-	// unless GetCertificate is set. Nil makes an in-memory development CA
-	// and a certificate for Domain, *.Domain, localhost, 127.0.0.1 and ::1;
+	// unless GetCertificate is set. Nil makes a development CA (in memory,
+	// or DevCA) that issues a certificate for each name clients ask for;
 	// clients then trust Server.RootCAs().
 	TLSConfig *tls.Config
+	// DevCA, when TLSConfig is nil, is the development CA to use instead
+	// of a new in-memory one, such as one kept on disk (LoadDevCA) that
+	// clients already trust. Either way the server issues a certificate
+	// per name a client asks for, cached: Domain, localhost and the names
+	// under them, reserved names, and the address connected to.
+	DevCA *DevCA
 	// GetCertificate picks the certificate for a public https connection
 	// by SNI, so each host may have its own. Nil uses TLSConfig's.
 	GetCertificate func(*tls.ClientHelloInfo) (*tls.Certificate, error)
@@ -55,7 +61,11 @@ type Config struct {
 	AllowAnonymous bool
 
 	// Reservations maps a subdomain ("demo") or a full hostname
-	// ("app.example.com") to the only account that may claim it.
+	// ("app.example.com") to the only account that may claim it and the
+	// names under it (x.demo); the nearest reservation above a name wins.
+	// Keys compare in lower case, without a trailing dot; two keys for one
+	// name with different accounts are an error. Unreserved names belong
+	// to whoever is live on them, with the names under them.
 	Reservations map[string]string
 	// Policy decides whether an account may claim a tunnel after the
 	// reservations were checked; a non-nil error is sent to the client.
@@ -67,12 +77,36 @@ type Config struct {
 	MaxFrame int64
 	// MaxTunnelsPerClient bounds tunnels per control connection; default 16.
 	MaxTunnelsPerClient int
+	// MaxSessionsPerAccount bounds the live sessions (control
+	// connections) of one account; default 32. MaxTunnelsPerAccount
+	// bounds its tunnels over all its sessions; default 128.
+	// MaxTCPPortsPerAccount bounds its tcp tunnels, each a listening port;
+	// default 16. Negative means no limit. Clients admitted by
+	// AllowAnonymous share one account name, so they count per address
+	// (IPv4, or IPv6 /64) instead. A client over a limit gets an AuthResp
+	// or NewTunnel error naming it.
+	MaxSessionsPerAccount int
+	MaxTunnelsPerAccount  int
+	MaxTCPPortsPerAccount int
 	// MaxPooledProxies bounds the idle proxy connections kept per client;
 	// default 10, as the original.
 	MaxPooledProxies int
 	// MaxPublicConns bounds open public connections (http, https and tcp
 	// together); more are accepted and closed at once. Default 4096.
 	MaxPublicConns int
+	// MaxPublicConnsPerAddr bounds the public connections one address
+	// (an IPv4 address, an IPv6 /64) may hold, so that one client cannot
+	// take every MaxPublicConns slot; more are closed at once. Default
+	// 256 (MaxPublicConns when that is lower); negative means no limit.
+	MaxPublicConnsPerAddr int
+	// MaxUnauthConnsPerAddr bounds the tunnel-port connections one address
+	// (an IPv4 address, an IPv6 /64) may have open before authenticating
+	// (TLS handshake and first frame), so that one address holding idle
+	// connections cannot lock other clients out of the 1,024 such slots
+	// of the server. More are closed at once. Default 32 (a client needs
+	// one control and a few proxy connections at a time); negative means
+	// no limit.
+	MaxUnauthConnsPerAddr int
 	// MaxHeaderBytes bounds a public request head; default 64 KiB.
 	MaxHeaderBytes int
 	// MaxAuthFailures is how many failed attempts (wrong auth tokens on
@@ -80,7 +114,10 @@ type Config struct {
 	// address may make within AuthFailureWindow before its attempts are
 	// refused unchecked until the window has passed: a client then gets
 	// an AuthResp error, a public request 429. Addresses count per IPv4
-	// address and per IPv6 /64. Default 10; negative means no limit.
+	// address and per IPv6 /64. While blocked, only a client resuming a
+	// session it holds (its ClientId, with that account's token) gets in,
+	// so a NAT neighbour's running clients keep working; see checkAuth
+	// for why not more. Default 10; negative means no limit.
 	MaxAuthFailures int
 	// AuthFailureWindow is how long a failure counts; default 1 minute.
 	AuthFailureWindow time.Duration
@@ -88,6 +125,10 @@ type Config struct {
 	// AuthTimeout bounds the TLS handshake and first frame of a tunnel
 	// connection; default 10 s, as the original.
 	AuthTimeout time.Duration
+	// HandshakeTimeout bounds the TLS handshake of a tunnel connection,
+	// within AuthTimeout: a connection that sends nothing gives its
+	// unauthenticated slot back sooner. Default 5 s.
+	HandshakeTimeout time.Duration
 	// PingTimeout closes a control connection that sent nothing (clients
 	// ping every 20 s) for this long; default 30 s, as the original.
 	PingTimeout time.Duration
@@ -107,6 +148,12 @@ type Config struct {
 	// upload that keeps moving is fine, a stalled one does not hold its
 	// connection and proxy stream forever. Default 60 s, as nginx.
 	BodyReadTimeout time.Duration
+	// PublicWriteTimeout closes a public connection (http, https or tcp)
+	// when one write to it makes no progress for this long: a client that
+	// sends requests and never reads the responses, as nginx's
+	// send_timeout. A slow reader that keeps reading is not affected.
+	// Default 60 s, as nginx.
+	PublicWriteTimeout time.Duration
 	// IdleTimeout closes a public keep-alive connection idle this long;
 	// default 90 s.
 	IdleTimeout time.Duration
@@ -158,11 +205,26 @@ func (c Config) withDefaults() Config {
 	if c.MaxTunnelsPerClient == 0 {
 		c.MaxTunnelsPerClient = 16
 	}
+	if c.MaxSessionsPerAccount == 0 {
+		c.MaxSessionsPerAccount = 32
+	}
+	if c.MaxTunnelsPerAccount == 0 {
+		c.MaxTunnelsPerAccount = 128
+	}
+	if c.MaxTCPPortsPerAccount == 0 {
+		c.MaxTCPPortsPerAccount = 16
+	}
 	if c.MaxPooledProxies == 0 {
 		c.MaxPooledProxies = 10
 	}
 	if c.MaxPublicConns == 0 {
 		c.MaxPublicConns = 4096
+	}
+	if c.MaxPublicConnsPerAddr == 0 {
+		c.MaxPublicConnsPerAddr = min(256, c.MaxPublicConns)
+	}
+	if c.MaxUnauthConnsPerAddr == 0 {
+		c.MaxUnauthConnsPerAddr = 32
 	}
 	if c.MaxAuthFailures == 0 {
 		c.MaxAuthFailures = 10
@@ -177,6 +239,8 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.AuthFailureWindow, time.Minute)
 	def(&c.AuthTimeout, 10*time.Second)
+	def(&c.HandshakeTimeout, 5*time.Second)
+	def(&c.PublicWriteTimeout, 60*time.Second)
 	def(&c.PingTimeout, 30*time.Second)
 	def(&c.WriteTimeout, 10*time.Second)
 	def(&c.ProxyIdleTimeout, 60*time.Second)
@@ -234,6 +298,7 @@ func (c Config) validate() error {
 		"ProxyIdleTimeout": c.ProxyIdleTimeout, "ProxyWaitTimeout": c.ProxyWaitTimeout,
 		"HeaderReadTimeout": c.HeaderReadTimeout, "IdleTimeout": c.IdleTimeout, "ShutdownTimeout": c.ShutdownTimeout,
 		"AuthFailureWindow": c.AuthFailureWindow, "BodyReadTimeout": c.BodyReadTimeout,
+		"HandshakeTimeout": c.HandshakeTimeout, "PublicWriteTimeout": c.PublicWriteTimeout,
 	} {
 		if d < 0 {
 			return bad(name, "must not be negative, got %v", d)

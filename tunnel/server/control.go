@@ -21,6 +21,8 @@ type control struct {
 	account string
 	ip      string // control connection's IP, for BindProxyToControlIP
 	conn    net.Conn
+	quota   string // what the per-account limits count against (accounts.go)
+	counted bool   // counted in the account's sessions; guarded by s.mu
 
 	out      chan wire.Message // to the writer goroutine
 	proxies  chan *pooledProxy
@@ -96,17 +98,8 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 		conn.Close()
 		return
 	}
-	if s.guesses.blocked(remote) {
-		s.stats.authBlocked.Add(1)
-		reply(&wire.AuthResp{Error: errTooManyFailures.Error()})
-		conn.Close()
-		return
-	}
-	account, err := s.authenticate(auth.User)
+	account, err := s.checkAuth(remote, auth)
 	if err != nil {
-		s.stats.authFailures.Add(1)
-		s.log.Warn("control refused: authentication failed", "remote", remote)
-		s.noteFailure(remote)
 		reply(&wire.AuthResp{Error: err.Error()})
 		conn.Close()
 		return
@@ -119,8 +112,14 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 		out:     make(chan wire.Message, 64),
 		proxies: make(chan *pooledProxy, s.cfg.MaxPooledProxies),
 		done:    make(chan struct{}),
+		quota:   s.quotaKey(account, remote),
 	}
-	old, resumed := s.adopt(c, auth.ClientId)
+	old, resumed, err := s.adopt(c, auth.ClientId)
+	if err != nil {
+		reply(&wire.AuthResp{Error: err.Error()})
+		conn.Close()
+		return
+	}
 	if old != nil {
 		old.replaced.Store(true)
 		old.close("replaced by a new control connection of the same client")
@@ -144,28 +143,37 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 
 // adopt gives c its client id: the one the client sent when that session
 // belongs to the same account (live or recently ended), else a new one.
-// It returns the live control c replaces, if any.
-func (s *Server) adopt(c *control, want string) (old *control, resumed bool) {
+// It returns the live control c replaces, if any, or an error when the
+// account has no session left (Config.MaxSessionsPerAccount).
+func (s *Server) adopt(c *control, want string) (old *control, resumed bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
 	c.affinity = map[string]string{}
+	var live *control
+	var rec *resumeRecord
 	if want != "" {
-		live := s.controls[want]
-		rec := s.resumable[want]
-		switch {
-		case live != nil && live.account == c.account:
-			old, resumed = live, true
-			for k, v := range live.affinity {
-				c.affinity[k] = v
-			}
-		case live == nil && rec != nil && rec.account == c.account && now.Before(rec.expires):
-			resumed = true
-			c.affinity = rec.affinity
-			delete(s.resumable, want)
-		case live != nil || rec != nil && rec.account != c.account:
-			s.log.Warn("client id of another account presented; issuing a new one", "account", c.account, "client", shortID(want))
+		live, rec = s.controls[want], s.resumable[want]
+		if live != nil && live.account == c.account {
+			old = live
 		}
+	}
+	if err := s.admitSession(c, old); err != nil {
+		return nil, false, err
+	}
+	switch {
+	case want == "":
+	case old != nil:
+		resumed = true
+		for k, v := range live.affinity {
+			c.affinity[k] = v
+		}
+	case live == nil && rec != nil && rec.account == c.account && now.Before(rec.expires):
+		resumed = true
+		c.affinity = rec.affinity
+		delete(s.resumable, want)
+	case live != nil || rec != nil && rec.account != c.account:
+		s.log.Warn("client id of another account presented; issuing a new one", "account", c.account, "client", shortID(want))
 	}
 	if resumed {
 		c.id = want
@@ -173,7 +181,7 @@ func (s *Server) adopt(c *control, want string) (old *control, resumed bool) {
 		c.id = newClientID()
 	}
 	s.controls[c.id] = c
-	return old, resumed
+	return old, resumed, nil
 }
 
 // endAfterWrites, queued like a message, makes the writer end the session
@@ -221,6 +229,9 @@ func (c *control) readLoop() {
 				c.close("no ping for " + c.s.cfg.PingTimeout.String())
 				return
 			}
+			if c.closing() {
+				return // closed by the server: not the client's fault
+			}
 			c.s.badFrame(c.conn.RemoteAddr().String(), "control", err)
 			return
 		}
@@ -257,6 +268,7 @@ func (c *control) close(reason string) {
 		for _, t := range tunnels {
 			s.unroute(t)
 		}
+		s.releaseSession(c)
 		s.mu.Unlock()
 		for _, t := range tunnels {
 			t.stop()

@@ -90,17 +90,44 @@ func (ca *DevCA) Pool() *x509.CertPool {
 }
 
 // Issue signs a server certificate for domain, *.domain, localhost,
-// 127.0.0.1 and ::1, valid for one year.
+// 127.0.0.1 and ::1, valid for one year. Go clients accept its wildcard
+// for any subdomain; curl and Chromium do not accept one directly under a
+// top-level name (*.localhost), which is why servers use
+// GetCertificateFunc, and this certificate only as a fallback.
 func (ca *DevCA) Issue(domain string) (tls.Certificate, error) {
+	return ca.IssueFor(domain, "*."+domain, "localhost", "127.0.0.1", "::1")
+}
+
+// IssueFor signs a server certificate for exactly the given DNS names and
+// IP addresses (each once), valid for one year; the first is its
+// common name.
+func (ca *DevCA) IssueFor(names ...string) (tls.Certificate, error) {
+	var dns []string
+	var ips []net.IP
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		if ip := net.ParseIP(n); ip != nil {
+			ips = append(ips, ip)
+		} else {
+			dns = append(dns, n)
+		}
+	}
+	if len(names) == 0 {
+		return tls.Certificate{}, errors.New("server: dev CA: no name to issue for")
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: domain},
-		DNSNames:     []string{domain, "*." + domain, "localhost", "*.localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		Subject:      pkix.Name{CommonName: names[0]},
+		DNSNames:     dns,
+		IPAddresses:  ips,
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().AddDate(1, 0, 0),
 		KeyUsage:     x509.KeyUsageDigitalSignature,

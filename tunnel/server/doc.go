@@ -25,8 +25,11 @@
 //     connections are accepted only from the control connection's IP
 //     address (Config.BindProxyToControlIP).
 //   - Subdomains and hostnames can be reserved per account
-//     (Config.Reservations), and Config.Policy decides the rest. A Hostname
-//     outside Domain needs a reservation unless Policy says otherwise.
+//     (Config.Reservations, compared in lower case), and Config.Policy
+//     decides the rest. A Hostname outside Domain needs a reservation
+//     unless Policy says otherwise. A reservation or a live name covers
+//     the names below it for other accounts (x.demo under demo), against
+//     cookie tossing and look-alike sites.
 //   - Public http and https connections are parsed request by request
 //     (net/http), so a tunnel's basic auth is checked on every request of a
 //     keep-alive connection, in constant time, and never logged;
@@ -39,10 +42,14 @@
 //     wrong auth tokens or wrong basic-auth credentials, is refused
 //     unchecked until the window has passed (AuthResp error, or 429 with
 //     Retry-After); a request without credentials, a browser's first,
-//     does not count.
+//     does not count. A client that resumes its own session (its ClientId
+//     and the right token) still gets in, so a neighbour behind the same
+//     NAT cannot cut off running clients.
 //   - Frames are bounded (Config.MaxFrame); a 2^40 or negative length
 //     closes that one connection.
-//   - Limits: tunnels per client, pooled proxies per client, public
+//   - Limits: sessions, tunnels and tcp ports per account
+//     (Config.MaxSessionsPerAccount and the next two fields; anonymous
+//     clients count per address), tunnels per client, pooled proxies per client, public
 //     connections in total, header read and idle timeouts, and a request
 //     body that stalls (Config.BodyReadTimeout, a timeout between reads
 //     as nginx's client_body_timeout), each with a log line when it bites.
@@ -50,6 +57,17 @@
 //     every interface; https URLs carry the https listener's port.
 //   - No public connection waits on a dead client forever: without a proxy
 //     connection within Config.ProxyWaitTimeout an http request gets 502.
+//   - Per address (an IPv4 address, an IPv6 /64): a share of the public
+//     connections (Config.MaxPublicConnsPerAddr) and a cap on tunnel-port
+//     connections not yet authenticated (Config.MaxUnauthConnsPerAddr,
+//     each bounded by Config.HandshakeTimeout), so that one address
+//     cannot lock others out; refusals are logged once per burst.
+//   - A public client that stops reading is dropped after
+//     Config.PublicWriteTimeout without progress (nginx's send_timeout).
+//   - Accept loops retry temporary errors (out of file descriptors) with
+//     backoff, 5 ms doubling to 1 s, as net/http does; a listener that
+//     fails for good stops the server (Serve returns why), or for a TCP
+//     tunnel ends its session with the reason sent to the client.
 //
 // # Why net/http parses the public side
 //
@@ -82,8 +100,9 @@
 //	go srv.Serve(ctx)
 //	defer srv.Close()
 //
-//	// Client TLS: trust the server's CA; its certificate names localhost,
-//	// 127.0.0.1, ::1, example.test and *.example.test.
+//	// Client TLS: trust the server's CA; it issues a certificate for each
+//	// name asked for: localhost, example.test, the names under them, and
+//	// the IP address connected to.
 //	tlsConf := &tls.Config{RootCAs: srv.RootCAs(), ServerName: "localhost"}
 //	// Tunnel address: srv.TunnelAddr().String()
 //	// A subdomain "demo" gets http://demo.example.test:<port of HTTPAddr>;

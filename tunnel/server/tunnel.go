@@ -24,12 +24,16 @@ type tunnel struct {
 	ln     net.Listener // tcp tunnels
 	n      tunnelCounters
 	stopMu sync.Once
+
+	stopped chan struct{} // tcp tunnels: closed by stop
+	reqID   string        // the ReqTunnel's ReqId
 }
 
 func (t *tunnel) stop() {
 	t.stopMu.Do(func() {
 		if t.ln != nil {
 			t.ln.Close()
+			close(t.stopped)
 		}
 	})
 }
@@ -171,29 +175,34 @@ func (s *Server) claimHTTP(c *control, proto string, req *wire.ReqTunnel) (*tunn
 			s.mu.Unlock()
 			return t, nil
 		}
+		if errors.Is(err, ErrTooManyAccountTunnels) || errors.Is(err, errClientGone) {
+			return nil, err // another name would not help
+		}
 	}
 	return nil, errors.New("could not find a free random name")
 }
 
-// allowed applies reservations, then Policy (or the default policy).
+// allowed applies reservations, then Policy (or the default policy). A
+// reservation covers the names below it (see names.go).
 func (s *Server) allowed(cl Claim) error {
-	for _, name := range []string{cl.Hostname, cl.Subdomain} {
-		if name != "" && s.reservedToOther(name, cl.Account) {
-			return refusef("The tunnel %s is reserved for another account", cl.URL)
-		}
+	owner, _, reserved := s.reservation(s.fullHost(cl))
+	if reserved && owner != cl.Account {
+		return refusef("The tunnel %s is reserved for another account", cl.URL)
 	}
 	if s.cfg.Policy != nil {
 		return s.cfg.Policy(cl)
 	}
 	outside := cl.Hostname != "" && !strings.HasSuffix(cl.Hostname, "."+s.cfg.Domain) && cl.Hostname != s.cfg.Domain
-	if outside && s.cfg.Reservations[cl.Hostname] != cl.Account {
+	if outside && !reserved {
 		return fmt.Errorf("hostname %s %w: it is not reserved for this account", cl.Hostname, ErrNotAllowed)
 	}
 	return nil
 }
 
-func (s *Server) reservedToOther(name, account string) bool {
-	owner, ok := s.cfg.Reservations[name]
+// reservedToOther reports whether a subdomain is covered by another
+// account's reservation.
+func (s *Server) reservedToOther(sub, account string) bool {
+	owner, _, ok := s.reservation(sub + "." + s.cfg.Domain)
 	return ok && owner != account
 }
 
@@ -216,10 +225,19 @@ func (s *Server) register(c *control, t *tunnel) (*tunnel, error) {
 	if _, taken := s.tunnels[t.url]; taken {
 		return nil, refusef("The tunnel %s is already registered.", t.url)
 	}
+	if t.proto != "tcp" {
+		if why := s.liveConflict(hostOnly(t.host), c); why != "" {
+			return nil, refusef("The tunnel %s is not available: %s.", t.url, why)
+		}
+	}
+	if err := s.chargeTunnel(c, t); err != nil {
+		return nil, err
+	}
 	for _, k := range keys {
 		s.routes[k] = t
 	}
 	s.tunnels[t.url] = t
+	s.indexName(t, 1)
 	c.tunnels = append(c.tunnels, t)
 	return t, nil
 }
@@ -233,6 +251,8 @@ func (s *Server) unroute(t *tunnel) {
 	}
 	if s.tunnels[t.url] == t {
 		delete(s.tunnels, t.url)
+		s.indexName(t, -1)
+		s.refundTunnel(t)
 	}
 }
 
@@ -282,6 +302,9 @@ func (s *Server) claimTCP(c *control, req *wire.ReqTunnel) (*tunnel, error) {
 	if s.cfg.TCPAddr == "" {
 		return nil, refusal("Not listening for tcp connections")
 	}
+	if err := s.tcpLeft(c); err != nil {
+		return nil, err
+	}
 	port := int(req.RemotePort)
 	s.mu.Lock()
 	prev := c.affinity["tcp"]
@@ -326,7 +349,7 @@ func (s *Server) claimTCP(c *control, req *wire.ReqTunnel) (*tunnel, error) {
 		return nil, refusef("Error binding TCP listener: %v", err)
 	}
 	bound := ln.Addr().(*net.TCPAddr).Port
-	t := &tunnel{url: fmt.Sprintf("tcp://%s:%d", s.cfg.Domain, bound), proto: "tcp", ln: ln}
+	t := &tunnel{url: fmt.Sprintf("tcp://%s:%d", s.cfg.Domain, bound), proto: "tcp", ln: ln, stopped: make(chan struct{}), reqID: req.ReqId}
 	if _, err := s.register(c, t); err != nil {
 		ln.Close()
 		return nil, err
