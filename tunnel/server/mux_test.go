@@ -38,7 +38,6 @@ func rawAuth(t *testing.T, srv *Server, offer string) (*tls.Conn, []byte) {
 	return c, body
 }
 
-
 // The server names multiplexing in AuthResp only for a client that offered
 // it, and only when it allows it: a 1.7 client gets the 1.7 bytes (and the
 // ReqProxy that follows them).
