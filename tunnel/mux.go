@@ -7,6 +7,7 @@ import (
 
 	"github.com/xtaci/smux"
 
+	"github.com/httpmw/httpmw/tunnel/internal/muxconn"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -30,14 +31,12 @@ import (
 
 // muxConfig is the client's side of the multiplexed connection.
 func (c *Config) muxConfig() *smux.Config {
-	return &smux.Config{
-		Version:           2,
+	return muxconn.Config(muxconn.Limits{
+		StreamWindow:      256 << 10,
+		SessionBuffer:     4 << 20,
 		KeepAliveInterval: c.PingInterval,
 		KeepAliveTimeout:  c.PingInterval + c.PongTimeout,
-		MaxFrameSize:      32 << 10,
-		MaxReceiveBuffer:  4 << 20,
-		MaxStreamBuffer:   256 << 10,
-	}
+	})
 }
 
 // muxOffer is what Auth.Mux says.
@@ -66,7 +65,7 @@ func (s *Session) openMux(ctx context.Context, ctl *control) error {
 		return fmt.Errorf("tunnel: send RegMux: %w", timeout(err))
 	}
 	conn.SetWriteDeadline(time.Time{})
-	sess, err := smux.Client(conn, s.cfg.muxConfig())
+	sess, err := smux.Client(muxconn.WithWriteDeadline(conn, s.cfg.WriteTimeout), s.cfg.muxConfig())
 	if err != nil {
 		conn.Close()
 		return err

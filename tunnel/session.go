@@ -87,7 +87,9 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 
 // Close closes the control connection, the idle proxy connections and every
 // Listener of the session, whose pending and later Accepts return
-// net.ErrClosed. Connections already accepted stay open. Close waits for the
+// net.ErrClosed. Connections already accepted stay open here, but the
+// server ends them with the session; on a multiplexed session they are
+// streams of its connection and end with it at once. Close waits for the
 // session's goroutines to end; it returns nil.
 func (s *Session) Close() error {
 	s.stop(nil)

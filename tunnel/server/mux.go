@@ -10,6 +10,7 @@ import (
 
 	"github.com/xtaci/smux"
 
+	"github.com/httpmw/httpmw/tunnel/internal/muxconn"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -30,7 +31,9 @@ import (
 // buffer (smux stops reading the connection when it is full, whatever the
 // client sends), the streams the server opens (MuxLimits.MaxStreams), and
 // nothing for streams the client opens: that is a protocol violation that
-// ends the session. A session silent past MuxLimits.KeepAliveTimeout is
+// ends the session. Every write on the connection has Config.WriteTimeout,
+// so a client that stops reading fails its session instead of holding the
+// server's writers. A session silent past MuxLimits.KeepAliveTimeout is
 // closed, and with it the control connection, so that the client
 // reconnects; public connections on a closed session fail at once.
 
@@ -96,14 +99,12 @@ func (m MuxLimits) validate() error {
 }
 
 func (m MuxLimits) smux() *smux.Config {
-	return &smux.Config{
-		Version:           2,
+	return muxconn.Config(muxconn.Limits{
+		StreamWindow:      m.StreamWindow,
+		SessionBuffer:     m.SessionBuffer,
 		KeepAliveInterval: m.KeepAliveInterval,
 		KeepAliveTimeout:  m.KeepAliveTimeout,
-		MaxFrameSize:      32 << 10,
-		MaxReceiveBuffer:  m.SessionBuffer,
-		MaxStreamBuffer:   m.StreamWindow,
-	}
+	})
 }
 
 // errTooManyStreams: a session has MuxLimits.MaxStreams streams open.
@@ -190,7 +191,7 @@ func (s *Server) registerMux(conn net.Conn, m *wire.RegMux) {
 		return
 	}
 	conn.SetDeadline(time.Time{})
-	sess, err := smux.Server(conn, s.cfg.Mux.smux())
+	sess, err := smux.Server(muxconn.WithWriteDeadline(conn, s.cfg.WriteTimeout), s.cfg.Mux.smux())
 	if err != nil { // the configuration was validated
 		conn.Close()
 		return

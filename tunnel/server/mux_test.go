@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -234,4 +235,61 @@ func TestMuxLimitsValidated(t *testing.T) {
 			t.Errorf("%s: err = %v", field, err)
 		}
 	}
+}
+
+// A client that stops reading its multiplexed connection fails it within
+// Config.WriteTimeout: the public requests on it end (502 or closed)
+// instead of waiting on writes that never finish.
+func TestMuxClientThatStopsReadingFailsItsSession(t *testing.T) {
+	srv := newTestServer(t, func(c *Config) { c.WriteTimeout = 300 * time.Millisecond })
+	ctl, body := rawAuth(t, srv, wire.MuxSmux)
+	m, _ := wire.Decode(body)
+	id := m.(*wire.AuthResp).ClientId
+	ctl.SetReadDeadline(time.Time{})
+	// The multiplexed connection, with a small receive buffer, never read.
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	raw, err := d.Dial("tcp", srv.TunnelAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mconn := tlsClient(raw, srv)
+	t.Cleanup(func() { mconn.Close() })
+	if err := wire.Write(mconn, &wire.RegMux{ClientId: id}); err != nil {
+		t.Fatal(err)
+	}
+	wire.Write(ctl, &wire.ReqTunnel{ReqId: "m", Protocol: "http", Subdomain: "deaf"})
+	ctl.SetReadDeadline(time.Now().Add(5 * time.Second))
+	nt, err := wire.Read(ctl, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := nt.(*wire.NewTunnel).Url
+	// 32 uploads of 300 KB: each stream may send a window (256 KiB), 8 MiB
+	// in all, more than the kernel buffers between the two.
+	upload := strings.Repeat("u", 300<<10)
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("POST", "http://"+srv.HTTPAddr().String()+"/up", strings.NewReader(upload))
+			req.Host = strings.TrimPrefix(url, "http://")
+			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 20 * time.Second}
+			res, err := client.Do(req)
+			if err != nil {
+				if isTimeout(err) {
+					t.Errorf("an upload hung: %v", err)
+				}
+				return
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusBadGateway {
+				t.Errorf("upload answered %d; want 502", res.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	waitFor(t, func() bool { return srv.Stats().Clients == 0 })
 }
