@@ -115,6 +115,7 @@ func tunnelComparisons() []Comparison {
 			Peers: []Peer{direct(keepAlive)},
 		},
 	)
+	cases = append(cases, tunnelHOLComparisons()...)
 	return append(cases, muxLibraryComparisons()...)
 }
 

@@ -24,20 +24,32 @@ import (
 // The multiplexed connection lives and dies with the control connection:
 // when either ends, both are closed and the session reconnects as usual;
 // streams in flight end at once (their reads and writes fail), so a public
-// client sees its connection closed or a 502, never a hang. smux's
-// keepalive watches it for silent death. The streams have their own flow
+// client sees its connection closed or a 502, never a hang. The server's
+// smux keepalive watches it for silent death (see muxConfig). The streams have their own flow
 // control (smux protocol version 2), so one slow reader stalls only its
 // own stream.
 
-// muxConfig is the client's side of the multiplexed connection.
+// muxConfig is the client's side of the multiplexed connection. The
+// client sends keepalives every PingInterval for the server (which ends a
+// session that goes silent, and whose NAT mappings they keep), but does
+// not time the server out on them: tunnel/server starts its side of the
+// session only with the first public connection, so an idle session
+// brings the client nothing. The control connection's Ping and Pong tell
+// the client the server is alive; the server's keepalive finds a
+// multiplexed connection that died on its own, and ends the control
+// connection with it.
 func (c *Config) muxConfig() *smux.Config {
 	return muxconn.Config(muxconn.Limits{
 		StreamWindow:      256 << 10,
 		SessionBuffer:     4 << 20,
 		KeepAliveInterval: c.PingInterval,
-		KeepAliveTimeout:  c.PingInterval + c.PongTimeout,
+		KeepAliveTimeout:  muxNoTimeout,
 	})
 }
+
+// muxNoTimeout is a keepalive timeout that never comes (smux has no
+// setting for sending keepalives without timing the peer out).
+const muxNoTimeout = 100 * 365 * 24 * time.Hour
 
 // muxOffer is what Auth.Mux says.
 func (c *Config) muxOffer() string {

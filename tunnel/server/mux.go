@@ -112,11 +112,20 @@ var errTooManyStreams = errors.New("server: too many streams open on the client'
 
 // muxState is a control's multiplexing: off, negotiated and waiting for
 // the client's RegMux, attached, or closed with the control.
+//
+// The smux session starts with the first public connection, not with
+// RegMux: an smux session holds about 70 KiB of its own whatever it
+// carries (a 1,024-entry write queue, an accept backlog), which would make
+// an idle multiplexed tunnel cost the server about three times what its
+// 1.7 pool of proxy connections does. Until then the connection is
+// not read; the client's control connection pings show it alive, and
+// the client's keepalives wait in the socket.
 type muxState struct {
 	mu     sync.Mutex
 	on     bool
-	sess   *smux.Session
-	ready  chan struct{} // closed once sess is set or the state closed
+	conn   net.Conn      // the registered connection, until the session starts
+	sess   *smux.Session // nil until the first stream
+	ready  chan struct{} // closed once conn is set or the state closed
 	closed bool
 	slots  chan struct{} // one per open stream
 }
@@ -147,30 +156,55 @@ func (m *muxState) enabled() bool {
 	return m.on
 }
 
-// attach installs sess; false when there is one already or the control
-// ended.
-func (m *muxState) attach(sess *smux.Session) bool {
+// attach keeps conn for the session; false when there is one already or
+// the control ended.
+func (m *muxState) attach(conn net.Conn) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !m.on || m.sess != nil || m.closed {
+	if !m.on || m.conn != nil || m.sess != nil || m.closed {
 		return false
 	}
-	m.sess = sess
+	m.conn = conn
 	close(m.ready)
 	return true
 }
 
-// close ends the session, if any, with the control.
+// session returns the smux session, starting it on first use; nil when
+// the control ended.
+func (c *control) session() *smux.Session {
+	m := &c.mux
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sess != nil || m.closed || m.conn == nil {
+		return m.sess
+	}
+	sess, err := smux.Server(muxconn.WithWriteDeadline(m.conn, c.s.cfg.WriteTimeout), c.s.cfg.Mux.smux())
+	if err != nil { // the configuration was validated
+		return nil
+	}
+	m.sess, m.conn = sess, nil
+	if !c.s.goFunc(func() { c.watchMux(sess) }) {
+		sess.Close()
+		return nil
+	}
+	return sess
+}
+
+// close ends the session, or the connection not yet used, with the
+// control.
 func (m *muxState) close() {
 	m.mu.Lock()
-	sess := m.sess
-	if m.on && !m.closed && sess == nil {
+	sess, conn := m.sess, m.conn
+	if m.on && !m.closed && sess == nil && conn == nil {
 		close(m.ready)
 	}
 	m.closed = true
 	m.mu.Unlock()
 	if sess != nil {
 		sess.Close()
+	}
+	if conn != nil {
+		conn.Close()
 	}
 }
 
@@ -191,18 +225,9 @@ func (s *Server) registerMux(conn net.Conn, m *wire.RegMux) {
 		return
 	}
 	conn.SetDeadline(time.Time{})
-	sess, err := smux.Server(muxconn.WithWriteDeadline(conn, s.cfg.WriteTimeout), s.cfg.Mux.smux())
-	if err != nil { // the configuration was validated
-		conn.Close()
-		return
-	}
-	if !c.mux.attach(sess) {
+	if !c.mux.attach(conn) {
 		s.log.Info("multiplexed connection refused: the session has one or has ended", "client", shortID(c.id))
-		sess.Close()
-		return
-	}
-	if !s.goFunc(func() { c.watchMux(sess) }) {
-		c.close("server closing")
+		conn.Close()
 	}
 }
 
@@ -235,9 +260,7 @@ func (c *control) openStream(msg []byte, cancel <-chan struct{}) (net.Conn, erro
 	case <-cancel:
 		return nil, errClientGone
 	}
-	m.mu.Lock()
-	sess := m.sess
-	m.mu.Unlock()
+	sess := c.session()
 	if sess == nil {
 		return nil, errClientGone
 	}

@@ -188,7 +188,13 @@ func TestMuxMaxStreams(t *testing.T) {
 // protocol, and its session (control connection included) ends.
 func TestMuxClientOpenedStreamEndsSession(t *testing.T) {
 	srv := newTestServer(t, nil)
-	mc := connectMux(t, srv, "127.0.0.1:1")
+	local := echoServer(t)
+	mc := connectMux(t, srv, local.Listener.Addr().String())
+	// The server starts its side of the session with the first public
+	// connection.
+	if code, body := publicGet(t, newHTTPClient(t), srv, mc.url, "/", nil); code != 200 {
+		t.Fatalf("GET: %d %q", code, body)
+	}
 	// OpenStream may already see the server's answer: the connection closed.
 	if st, err := mc.sess.OpenStream(); err == nil {
 		st.Write([]byte("hello"))

@@ -5,6 +5,7 @@ package muxconn
 
 import (
 	"net"
+	"sync"
 	"time"
 
 	"github.com/xtaci/smux"
@@ -51,5 +52,25 @@ func (c *deadlineConn) Write(p []byte) (int, error) {
 	if err != nil {
 		c.Conn.Close()
 	}
+	return n, err
+}
+
+// frameBufs hold one frame while it is written. smux gives each session
+// a 64 KiB write buffer of its own unless the connection takes a frame's
+// header and body apart (WriteBuffers); taking them and joining them here
+// keeps that memory out of idle sessions, and still writes a frame as
+// one TLS record.
+var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10+16); return &b }}
+
+// WriteBuffers writes the buffers (a frame's header and body) in one Write.
+func (c *deadlineConn) WriteBuffers(v [][]byte) (int, error) {
+	bp := frameBufs.Get().(*[]byte)
+	b := (*bp)[:0]
+	for _, p := range v {
+		b = append(b, p...)
+	}
+	n, err := c.Write(b)
+	*bp = b[:0]
+	frameBufs.Put(bp)
 	return n, err
 }
