@@ -22,10 +22,13 @@ import (
 // public connection, written exactly as a proxy connection would be:
 // StartProxy, then the bytes.
 //
-// xtaci/smux over hashicorp/yamux: it was 10-15% ahead on new connections
-// here (bench: "tunnel mux library"), yamux writing each frame's header and
-// body as two TLS records. Protocol version 2 gives each stream its own
-// window, so one public client that reads slowly stalls only its stream.
+// xtaci/smux over hashicorp/yamux: on new streams it was 10-15% ahead in
+// issue 18's prototype (yamux wrote each frame's header and body as two TLS
+// records) and about 5% at equal CPU in bench's "mux library" row; and its
+// session-wide receive buffer bounds what one client can make the server
+// hold, where yamux bounds each stream's window only. Protocol version 2
+// gives each stream its own window, so one public client that reads slowly
+// stalls only its stream.
 //
 // What a client can make the server hold is bounded: the session's receive
 // buffer (smux stops reading the connection when it is full, whatever the
