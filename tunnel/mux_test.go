@@ -3,7 +3,6 @@ package tunnel_test
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -401,12 +400,10 @@ func TestMuxStreamLifecycle(t *testing.T) {
 		io.WriteString(c, "partial")
 		c.SetLinger(0)
 		c.Close() // an RST: the app's read must end, not hang
-		if err := <-appErrs; err == nil {
-			// The stream was closed after "partial": ReadAll got EOF or
-			// an error, and the app answered into a closed stream.
-			return
-		} else if !errors.Is(err, io.ErrClosedPipe) && !errors.Is(err, net.ErrClosed) && !strings.Contains(err.Error(), "closed") {
-			t.Fatalf("app read: %v", err)
+		select {
+		case <-appErrs: // EOF or an error: either way the stream ended
+		case <-time.After(30 * time.Second):
+			t.Fatal("the app's read did not end after the public client's reset")
 		}
 	})
 	// Every stream is closed on the server once its connection ended.
