@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -298,4 +299,83 @@ func TestMuxClientThatStopsReadingFailsItsSession(t *testing.T) {
 	}
 	wg.Wait()
 	waitFor(t, func() bool { return srv.Stats().Clients == 0 })
+}
+
+// A client that ignores the stream windows and floods a stream whose
+// public reader has stopped cannot make the server buffer without bound:
+// past Mux.SessionBuffer the server stops reading the connection, and the
+// client's writes stall.
+func TestMuxFloodingClientIsBounded(t *testing.T) {
+	const flood = 64 << 20
+	srv := newTestServer(t, nil) // SessionBuffer 4 MiB
+	ctl, body := rawAuth(t, srv, wire.MuxSmux)
+	m, _ := wire.Decode(body)
+	id := m.(*wire.AuthResp).ClientId
+	mconn := dialTunnel(t, srv)
+	t.Cleanup(func() { mconn.Close() })
+	if err := wire.Write(mconn, &wire.RegMux{ClientId: id}); err != nil {
+		t.Fatal(err)
+	}
+	wire.Write(ctl, &wire.ReqTunnel{ReqId: "f", Protocol: "http", Subdomain: "flood"})
+	ctl.SetReadDeadline(time.Now().Add(5 * time.Second))
+	nt, err := wire.Read(ctl, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(nt.(*wire.NewTunnel).Url, "http://")
+	// A public client that sends a request and never reads.
+	pub, err := net.Dial("tcp", srv.HTTPAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pub.Close() })
+	io.WriteString(pub, "GET / HTTP/1.1\r\nHost: "+host+"\r\n\r\n")
+	// The server opens a stream: find its id in the SYN frame, then keep
+	// reading (and dropping) what the server sends.
+	var hdr [8]byte
+	var sid uint32
+	for sid == 0 {
+		if _, err := io.ReadFull(mconn, hdr[:]); err != nil {
+			t.Fatal(err)
+		}
+		if hdr[1] == 0 { // SYN
+			sid = binary.LittleEndian.Uint32(hdr[4:])
+		}
+		io.CopyN(io.Discard, mconn, int64(binary.LittleEndian.Uint16(hdr[2:])))
+	}
+	mconn.SetReadDeadline(time.Time{})
+	go io.Copy(io.Discard, mconn)
+	frame := func(p []byte) []byte {
+		b := make([]byte, 8, 8+len(p))
+		b[0], b[1] = 2, 2 // version 2, PSH
+		binary.LittleEndian.PutUint16(b[2:], uint16(len(p)))
+		binary.LittleEndian.PutUint32(b[4:], sid)
+		return append(b, p...)
+	}
+	var sent atomic.Int64
+	go func() {
+		mconn.Write(frame([]byte("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n")))
+		chunk := frame(make([]byte, 32<<10))
+		for sent.Load() < flood {
+			if _, err := mconn.Write(chunk); err != nil {
+				return
+			}
+			sent.Add(32 << 10)
+		}
+	}()
+	// Wait until the writes stall (no progress for a second) or the
+	// whole flood went in. (A stall seen too early only makes the test
+	// weaker, never flaky.)
+	for last, still := int64(-1), 0; still < 5; {
+		time.Sleep(200 * time.Millisecond)
+		n := sent.Load()
+		if n >= flood {
+			t.Fatalf("the server took the whole %d MiB flood: its buffering is not bounded", flood>>20)
+		}
+		if n == last {
+			still++
+		} else {
+			last, still = n, 0
+		}
+	}
 }
