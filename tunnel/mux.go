@@ -77,7 +77,7 @@ func (s *Session) openMux(ctx context.Context, ctl *control) error {
 		return fmt.Errorf("tunnel: send RegMux: %w", timeout(err))
 	}
 	conn.SetWriteDeadline(time.Time{})
-	sess, err := smux.Client(muxconn.WithWriteDeadline(conn, s.cfg.WriteTimeout), s.cfg.muxConfig())
+	sess, err := smux.Client(muxconn.Wrap(conn, s.cfg.WriteTimeout), s.cfg.muxConfig())
 	if err != nil {
 		conn.Close()
 		return err

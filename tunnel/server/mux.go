@@ -181,7 +181,7 @@ func (c *control) session() *smux.Session {
 	if m.sess != nil || m.closed || m.conn == nil {
 		return m.sess
 	}
-	sess, err := smux.Server(muxconn.WithWriteDeadline(m.conn, c.s.cfg.WriteTimeout), c.s.cfg.Mux.smux())
+	sess, err := smux.Server(muxconn.Wrap(m.conn, c.s.cfg.WriteTimeout), c.s.cfg.Mux.smux())
 	if err != nil { // the configuration was validated
 		return nil
 	}
