@@ -24,8 +24,9 @@ type Config struct {
 	// same way. Verification is skipped only if InsecureSkipVerify is set
 	// here explicitly.
 	//
-	// Each public connection costs one handshake, and its key exchange is
-	// most of the CPU a new public connection costs client and server.
+	// Unless multiplexed (see DisableMux), each public connection costs
+	// one handshake, and its key exchange is most of the CPU a new public
+	// connection costs client and server.
 	// With CurvePreferences left nil, the control connection uses Go's
 	// default, the hybrid post-quantum X25519MLKEM768, and proxy
 	// connections resume its session with X25519 alone, which keeps the
