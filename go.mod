@@ -12,6 +12,7 @@ require (
 	github.com/go-git/go-billy/v5 v5.9.2
 	github.com/go-git/go-git/v5 v5.19.3
 	github.com/klauspost/compress v1.20.4
+	github.com/xtaci/smux v1.5.58
 	github.com/yookoala/gofast v0.8.0
 	golang.org/x/crypto v0.56.0
 	golang.org/x/sys v0.47.0
@@ -32,7 +33,6 @@ require (
 	github.com/sergi/go-diff v1.3.2-0.20230802210424-5b0b94c5c0d3 // indirect
 	github.com/skeema/knownhosts v1.3.1 // indirect
 	github.com/xanzy/ssh-agent v0.3.3 // indirect
-	github.com/xtaci/smux v1.5.58 // indirect
 	golang.org/x/net v0.57.0 // indirect
 	golang.org/x/tools v0.11.0 // indirect
 	gopkg.in/warnings.v0 v0.1.2 // indirect
