@@ -104,8 +104,9 @@ func tunnelComparisons() []Comparison {
 		},
 		Comparison{
 			Package: "tunnel", Case: "GET 64 MB body",
-			Ours:  tcMeasure(tcOurs(tcOptions{}), tcBulk),
-			Peers: []Peer{direct(tcBulk), original(tcBulk)},
+			Ours: tcMeasure(tcOurs(tcOptions{}), tcBulk),
+			Peers: []Peer{{"httpmw, proxy connection per public connection", tcMeasure(tcOurs(tcOptions{noMux: true}), tcBulk)},
+				direct(tcBulk), original(tcBulk)},
 		},
 		Comparison{
 			// A tcp tunnel splices bytes on the server: what the client can
