@@ -40,8 +40,8 @@ import (
 // connection with it.
 func (c *Config) muxConfig() *smux.Config {
 	return muxconn.Config(muxconn.Limits{
-		StreamWindow:      256 << 10,
-		SessionBuffer:     4 << 20,
+		StreamWindow:      512 << 10, // as tunnel/server's defaults
+		SessionBuffer:     8 << 20,
 		KeepAliveInterval: c.PingInterval,
 		KeepAliveTimeout:  muxNoTimeout,
 	})

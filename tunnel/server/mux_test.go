@@ -307,7 +307,7 @@ func TestMuxClientThatStopsReadingFailsItsSession(t *testing.T) {
 // client's writes stall.
 func TestMuxFloodingClientIsBounded(t *testing.T) {
 	const flood = 64 << 20
-	srv := newTestServer(t, nil) // SessionBuffer 4 MiB
+	srv := newTestServer(t, nil) // SessionBuffer 8 MiB
 	ctl, body := rawAuth(t, srv, wire.MuxSmux)
 	m, _ := wire.Decode(body)
 	id := m.(*wire.AuthResp).ClientId
