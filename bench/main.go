@@ -60,6 +60,10 @@ func comparisons() []Comparison {
 	all = append(all, gitsyncComparisons()...)
 	all = append(all, fcgiComparisons()...)
 	all = append(all, inspectComparisons()...)
+	all = append(all, smallComparisons()...)
+	all = append(all, errorpageComparisons()...)
+	all = append(all, rewriteComparisons()...)
+	all = append(all, innerComparisons()...)
 	return all
 }
 
