@@ -52,6 +52,9 @@ func tunnelHOLComparisons() []Comparison {
 // tcHOL measures the p99 latency of small GETs alone, then beside a
 // stream of 64 MB downloads.
 func tcHOL(s *tcSide) (Figures, error) {
+	if _, err := tcSmallP99(s, 500*time.Millisecond); err != nil { // warm up
+		return nil, err
+	}
 	alone, err := tcSmallP99(s, 2*time.Second)
 	if err != nil {
 		return nil, err
