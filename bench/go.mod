@@ -6,8 +6,10 @@ require (
 	github.com/NYTimes/gziphandler v1.1.1
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gorilla/handlers v1.5.2
+	github.com/hashicorp/yamux v0.1.2
 	github.com/httpmw/httpmw v0.0.0
 	github.com/klauspost/compress v1.20.4
+	github.com/xtaci/smux v1.5.58
 	github.com/yookoala/gofast v0.8.0
 	golang.org/x/crypto v0.56.0
 )

@@ -74,6 +74,9 @@ func main() {
 		fcgiServe(side)
 		return
 	}
+	if spec := os.Getenv(tcIdleEnv); spec != "" {
+		tcIdleClients(spec)
+	}
 	if mode := os.Getenv(gitsyncChildEnv); mode != "" {
 		gitsyncChild(mode) // exits with the child's status
 	}

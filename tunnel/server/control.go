@@ -41,6 +41,8 @@ type control struct {
 	// that a client that vanished without closing its connections does not
 	// leave public connections waiting on them forever.
 	streams activeSet
+
+	mux muxState // multiplexed proxy streams, when negotiated (mux.go)
 }
 
 // resumeRecord keeps an ended session's owner and names for resumeWindow.
@@ -128,8 +130,10 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 	}
 	s.log.Info("client connected", "client", shortID(c.id), "account", account, "remote", remote, "resumed", resumed, "os", truncate(auth.OS), "arch", truncate(auth.Arch))
 	conn.SetDeadline(time.Time{})
-	reply(&wire.AuthResp{ClientId: c.id})
-	c.askFirst()
+	reply(&wire.AuthResp{ClientId: c.id, Mux: c.negotiate(auth.Mux)})
+	if !c.mux.enabled() {
+		c.askFirst()
+	}
 	if !s.goFunc(c.writeLoop) {
 		c.close("server closing")
 		return
@@ -270,6 +274,7 @@ func (c *control) close(reason string) {
 			t.stop()
 		}
 		c.drainProxies()
+		c.mux.close()
 		if !c.replaced.Load() {
 			c.streams.closeAll()
 		}
