@@ -41,6 +41,9 @@ type control struct {
 	// that a client that vanished without closing its connections does not
 	// leave public connections waiting on them forever.
 	streams activeSet
+
+	// presented is the client id the client sent in Auth, for Registry.
+	presented string
 }
 
 // resumeRecord keeps an ended session's owner and names for resumeWindow.
@@ -112,6 +115,7 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 		done:    make(chan struct{}),
 		quota:   s.quotaKey(account, remote),
 	}
+	c.presented = auth.ClientId
 	old, resumed, err := s.adopt(c, auth.ClientId)
 	if err != nil {
 		reply(&wire.AuthResp{Error: err.Error()})

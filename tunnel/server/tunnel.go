@@ -171,7 +171,7 @@ func (s *Server) claimHTTP(c *control, proto string, req *wire.ReqTunnel) (*tunn
 			s.mu.Unlock()
 			return t, nil
 		}
-		if errors.Is(err, ErrTooManyAccountTunnels) || errors.Is(err, errClientGone) {
+		if errors.Is(err, ErrTooManyAccountTunnels) || errors.Is(err, errClientGone) || errors.Is(err, ErrStoreUnavailable) {
 			return nil, err // another name would not help
 		}
 	}
@@ -205,6 +205,19 @@ func (s *Server) reservedToOther(sub, account string) bool {
 // register adds t to c and to the routing table unless its URL is taken.
 func (s *Server) register(c *control, t *tunnel) (*tunnel, error) {
 	t.ctl = c
+	// The shared claim comes first, outside the lock (registry.go).
+	if err := s.claimShared(c, t); err != nil {
+		return nil, err
+	}
+	got, err := s.registerLocal(c, t)
+	if err != nil {
+		s.releaseShared(t)
+	}
+	return got, err
+}
+
+// registerLocal is register's local part.
+func (s *Server) registerLocal(c *control, t *tunnel) (*tunnel, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	select {
@@ -249,6 +262,7 @@ func (s *Server) unroute(t *tunnel) {
 		delete(s.tunnels, t.url)
 		s.indexName(t, -1)
 		s.refundTunnel(t)
+		s.releaseShared(t)
 	}
 }
 
