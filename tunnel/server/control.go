@@ -174,10 +174,12 @@ func (s *Server) adopt(c *control, want string) (old *control, resumed bool, err
 		delete(s.resumable, want)
 	case live != nil || rec != nil && rec.account != c.account:
 		s.log.Warn("client id of another account presented; issuing a new one", "account", c.account, "client", shortID(want))
+	case s.keepsClientID(want):
+		c.id = want // a client from another server of the cluster (registry.go)
 	}
 	if resumed {
 		c.id = want
-	} else {
+	} else if c.id == "" {
 		c.id = newClientID()
 	}
 	s.controls[c.id] = c

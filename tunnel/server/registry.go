@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"net"
 	"net/http"
@@ -89,4 +90,17 @@ func (s *Server) releaseShared(t *tunnel) {
 	if s.cfg.Registry != nil && t.ctl != nil {
 		s.cfg.Registry.Release(s.holding(t.ctl, t))
 	}
+}
+
+// keepsClientID reports whether a client id this server does not know is
+// kept rather than replaced: with a Registry, a client moving from another
+// server keeps its id, so that the names its old session still holds there
+// (until that server's lease ends) are known as its own and it is told to
+// try again, not that they are taken. Only well-formed ids are kept.
+func (s *Server) keepsClientID(id string) bool {
+	if s.cfg.Registry == nil || len(id) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil
 }

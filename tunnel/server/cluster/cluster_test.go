@@ -1,0 +1,238 @@
+package cluster
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/httpmw/httpmw/tunnel"
+)
+
+// A public request to any node reaches the tunnel held by another, with
+// the public client's address (127.0.0.2, not the node's 127.0.0.1) in
+// X-Forwarded-For; a name nobody holds is 404 on every node.
+func TestRequestReachesTunnelOnAnotherNode(t *testing.T) {
+	tc := newTestCluster(t, 3)
+	if _, err := tc.listen(tc.client("demo", 0)); err != nil {
+		t.Fatal(err)
+	}
+	for i, nd := range tc.nodes {
+		code, body, err := get(t, nd, "demo")
+		if err != nil || code != 200 || body != "demo 127.0.0.2" {
+			t.Fatalf("via node %d: %d %q %v; want 200 \"demo 127.0.0.2\"", i, code, body, err)
+		}
+	}
+	for i, nd := range tc.nodes {
+		if code, _, err := get(t, nd, "nobody"); err != nil || code != 404 {
+			t.Fatalf("unknown name via node %d: %d %v; want 404", i, code, err)
+		}
+	}
+}
+
+// A request forwarded to a node that does not hold the name is not
+// forwarded again: 502.
+func TestForwardedRequestIsNeverForwardedAgain(t *testing.T) {
+	tc := newTestCluster(t, 2)
+	if _, err := tc.listen(tc.client("demo", 0)); err != nil {
+		t.Fatal(err)
+	}
+	// Act as node 0 forwarding to node 1, which does not hold demo.
+	tr := &http.Transport{TLSClientConfig: tc.nodes[0].tls.dial.Clone()}
+	defer tr.CloseIdleConnections()
+	req, _ := http.NewRequest("GET", "https://"+tc.nodes[1].cfg.Advertise+"/", nil)
+	req.Host = "demo.example.test"
+	req.Header.Set("X-Httpmw-Node-Client", "127.0.0.9:1234")
+	req.Header.Set("X-Httpmw-Node-Proto", "http")
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadGateway {
+		t.Fatalf("forwarded to a node without the name: %d; want 502", res.StatusCode)
+	}
+	// Without a node certificate the node listener refuses the
+	// connection: public clients cannot claim to be a node.
+	bare := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: tc.ca.Pool()}}
+	defer bare.CloseIdleConnections()
+	req2, _ := http.NewRequest("GET", "https://"+tc.nodes[0].cfg.Advertise+"/", nil)
+	req2.Host = "demo.example.test"
+	if res, err := bare.RoundTrip(req2); err == nil {
+		res.Body.Close()
+		t.Fatalf("node listener answered %d without a client certificate", res.StatusCode)
+	}
+}
+
+// A stale entry (its node gone) answers 502 quickly, not after a hang.
+func TestStaleEntryAnswers502Quickly(t *testing.T) {
+	tc := newTestCluster(t, 1)
+	gone := freeAddr(t) // nothing listens here
+	v := fmt.Sprintf(`{"node":"node-gone","addr":%q,"session":"x","nonce":"y"}`, gone)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := tc.nodes[0].cli.Put(ctx, tc.nodes[0].reg.key("http/ghost.example.test"), v); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	code, _, err := get(t, tc.nodes[0], "ghost")
+	took := time.Since(start)
+	if err != nil || code != http.StatusBadGateway {
+		t.Fatalf("stale entry: %d %v; want 502", code, err)
+	}
+	if limit := tc.nodes[0].cfg.ForwardDialTimeout + 3*time.Second; took > limit {
+		t.Fatalf("stale entry took %v; want under %v", took, limit)
+	}
+	t.Logf("stale entry answered 502 in %v", took)
+}
+
+// Two clients racing for one name on two nodes: exactly one wins, and
+// the other's refusal is final (not a "try again").
+func TestRaceForOneNameOneWins(t *testing.T) {
+	tc := newTestCluster(t, 2)
+	for round := range 5 {
+		sub := fmt.Sprintf("race%d", round)
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cfg := tc.client(sub, i)
+				cfg.Servers = nil
+				_, errs[i] = tc.listen(cfg)
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			if err == nil {
+				won++
+				continue
+			}
+			var te *tunnel.TunnelError
+			if !errors.As(err, &te) || !errors.Is(err, tunnel.ErrRefused) || !strings.Contains(err.Error(), "already registered") {
+				t.Fatalf("round %d: loser got %v; want a final 'already registered' refusal", round, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d winners (%v); want exactly 1", round, won, errs)
+		}
+		eventually(t, 5*time.Second, "winner answers via both nodes", func() error {
+			for _, nd := range tc.nodes {
+				if err := answers(t, nd, sub, sub+" 127.0.0.2")(); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// A node killed without draining (its lease left to expire): the client
+// reconnects to a surviving node and its URL answers again within the
+// lease TTL plus the reconnect backoff.
+func TestKilledNodeClientBackOnSurvivor(t *testing.T) {
+	tc := newTestCluster(t, 3)
+	cfg := tc.client("phoenix", 0)
+	if _, err := tc.listen(cfg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "tunnel answers via node 1", answers(t, tc.nodes[1], "phoenix", "phoenix 127.0.0.2"))
+	killed := time.Now()
+	tc.nodes[0].kill()
+	bound := testTTL + cfg.BackoffMax + 5*time.Second // + slack for a loaded machine
+	eventually(t, 30*time.Second, "tunnel answers again after kill", answers(t, tc.nodes[1], "phoenix", "phoenix 127.0.0.2"))
+	took := time.Since(killed)
+	t.Logf("failover after kill: %v (lease TTL %v, backoff max %v)", took, testTTL, cfg.BackoffMax)
+	if took > bound {
+		t.Errorf("failover took %v; want within lease TTL + backoff + slack = %v", took, bound)
+	}
+	if err := answers(t, tc.nodes[2], "phoenix", "phoenix 127.0.0.2")(); err != nil {
+		t.Fatalf("via node 2 after failover: %v", err)
+	}
+}
+
+// A drained node (Close) hands its clients over at once: it revokes its
+// lease, so the name is free before the client's first retry.
+func TestDrainedNodeHandsOver(t *testing.T) {
+	tc := newTestCluster(t, 2)
+	cfg := tc.client("mover", 0)
+	if _, err := tc.listen(cfg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "tunnel answers via node 1", answers(t, tc.nodes[1], "mover", "mover 127.0.0.2"))
+	start := time.Now()
+	tc.nodes[0].Close()
+	eventually(t, 20*time.Second, "tunnel answers after drain", answers(t, tc.nodes[1], "mover", "mover 127.0.0.2"))
+	took := time.Since(start)
+	t.Logf("failover after drain: %v", took)
+	if took > testTTL+5*time.Second {
+		t.Errorf("drain failover took %v; the revoked lease should not make it wait for the TTL", took)
+	}
+}
+
+// etcd unreachable: existing tunnels keep serving, new names are refused
+// with a passing error, and all heals after.
+func TestStoreOutage(t *testing.T) {
+	tc := newTestCluster(t, 2)
+	if _, err := tc.listen(tc.client("before", 0)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "before answers via node 1", answers(t, tc.nodes[1], "before", "before 127.0.0.2"))
+
+	tc.etcd.pause()
+	paused := time.Now()
+	eventually(t, 3*testTTL, "node 0 notices the outage", func() error {
+		if _, ok := tc.nodes[0].reg.up(); ok {
+			return errors.New("still up")
+		}
+		return nil
+	})
+	// Existing tunnel, on its own node: still served.
+	if err := answers(t, tc.nodes[0], "before", "before 127.0.0.2")(); err != nil {
+		t.Fatalf("existing tunnel during the outage: %v", err)
+	}
+	// A new name: refused, with a passing error.
+	_, err := tc.listen(tc.client("after", 0))
+	var te *tunnel.TunnelError
+	if !errors.As(err, &te) || !te.Temporary() || !strings.Contains(err.Error(), "cluster store unreachable; try again") {
+		t.Fatalf("new name during the outage: %v; want a passing refusal naming the store", err)
+	}
+	// Keep it down past the lease TTL, so etcd may expire the lease.
+	for time.Since(paused) < 2*testTTL {
+		time.Sleep(50 * time.Millisecond)
+	}
+	tc.etcd.resume()
+	healed := time.Now()
+	eventually(t, 20*time.Second, "node 0 has a lease again", func() error {
+		if _, ok := tc.nodes[0].reg.up(); !ok {
+			return errors.New("down")
+		}
+		return nil
+	})
+	eventually(t, 20*time.Second, "before answers via node 1 again", answers(t, tc.nodes[1], "before", "before 127.0.0.2"))
+	if _, err := tc.listen(tc.client("after", 0)); err != nil {
+		t.Fatalf("new name after the outage: %v", err)
+	}
+	eventually(t, 5*time.Second, "after answers via node 1", answers(t, tc.nodes[1], "after", "after 127.0.0.2"))
+	t.Logf("healed %v after etcd came back", time.Since(healed))
+	// The name is in etcd under node 0's current lease.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := tc.nodes[0].cli.Get(ctx, tc.nodes[0].reg.key("http/before.example.test"))
+	if err != nil || len(res.Kvs) != 1 {
+		t.Fatalf("key of before after healing: %v %v", res, err)
+	}
+	lease, _ := tc.nodes[0].reg.up()
+	if clientv3.LeaseID(res.Kvs[0].Lease) != lease {
+		t.Fatalf("key of before is under lease %x; node 0 holds %x", res.Kvs[0].Lease, lease)
+	}
+}
