@@ -118,7 +118,8 @@ func (r *registry) Claim(ctx context.Context, h server.Holding) error {
 		case h.Previous != "" && other.Session == sessionHash(h.Previous) && other.Account == h.Account:
 			return fmt.Errorf("the tunnel %s is still held by this client's previous session on node %s until its lease ends; try again", h.URL, other.Node)
 		default:
-			return fmt.Errorf("The tunnel %s is already registered.", h.URL)
+			// The original ngrokd's text, as tunnel/server's own.
+			return refusal(fmt.Sprintf("The tunnel %s is already registered.", h.URL))
 		}
 	}
 	r.mu.Lock()
@@ -196,3 +197,8 @@ func nonce() string {
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// refusal is an error text sent to the client as it is.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
