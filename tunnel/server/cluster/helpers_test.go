@@ -36,6 +36,12 @@ type testCluster struct {
 
 func newTestCluster(t *testing.T, n int) *testCluster {
 	t.Helper()
+	return newTestClusterWith(t, n, nil)
+}
+
+// newTestClusterWith lets tweak change node i's configuration.
+func newTestClusterWith(t *testing.T, n int, tweak func(i int, c *Config)) *testCluster {
+	t.Helper()
 	e := startEtcd(t)
 	ca, err := server.NewDevCA()
 	if err != nil {
@@ -43,7 +49,11 @@ func newTestCluster(t *testing.T, n int) *testCluster {
 	}
 	tc := &testCluster{t: t, etcd: e, ca: ca}
 	for i := range n {
-		tc.addNode(string(rune('a' + i)))
+		cfg := tc.nodeConfig(string(rune('a' + i)))
+		if tweak != nil {
+			tweak(i, &cfg)
+		}
+		tc.addNode(cfg)
 	}
 	for _, nd := range tc.nodes {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -76,10 +86,10 @@ func (tc *testCluster) nodeConfig(name string) Config {
 	}
 }
 
-func (tc *testCluster) addNode(name string) *Node {
+func (tc *testCluster) addNode(cfg Config) *Node {
 	t := tc.t
 	t.Helper()
-	nd, err := New(tc.nodeConfig(name))
+	nd, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,9 @@ func (r *registry) renew(ctx context.Context) {
 			return
 		}
 		if !errors.Is(err, rpctypes.ErrLeaseNotFound) {
-			r.log.Warn("cluster store unreachable: lease not renewed; new names are refused until it is", "err", err, "since", time.Since(last).Round(time.Millisecond))
+			if r.noteDown() {
+				r.log.Warn("cluster store unreachable: lease not renewed; existing tunnels keep serving, new names are refused until it is", "err", err)
+			}
 			return
 		}
 		r.log.Warn("cluster lease expired; granting a new one and claiming this node's names again")
@@ -57,7 +59,9 @@ func (r *registry) renew(ctx context.Context) {
 		r.mu.Lock()
 		r.lease = 0
 		r.mu.Unlock()
-		r.log.Warn("cluster store unreachable: no lease; new names are refused until there is one", "err", err)
+		if r.noteDown() {
+			r.log.Warn("cluster store unreachable: no lease; new names are refused until there is one", "err", err)
+		}
 		return
 	}
 	r.renewed(g.ID)
@@ -67,7 +71,21 @@ func (r *registry) renew(ctx context.Context) {
 func (r *registry) renewed(lease clientv3.LeaseID) {
 	r.mu.Lock()
 	r.lease, r.renewedAt = lease, time.Now()
+	was := r.down
+	r.down = false
 	r.mu.Unlock()
+	if was {
+		r.log.Info("cluster store reachable again")
+	}
+}
+
+// noteDown records a failed renewal; true the first time, for the log.
+func (r *registry) noteDown() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	was := r.down
+	r.down = true
+	return !was
 }
 
 // reclaim writes the names held under an older lease under the current

@@ -34,6 +34,7 @@ type registry struct {
 	held      map[string]*entry
 	drop      []pendingDelete // released keys to delete from etcd
 	dead      bool            // abandoned: no more etcd writes (tests' kill)
+	down      bool            // the last renewal failed (for logs)
 	wake      chan struct{}
 }
 
