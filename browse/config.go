@@ -14,6 +14,15 @@ import (
 // is nil, first match wins, as in Caddy 0.x.
 var DefaultIndexNames = []string{"index.html", "index.htm", "default.html", "default.htm"}
 
+// DefaultMaxListingEntries is the page size of listings when
+// Config.MaxListingEntries is 0: about 1.2 MB of memory held while the
+// page is sent.
+const DefaultMaxListingEntries = 10_000
+
+// MaxDeepListings is how many listing pages past Config.MaxListingEntries
+// entries (?offset=) are read at once; more wait for their turn.
+const MaxDeepListings = 2
+
 // ErrNotFolder is returned by New when Config.Root is not a folder.
 var ErrNotFolder = errors.New("not a folder")
 
@@ -66,9 +75,27 @@ type Config struct {
 	DisablePrecompressed bool
 
 	// Template renders HTML listings in place of the built-in page. It is
-	// executed with a *Listing. nil means the built-in page, which streams
-	// and is much faster on large folders.
+	// executed with a *Listing, which has the fields and methods Caddy
+	// 0.7's listing templates use. New executes it once on a sample
+	// listing: a template that fails there is an error. A page is rendered
+	// whole (at most 16 MiB) before it is sent, so a template that fails
+	// on a request is a 500 and an error for the caller to log, never a
+	// cut page. nil means the built-in page, which streams and is much
+	// faster on large folders.
 	Template *template.Template
+
+	// MaxListingEntries is the most entries one listing page holds and
+	// sends. A folder with more is listed in pages of this many, each
+	// linking to the next (a Link header, the HTML page's "Next" link,
+	// and total/offset/limit in JSON), as Caddy 2's browse limit does; a
+	// larger ?limit= is cut to it. 0 means DefaultMaxListingEntries; a
+	// negative value lists every entry on one page, holding them all in
+	// memory while the page is sent.
+	//
+	// A page deep in a large folder (?offset= past this many entries)
+	// holds every entry before it while the folder is read; at most
+	// MaxDeepListings such pages are read at once, the others wait.
+	MaxListingEntries int
 
 	// Welcome serves the root folder ("/") when it has no index page and
 	// nothing to list: listings are off, or the folder has no visible
@@ -93,6 +120,11 @@ func (c *Config) validate() error {
 		}
 		if _, err := path.Match(p, ""); err != nil {
 			return fmt.Errorf("browse: Config.Hide[%d]: %q: %w", i, p, err)
+		}
+	}
+	if c.Template != nil {
+		if err := CheckTemplate(c.Template); err != nil {
+			return fmt.Errorf("browse: Config.Template: %w", err)
 		}
 	}
 	return nil

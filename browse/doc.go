@@ -39,12 +39,17 @@
 // Listing and in the package example); text/plain, one name per line. The
 // query string picks the order and the page: sort=name|size|time,
 // order=asc|desc, limit=N, offset=N. Folders come first; names sort
-// naturally ("file2" before "file10") and ignore ASCII case. A listing
-// streams out as it is written, and with a limit only offset+limit entries
-// (per reading goroutine) are held in memory, so a folder of 100,000
-// entries lists in one readdir pass without holding a page of it. On
-// Linux the entries are stat'ed relative to the open folder straight from
-// the getdents(2) buffer, shared among up to four goroutines (GOMAXPROCS
-// permitting), and large HTML pages are formatted on two: a listing uses
-// more CPU time than http.FileServer's bare one, spread over cores.
+// naturally ("file2" before "file10") and ignore ASCII case. A page holds
+// at most Config.MaxListingEntries entries (10,000 by default); a larger
+// folder is listed in pages linked by a Link header (rel="next"), the
+// HTML page's Next link and JSON's total, offset and limit. A listing
+// streams out as it is written, and only offset+limit entries are held in
+// memory, so a folder of 100,000 entries lists in one readdir pass holding
+// one page (about 1.2 MB while a client that does not read keeps it; the
+// http.Server's WriteTimeout ends that, browse sets no deadline).
+// Symlinks are followed inside the root only, and the hide rules apply to
+// the path a link leads to as well as to its own name. A listing is
+// plain code: os.File.ReadDir in batches on the folder opened through the
+// os.Root, DirEntry.Info, a bounded heap for pages and slices.SortFunc on
+// precomputed natural-order keys.
 package browse

@@ -2,15 +2,17 @@ package browse
 
 import (
 	"cmp"
+	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 )
 
-// entry is one listed file, kept small: a folder of 100,000 entries is
-// held as 100,000 of these (or only offset+limit of them per reading
-// goroutine, see collect), never as os.FileInfo values.
+// entry is one listed file, kept small: a page is held as these, never as
+// os.FileInfo values.
 type entry struct {
 	name  string
 	key   string // natural sort key of name, see appendNaturalKey
@@ -26,67 +28,75 @@ func (e *entry) isDir() bool { return e.mode.IsDir() }
 // syscalls few, small enough that the batch's garbage stays small.
 const readBatch = 1024
 
-// collect reads the folder dir (a cleaned, rooted request path) in one
-// readdir pass, skipping hidden entries, entries that cannot be served
-// (devices, pipes, sockets) and symlinks that are broken or leave the root.
-// With a limit it keeps only the offset+limit entries that sort first (per
-// readDir worker, so at most readWorkers times that many while reading),
-// so memory stays bounded however large the folder; without one it keeps
-// every entry. It returns the kept entries sorted and cut to the page, and
-// the number of visible entries. The entries live in sc: they are valid
-// until sc is put back.
-func (s *Server) collect(root *os.Root, f *os.File, dir string, q listQuery, sc *listScratch) ([]*entry, int, error) {
+// collect reads the folder dir (a cleaned, rooted path inside the root,
+// its symlinks resolved) in one ReadDir pass, skipping hidden entries,
+// entries that cannot be served (devices, pipes, sockets), symlinks that
+// are broken or leave the root and symlinks to hidden names. With a limit
+// it keeps only the offset+limit entries that sort first (a bounded
+// max-heap), so memory stays bounded however large the folder; without
+// one it keeps every entry. It returns the page, sorted, and the number of
+// visible entries.
+func (s *Server) collect(root *os.Root, f *os.File, dir string, q listQuery) ([]entry, int, error) {
 	cmp := entryCompare(q)
 	keep := 0 // 0: keep all
 	if q.limit > 0 {
 		keep = q.offset + q.limit
 	}
-	// One gatherer per worker: batches arrive on several goroutines, and
-	// each keeps its own entries, unlocked, until the read is over.
-	gs := sc.gatherers(readWorkers())
-	for _, g := range gs {
-		g.s, g.root, g.dir, g.q, g.keep, g.cmp = s, root, dir, q, keep, cmp
-	}
-	err := readDir(f, &sc.read, len(gs), func(w int, batch []dirent) { gs[w].add(batch) })
-	if err != nil {
-		return nil, 0, err
-	}
+	var kept []entry
+	var keyBuf []byte // reused for every entry's natural key
 	total := 0
-	for _, g := range gs {
-		total += g.total
+	for {
+		batch, err := f.ReadDir(readBatch)
+		for _, de := range batch {
+			e, ok := s.entryOf(root, dir, de, &keyBuf)
+			if !ok {
+				continue
+			}
+			total++
+			if keep > 0 {
+				kept = pushBounded(kept, e, keep, cmp)
+			} else {
+				kept = append(kept, e)
+			}
+		}
+		if errors.Is(err, io.EOF) || (err == nil && len(batch) == 0) {
+			break
+		}
+		if err != nil {
+			return nil, 0, err
+		}
 	}
-	sorted := sc.sortGathered(gs, q, cmp)
-	if keep > 0 && len(sorted) > keep {
-		sorted = sorted[:keep]
+	slices.SortFunc(kept, func(a, b entry) int { return cmp(&a, &b) })
+	page := kept[min(q.offset, len(kept)):]
+	if q.limit > 0 && len(page) > q.limit {
+		page = page[:q.limit]
 	}
-	if q.offset >= len(sorted) {
-		return nil, total, nil
-	}
-	sorted = sorted[q.offset:]
-	if q.limit > 0 && len(sorted) > q.limit {
-		sorted = sorted[:q.limit]
-	}
-	page := sc.page[:0]
-	for i := range sorted {
-		page = append(page, sorted[i].e)
-	}
-	sc.page = page
-	return page[:len(page):len(page)], total, nil
+	return page, total, nil
 }
 
-// entryOf turns a directory entry into a listed entry without its name
-// and key (the caller gives it strings it owns), or says to skip it.
-func (s *Server) entryOf(root *os.Root, dir string, d *dirent) (entry, bool) {
-	if s.hide.hiddenEntry(dir, d.name) {
+// entryOf turns a directory entry into a listed entry, or says to skip it.
+// Info lstats the entry relative to the folder, which was opened through
+// the os.Root. keyBuf is scratch space for the natural key.
+func (s *Server) entryOf(root *os.Root, dir string, de fs.DirEntry, keyBuf *[]byte) (entry, bool) {
+	name := de.Name()
+	if s.hide.hiddenEntry(dir, name) {
 		return entry{}, false
 	}
-	e := entry{size: d.size, mtime: d.mtime, mode: d.mode}
-	if d.mode&fs.ModeSymlink != 0 {
+	fi, err := de.Info()
+	if err != nil {
+		return entry{}, false // gone since it was read
+	}
+	e := entry{name: name, size: fi.Size(), mtime: fi.ModTime().UnixNano(), mode: fi.Mode()}
+	if e.mode&fs.ModeSymlink != 0 {
 		// One stat per symlink, through the root: it follows the link and
 		// fails when the target is missing or outside the root.
-		fi, err := root.Stat(rootName(path.Join(dir, d.name)))
+		p := path.Join(dir, name)
+		fi, err := root.Stat(rootName(p))
 		if err != nil {
 			return entry{}, false
+		}
+		if ok, _ := s.visible(root, p); !ok {
+			return entry{}, false // a link to a hidden name (envlink -> .env)
 		}
 		e.size, e.mtime, e.mode, e.link = fi.Size(), fi.ModTime().UnixNano(), fi.Mode(), true
 	}
@@ -95,6 +105,11 @@ func (s *Server) entryOf(root *os.Root, dir string, d *dirent) (entry, bool) {
 	}
 	if e.mode.IsDir() {
 		e.size = -1
+	}
+	*keyBuf = appendNaturalKey((*keyBuf)[:0], name)
+	e.key = name // lower case without digits: the name is its own key
+	if string(*keyBuf) != name {
+		e.key = string(*keyBuf)
 	}
 	return e, true
 }
@@ -177,16 +192,14 @@ func lowerASCII(c byte) byte {
 }
 
 // pushBounded adds e to h, a max-heap (by cmp) of at most n entries: the
-// n entries that sort first among all pushed so far. An entry that goes in
-// gets its own copy of its name and key, in one string.
-func pushBounded(h []entry, e *entry, n int, cmp func(a, b *entry) int) []entry {
-	less := func(a, b *entry) bool { return cmp(a, b) < 0 }
+// n entries that sort first among all pushed so far.
+func pushBounded(h []entry, e entry, n int, cmp func(a, b *entry) int) []entry {
+	less := func(i, j int) bool { return cmp(&h[i], &h[j]) < 0 }
 	if len(h) < n {
-		h = append(h, ownStrings(*e))
-		// sift up
-		for i := len(h) - 1; i > 0; {
+		h = append(h, e)
+		for i := len(h) - 1; i > 0; { // sift up
 			p := (i - 1) / 2
-			if !less(&h[p], &h[i]) {
+			if !less(p, i) {
 				break
 			}
 			h[p], h[i] = h[i], h[p]
@@ -194,17 +207,16 @@ func pushBounded(h []entry, e *entry, n int, cmp func(a, b *entry) int) []entry 
 		}
 		return h
 	}
-	if !less(e, &h[0]) {
+	if cmp(&e, &h[0]) >= 0 {
 		return h // sorts after everything kept
 	}
-	h[0] = ownStrings(*e)
-	// sift down
-	for i := 0; ; {
+	h[0] = e
+	for i := 0; ; { // sift down
 		l, r, big := 2*i+1, 2*i+2, i
-		if l < len(h) && less(&h[big], &h[l]) {
+		if l < len(h) && less(big, l) {
 			big = l
 		}
-		if r < len(h) && less(&h[big], &h[r]) {
+		if r < len(h) && less(big, r) {
 			big = r
 		}
 		if big == i {
@@ -214,17 +226,4 @@ func pushBounded(h []entry, e *entry, n int, cmp func(a, b *entry) int) []entry 
 		i = big
 	}
 	return h
-}
-
-// ownStrings gives e a copy of its name and key in one new string, so
-// that it pins no batch's text.
-func ownStrings(e entry) entry {
-	if e.key == e.name {
-		e.name = strings.Clone(e.name)
-		e.key = e.name
-		return e
-	}
-	both := e.name + e.key
-	e.name, e.key = both[:len(e.name)], both[len(e.name):]
-	return e
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 	"strconv"
+
+	"github.com/httpmw/httpmw/internal/vary"
 )
 
 // encodings are the precompressed siblings looked for, in the server's
@@ -39,7 +41,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, root *os.Root
 			h.Set("Content-Encoding", coding)
 		}
 		// The body depends on Accept-Encoding whenever a sibling may exist.
-		h.Add("Vary", "Accept-Encoding")
+		vary.Add(h, "Accept-Encoding")
 	}
 	if ctype != "" && h.Get("Content-Type") == "" {
 		h.Set("Content-Type", ctype)
@@ -75,7 +77,7 @@ func (s *Server) precompressed(r *http.Request, root *os.Root, name string) (*os
 		}
 		weights[best] = 0 // tried
 		p := name + encodings[best].ext
-		if s.hide.hidden(p) {
+		if ok, _ := s.visible(root, p); !ok {
 			continue
 		}
 		f, err := open(root, p)

@@ -25,6 +25,11 @@ func newHider(patterns []string, showDotfiles bool) hider {
 	return h
 }
 
+// active reports whether anything can be hidden at all.
+func (h *hider) active() bool {
+	return h.dotfiles || len(h.segment) > 0 || len(h.full) > 0
+}
+
 // hidden reports whether the cleaned, rooted path p, or any folder on the
 // way to it, is hidden.
 func (h *hider) hidden(p string) bool {

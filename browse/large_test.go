@@ -1,12 +1,15 @@
 package browse
 
 import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"sync"
+
 	"bufio"
 	"fmt"
+	"github.com/httpmw/httpmw"
 	"net/http"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 )
@@ -19,40 +22,13 @@ func TestLargeFolder(t *testing.T) {
 		n = 10_000
 	}
 	start := time.Now()
-	s := newSite(t, Config{Listing: true}, func(root string) {
-		dir := filepath.Join(root, "big")
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		// Hard links to one file: one syscall per entry, the cheapest way
-		// to make a folder this large.
-		// (one file per worker: ext4 allows 65,000 links per inode).
-		var wg sync.WaitGroup
-		errs := make(chan error, 2)
-		for w := range 2 {
-			writeFile(t, root, fmt.Sprint("one", w), "x")
-			one := filepath.Join(root, fmt.Sprint("one", w))
-			wg.Go(func() {
-				for i := w; i < n; i += 2 {
-					if err := os.Link(one, filepath.Join(dir, fmt.Sprintf("f%06d", i))); err != nil {
-						errs <- err
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	})
-
+	s := newSite(t, Config{Listing: true, MaxListingEntries: -1}, func(root string) { makeBigFolder(t, root, n) })
 	t.Logf("%d files made in %v", n, time.Since(start))
 	start = time.Now()
 	defer func() { t.Logf("listed in %v", time.Since(start)) }()
 
-	// Everything, streamed as text: one line per entry, in order.
+	// With MaxListingEntries < 0, everything, streamed as text: one line
+	// per entry, in order.
 	req, _ := http.NewRequest("GET", s.srv.URL+"/big/?order=desc", nil)
 	req.Header.Set("Accept", "text/plain")
 	res, err := s.client.Do(req)
@@ -66,7 +42,7 @@ func TestLargeFolder(t *testing.T) {
 	sc := bufio.NewScanner(res.Body)
 	lines := 0
 	for sc.Scan() {
-		if want := fmt.Sprintf("f%06d", n-1-lines); sc.Text() != want {
+		if want := fmt.Sprintf("report-%06d.txt", n-1-lines); sc.Text() != want {
 			t.Fatalf("line %d: %q, want %q", lines, sc.Text(), want)
 		}
 		lines++
@@ -75,36 +51,63 @@ func TestLargeFolder(t *testing.T) {
 		t.Errorf("%d lines, want %d", lines, n)
 	}
 
-	// The page path holds offset+limit entries (per reading goroutine),
-	// whatever the folder's size.
-	srv, err := New(Config{Root: s.root})
+	if !testing.Short() {
+		defaultPages(t, s.root, n)
+	}
+}
+
+// defaultPages lists root/big, of n entries (more than a page), with the
+// default Config: a page of DefaultMaxListingEntries entries with a Link
+// to the next. Then it measures the memory a listing allocates and holds
+// while its client does not read, and has deep pages wait for a slot.
+func defaultPages(t *testing.T, root string, n int) {
+	srv, err := New(Config{Root: root, Listing: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	root := srv.cur.Load().root
-	f, err := open(root, "/big")
-	if err != nil {
-		t.Fatal(err)
+	ts := httptest.NewServer(httpmw.ToHTTP(srv))
+	defer ts.Close()
+	s := &site{srv: ts, client: ts.Client()}
+	res, body := s.get(t, "GET", "/big/", "Accept", "text/plain")
+	want := fmt.Sprintf("<?sort=name&order=asc&limit=%d&offset=%d>; rel=\"next\"", DefaultMaxListingEntries, DefaultMaxListingEntries)
+	if lines := strings.Count(body, "\n"); res.StatusCode != 200 || lines != DefaultMaxListingEntries || res.Header.Get("Link") != want {
+		t.Errorf("first page: %d, %d lines, Link %q", res.StatusCode, lines, res.Header.Get("Link"))
 	}
-	defer f.Close()
-	mid := n / 2
-	kept, total, err := srv.collect(root, f, "/big", listQuery{sort: SortName, limit: 3, offset: mid}, &listScratch{})
-	// The page is a window on the pointers to every entry held: its
-	// offset plus its capacity is how many were held.
-	if err != nil || total != n || len(kept) != 3 || mid+cap(kept) > mid+3 {
-		t.Fatalf("collect: %d kept (cap %d), total %d, %v", len(kept), cap(kept), total, err)
+
+	alloc, held := listingMemory(t, srv, "", 2)
+	t.Logf("%d entries, default page: %.1f MB allocated per listing, %.1f MB held per client that does not read",
+		n, float64(alloc)/1e6, float64(held)/1e6)
+	// Unbounded, the whole folder: 28 MB allocated, 19 MB held.
+	if held > 8<<20 {
+		t.Errorf("%.1f MB held per listing, want a page's worth", float64(held)/1e6)
 	}
-	for i, e := range kept {
-		if want := fmt.Sprintf("f%06d", mid+i); e.name != want {
-			t.Errorf("page entry %d: %s, want %s", i, e.name, want)
-		}
+
+	// Two deep pages whose clients do not read hold both slots: a third
+	// waits for one, and leaves with 503 when its client goes away; a
+	// first page does not wait. (TestListingPages reads deep pages.)
+	stuck, release := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	for range MaxDeepListings {
+		wg.Go(func() {
+			r := newRequest("GET", "/big/")
+			r.URL.RawQuery = "offset=90000"
+			srv.ServeHTTP(&stuckWriter{h: http.Header{}, stuck: stuck, release: release}, r)
+		})
 	}
-	if _, err := f.Seek(0, 0); err != nil {
-		t.Fatal(err)
+	for range MaxDeepListings {
+		<-stuck
 	}
-	kept, _, _ = srv.collect(root, f, "/big", listQuery{sort: SortTime, limit: 10}, &listScratch{})
-	if len(kept) != 10 || cap(kept) > 10 {
-		t.Errorf("first page: %d kept, cap %d: more than the page was held", len(kept), cap(kept))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if status, _ := srv.ServeHTTP(httptest.NewRecorder(), newRequest("GET", "/big/").WithContext(ctx)); status != 200 {
+		t.Errorf("first page while deep ones are busy: %d", status)
 	}
+	r := newRequest("GET", "/big/").WithContext(ctx)
+	r.URL.RawQuery = "offset=90000"
+	if status, _ := srv.ServeHTTP(httptest.NewRecorder(), r); status != http.StatusServiceUnavailable {
+		t.Errorf("deep page with no slot, client gone: %d, want 503", status)
+	}
+	close(release)
+	wg.Wait()
 }

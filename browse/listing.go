@@ -2,37 +2,14 @@ package browse
 
 import (
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
+	"path"
+	"strconv"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/vary"
 )
-
-// Listing is the data a custom Config.Template is executed with.
-type Listing struct {
-	Path   string // the folder's request path, with a trailing slash: "/docs/"
-	Items  []Item // this page of entries, folders first, in the requested order
-	Total  int    // visible entries in the folder, on all pages
-	Sort   string // "name", "size" or "time"
-	Order  string // "asc" or "desc"
-	Offset int    // index of Items[0] among all entries
-	Limit  int    // page size asked for; 0 means all
-}
-
-// Item is one entry of a Listing. Symlinks (inside the root; others are
-// not listed) show their target's size, time and kind.
-type Item struct {
-	Name      string      // file name as on disk
-	URL       string      // relative, escaped link to it; folders end in "/"
-	Size      int64       // bytes; 0 for folders
-	ModTime   time.Time   // last modification, UTC
-	Mode      fs.FileMode // permission and type bits of the target
-	IsDir     bool        // a folder, or a symlink to one
-	IsSymlink bool        // a symbolic link
-}
-
-// HumanSize is Size as people read it: "512 B", "1.5 KiB", "23 MiB".
-func (i Item) HumanSize() string { return humanSize(i.Size) }
 
 // Listing formats, offered to content negotiation in this order; HTML
 // wins ties and is the answer when Accept mentions none of them.
@@ -44,16 +21,30 @@ const (
 
 var formatTypes = []string{"text/html", "application/json", "text/plain"}
 
-// serveListing writes the listing of the folder dir (open as f) in the
-// format the client accepts, streamed in chunks.
-func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.Root, f *os.File, dir string) (int, error) {
+// serveListing writes the listing of the folder dir (open as f, and real
+// inside the root) in the format the client accepts, streamed in chunks.
+func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.Root, f *os.File, dir, real string) (int, error) {
 	q, err := parseListQuery(r.URL.RawQuery)
 	if err != nil {
 		return http.StatusBadRequest, nil
 	}
-	sc := s.getScratch()
-	defer s.putScratch(sc) // the entries live in it until the page is written
-	entries, total, err := s.collect(root, f, dir, q, sc)
+	read := q // what collect keeps: at most a page
+	if s.maxEntries > 0 {
+		if read.limit == 0 || read.limit > s.maxEntries {
+			read.limit = s.maxEntries
+		}
+		q.limit = min(q.limit, read.limit)
+		if read.offset+read.limit > s.maxEntries {
+			// A deep page holds every entry before it while reading.
+			select {
+			case s.deep <- struct{}{}:
+				defer func() { <-s.deep }()
+			case <-r.Context().Done():
+				return http.StatusServiceUnavailable, nil
+			}
+		}
+	}
+	entries, total, err := s.collect(root, f, real, read)
 	if err != nil {
 		// The folder was opened: even for Middleware, a failure to read
 		// it is this server's answer, not the next handler's.
@@ -70,8 +61,19 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 	if format < 0 {
 		format = formatHTML // nothing acceptable: HTML rather than a 406 page
 	}
+	if q.limit == 0 && total > q.offset+len(entries) {
+		q.limit = read.limit // cut to a page: say so, and link the next
+	}
+	l := &listing{dir: dir, q: q, entries: entries, total: total}
+	var page *boundedBuffer
+	if format == formatHTML && s.cfg.Template != nil {
+		// Whole, before the status: a template that fails is a 500.
+		if page, err = renderTemplate(s.cfg.Template, l.forTemplate(s, r, root)); err != nil {
+			return http.StatusInternalServerError, err
+		}
+	}
 	h := w.Header()
-	h.Add("Vary", "Accept")
+	vary.Add(h, "Accept")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-cache") // folders change; revalidate each time
 	switch {
@@ -79,24 +81,27 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 		h.Set("Content-Type", "application/json")
 	case format == formatText:
 		h.Set("Content-Type", "text/plain; charset=utf-8")
-	case s.cfg.Template != nil:
+	case page != nil:
 		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Length", strconv.Itoa(page.Len()))
 	default:
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Content-Security-Policy", listingCSP)
+	}
+	if next, ok := l.next(); ok {
+		h.Set("Link", "<?"+next.encode()+">; rel=\"next\"")
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return http.StatusOK, nil
 	}
-	l := &listing{dir: dir, q: q, entries: entries, total: total}
 	switch {
 	case format == formatJSON:
 		err = s.stream(w, l.writeJSON)
 	case format == formatText:
 		err = s.stream(w, l.writeText)
-	case s.cfg.Template != nil:
-		err = s.cfg.Template.Execute(w, l.forTemplate())
+	case page != nil:
+		_, err = page.WriteTo(w)
 	default:
 		err = s.stream(w, l.writeHTML)
 	}
@@ -110,17 +115,19 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, root *os.R
 type listing struct {
 	dir     string
 	q       listQuery
-	entries []*entry
+	entries []entry
 	total   int
 }
 
-func (l *listing) forTemplate() *Listing {
-	out := &Listing{Path: l.dir, Total: l.total, Sort: l.q.sort, Order: l.q.order(), Offset: l.q.offset, Limit: l.q.limit}
-	if out.Path != "/" {
-		out.Path += "/"
-	}
+// forTemplate is the listing as a custom template sees it.
+func (l *listing) forTemplate(s *Server, r *http.Request, root *os.Root) *Listing {
+	out := &Listing{Name: path.Base(l.dir), Path: dirWithSlash(l.dir), Total: l.total,
+		Sort: l.q.sort, Order: l.q.order(), Offset: l.q.offset, Limit: l.q.limit,
+		CanGoUp: l.dir != "/" && s.listingAllowed(path.Dir(l.dir)),
+		Req:     r, URL: r.URL, s: s, root: root}
 	out.Items = make([]Item, len(l.entries))
-	for i, e := range l.entries {
+	for i := range l.entries {
+		e := &l.entries[i]
 		it := Item{Name: e.name, URL: escapeSegment(e.name), Size: e.size, ModTime: time.Unix(0, e.mtime).UTC(),
 			Mode: e.mode, IsDir: e.isDir(), IsSymlink: e.link}
 		if it.IsDir {
@@ -141,11 +148,6 @@ type chunkWriter struct {
 	w   io.Writer
 	buf []byte
 	err error
-
-	// Extra buffers from the same pool, for writers that render on
-	// several goroutines; nil when there is no pool.
-	newBuf func() []byte
-	putBuf func([]byte)
 }
 
 // spill writes the buffer out once it is full.
@@ -164,7 +166,7 @@ func (c *chunkWriter) flush() {
 
 // stream runs write with a pooled buffer and sends what is left.
 func (s *Server) stream(w io.Writer, write func(*chunkWriter)) error {
-	c := &chunkWriter{w: w, buf: s.getBuf(), newBuf: s.getBuf, putBuf: s.putBuf}
+	c := &chunkWriter{w: w, buf: s.getBuf()}
 	write(c)
 	c.flush()
 	s.putBuf(c.buf)

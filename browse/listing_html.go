@@ -43,7 +43,11 @@ func (l *listing) writeHTML(c *chunkWriter) {
 	}
 	b = append(b, "<tbody id=\"rows\">\n"...)
 	c.buf = b
-	l.writeRows(c)
+	var dc dateCache
+	for i := range l.entries {
+		c.buf = appendRow(c.buf, &l.entries[i], &dc)
+		c.spill()
+	}
 	b = c.buf
 	b = append(b, "</tbody>\n</table>\n"...)
 	if len(l.entries) == 0 {
@@ -292,6 +296,16 @@ func civilDate(days int64) (y, m, d int) {
 
 func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
 
+// next is the query of the page after this one, if there is one.
+func (l *listing) next() (listQuery, bool) {
+	if l.q.limit == 0 || l.q.offset+l.q.limit >= l.total {
+		return listQuery{}, false
+	}
+	next := l.q
+	next.offset += l.q.limit
+	return next, true
+}
+
 // appendPager links the previous and next pages of a paged listing.
 func (l *listing) appendPager(b []byte) []byte {
 	if !l.paged() {
@@ -308,9 +322,7 @@ func (l *listing) appendPager(b []byte) []byte {
 		b = appendHTML(b, prev.encode())
 		b = append(b, "\" rel=\"prev\">&larr; Previous</a>"...)
 	}
-	if l.q.limit > 0 && l.q.offset+l.q.limit < l.total {
-		next := l.q
-		next.offset += l.q.limit
+	if next, ok := l.next(); ok {
 		b = append(b, "<a href=\"?"...)
 		b = appendHTML(b, next.encode())
 		b = append(b, "\" rel=\"next\">Next &rarr;</a>"...)

@@ -36,7 +36,7 @@ func (l *listing) writeJSON(c *chunkWriter) {
 	c.buf = append(c.buf, l.q.order()...)
 	c.buf = append(c.buf, `","items":[`...)
 	for i := range l.entries {
-		e := l.entries[i]
+		e := &l.entries[i]
 		if i > 0 {
 			c.buf = append(c.buf, ',')
 		}

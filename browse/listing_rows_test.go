@@ -10,11 +10,11 @@ import (
 	"testing"
 )
 
-// TestLargeHTMLListingInOrder: a listing large enough to be rendered by
-// two goroutines has every row exactly once, in order, each with its
-// size and time, whether names need escaping or not.
+// TestLargeHTMLListingInOrder: a listing of several write buffers has
+// every row exactly once, in order, each with its size and time, whether
+// names need escaping or not.
 func TestLargeHTMLListingInOrder(t *testing.T) {
-	const n = 5*rowBlock + 7
+	const n = 1287
 	s := newSite(t, Config{Listing: true}, func(root string) {
 		for i := range n {
 			name := fmt.Sprintf("f%05d", i)

@@ -2,6 +2,7 @@ package browse
 
 import (
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"net/http"
@@ -284,5 +285,49 @@ func TestMiddlewareHandsOn(t *testing.T) {
 	h.ServeHTTP(rec, newRequest("GET", "/../etc/passwd"))
 	if rec.Code != 400 {
 		t.Errorf("traversal through the middleware: %d, want 400", rec.Code)
+	}
+}
+
+// TestListingPages lists a folder larger than Config.MaxListingEntries
+// over HTTP: every format gets a page and a way to the next one (a Link
+// header, total/limit in JSON, a "Next" link in HTML), a larger ?limit=
+// is cut to the page, and following the links walks every entry once.
+func TestListingPages(t *testing.T) {
+	const n, max = 1000, 300
+	s := newSite(t, Config{Listing: true, MaxListingEntries: max}, func(root string) {
+		for i := range n {
+			writeFile(t, root, fmt.Sprintf("big/f%04d", i), "")
+		}
+	})
+	seen, target := 0, "/big/?limit=5000"
+	for target != "" {
+		res, body := s.get(t, "GET", target, "Accept", "text/plain")
+		lines := strings.Count(body, "\n")
+		if res.StatusCode != 200 || lines != min(max, n-seen) || !strings.HasPrefix(body, fmt.Sprintf("f%04d\n", seen)) {
+			t.Fatalf("%s: %d, %d lines, %.20q", target, res.StatusCode, lines, body)
+		}
+		seen += lines
+		target = ""
+		if link := res.Header.Get("Link"); link != "" {
+			if want := fmt.Sprintf("<?sort=name&order=asc&limit=%d&offset=%d>; rel=\"next\"", max, seen); link != want {
+				t.Fatalf("Link %q, want %q", link, want)
+			}
+			target = "/big/" + strings.TrimSuffix(strings.TrimPrefix(link, "<"), ">; rel=\"next\"")
+		}
+	}
+	if seen != n {
+		t.Errorf("%d entries on all pages, want %d", seen, n)
+	}
+	var l jsonListing
+	if res, body := s.get(t, "GET", "/big/", "Accept", "application/json"); res.StatusCode != 200 || json.Unmarshal([]byte(body), &l) != nil ||
+		l.Total != n || l.Limit != max || len(l.Items) != max {
+		t.Errorf("JSON: %d total %d limit %d items %d", res.StatusCode, l.Total, l.Limit, len(l.Items))
+	}
+	if res, body := s.get(t, "GET", "/big/?limit=10"); res.StatusCode != 200 || !strings.Contains(body, `href="?sort=name&amp;order=asc&amp;limit=10&amp;offset=10" rel="next"`) {
+		t.Errorf("HTML page without a link to the next: %d", res.StatusCode)
+	}
+	// A folder that fits on a page is not paged.
+	if res, body := s.get(t, "GET", "/", "Accept", "application/json"); res.StatusCode != 200 || res.Header.Get("Link") != "" || !strings.Contains(body, `"limit":0`) {
+		t.Errorf("small folder: %d Link %q %s", res.StatusCode, res.Header.Get("Link"), body)
 	}
 }

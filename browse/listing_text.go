@@ -7,7 +7,7 @@ import "strconv"
 // Go-quoted, so every line is one entry.
 func (l *listing) writeText(c *chunkWriter) {
 	for i := range l.entries {
-		e := l.entries[i]
+		e := &l.entries[i]
 		if needsQuote(e.name) {
 			c.buf = strconv.AppendQuote(c.buf, e.name)
 		} else {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -26,9 +25,10 @@ type Server struct {
 	listingPaths []httpmw.Path
 	hide         hider
 	precompress  bool
-	cfg          Config    // the hooks and template
-	bufs         sync.Pool // *[]byte buffers for streamed listings
-	scratch      sync.Pool // *listScratch for collect
+	maxEntries   int           // entries per listing page; <= 0: all
+	deep         chan struct{} // slots for deep listing pages
+	cfg          Config        // the hooks and template
+	bufs         sync.Pool     // *[]byte buffers for streamed listings
 }
 
 var _ httpmw.Handler = (*Server)(nil)
@@ -54,7 +54,12 @@ func New(cfg Config) (*Server, error) {
 		listing:     cfg.Listing,
 		hide:        newHider(cfg.Hide, cfg.ShowDotfiles),
 		precompress: !cfg.DisablePrecompressed,
+		maxEntries:  cfg.MaxListingEntries,
+		deep:        make(chan struct{}, MaxDeepListings),
 		cfg:         cfg,
+	}
+	if s.maxEntries == 0 {
+		s.maxEntries = DefaultMaxListingEntries
 	}
 	if s.indexNames == nil {
 		s.indexNames = DefaultIndexNames
@@ -125,6 +130,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next httpmw.Handl
 	if status != 0 {
 		return status, nil
 	}
+	if r.URL.Path == "" && emptyPathHasSlash(r) {
+		slash = true
+	}
 	if s.hide.hidden(name) {
 		return s.notFound(w, r, next)
 	}
@@ -156,6 +164,18 @@ const statusHandOn = -1
 // serveIn serves the cleaned request path name from root, the one revision
 // this request sees.
 func (s *Server) serveIn(w http.ResponseWriter, r *http.Request, root *os.Root, name string, slash bool) (int, error) {
+	// The hide rules hold for the path a symlink leads to as well:
+	// "gitlink/config" with gitlink -> .git is .git/config.
+	real := name
+	if s.hide.active() {
+		var err error
+		if real, err = resolvedPath(root, name); err != nil {
+			return s.fsError(err)
+		}
+		if s.hide.hidden(real) {
+			return statusHandOn, nil
+		}
+	}
 	f, err := open(root, name)
 	if err != nil {
 		return s.fsError(err)
@@ -166,7 +186,7 @@ func (s *Server) serveIn(w http.ResponseWriter, r *http.Request, root *os.Root, 
 		return s.fsError(err)
 	}
 	if fi.IsDir() {
-		return s.serveDir(w, r, root, f, name, slash)
+		return s.serveDir(w, r, root, f, name, real, slash)
 	}
 	if !fi.Mode().IsRegular() {
 		return statusHandOn, nil
@@ -174,7 +194,7 @@ func (s *Server) serveIn(w http.ResponseWriter, r *http.Request, root *os.Root, 
 	base := path.Base(name)
 	if slash {
 		// "/a.txt/" names no folder: point the client at the file.
-		return localRedirect(w, r, "../"+base)
+		return localRedirect(w, r, "../"+escapeSegment(base))
 	}
 	if s.isIndexName(base) {
 		// One URL per page: "/docs/index.html" is "/docs/".
@@ -220,15 +240,15 @@ func (s *Server) isIndexName(base string) bool {
 }
 
 // serveDir serves a folder: its index page, its listing, the welcome page
-// or nothing.
-func (s *Server) serveDir(w http.ResponseWriter, r *http.Request, root *os.Root, dir *os.File, name string, slash bool) (int, error) {
+// or nothing. real is the path inside the root that name resolves to.
+func (s *Server) serveDir(w http.ResponseWriter, r *http.Request, root *os.Root, dir *os.File, name, real string, slash bool) (int, error) {
 	if !slash {
 		// Relative links in the folder's page resolve only under "name/".
-		return localRedirect(w, r, path.Base(name)+"/")
+		return localRedirect(w, r, folderRedirect(r))
 	}
 	for _, idx := range s.indexNames {
-		p := path.Join(name, idx)
-		if s.hide.hidden(p) {
+		p := path.Join(real, idx)
+		if ok, _ := s.visible(root, p); !ok {
 			continue
 		}
 		f, err := open(root, p)
@@ -248,7 +268,7 @@ func (s *Server) serveDir(w http.ResponseWriter, r *http.Request, root *os.Root,
 		}
 		return statusHandOn, nil
 	}
-	return s.serveListing(w, r, root, dir, name)
+	return s.serveListing(w, r, root, dir, name, real)
 }
 
 func (s *Server) listingAllowed(name string) bool {
@@ -266,32 +286,14 @@ func (s *Server) listingAllowed(name string) bool {
 	return false
 }
 
-// localRedirect redirects with a relative Location, so the redirect stays
-// right when the Server is mounted under a prefix (http.StripPrefix). The
-// query string is kept.
+// localRedirect redirects to target, a relative reference whose segments
+// are escaped already, so the redirect stays right when the Server is
+// mounted under a prefix (http.StripPrefix). The query string is kept.
 func localRedirect(w http.ResponseWriter, r *http.Request, target string) (int, error) {
 	if q := r.URL.RawQuery; q != "" {
 		target += "?" + q
 	}
-	w.Header().Set("Location", escapeLocation(target))
+	w.Header().Set("Location", target)
 	w.WriteHeader(http.StatusMovedPermanently)
 	return http.StatusMovedPermanently, nil
-}
-
-// escapeLocation percent-encodes a relative target path so that no name
-// can make it absolute ("//evil.example") or carry a scheme ("a:b").
-func escapeLocation(target string) string {
-	p, q, hasQ := strings.Cut(target, "?")
-	var b strings.Builder
-	for i, seg := range strings.Split(p, "/") {
-		if i > 0 {
-			b.WriteByte('/')
-		}
-		b.WriteString(escapeSegment(seg))
-	}
-	if hasQ {
-		b.WriteByte('?')
-		b.WriteString(q)
-	}
-	return b.String()
 }

@@ -98,7 +98,11 @@ func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Ha
 		outer = append(outer, httpmw.Under(httpmw.Path{Base: f.path}, h.Middleware))
 	}
 
-	files := browse.Config{Root: root}
+	var logFiles []string
+	for _, l := range s.logs {
+		logFiles = append(logFiles, l.cfg.File)
+	}
+	files := browse.Config{Root: root, Hide: ownFiles(root, s.confFile, logFiles)}
 	for _, b := range s.browse {
 		files.Listing = true
 		if b.path != "/" && b.path != "" {

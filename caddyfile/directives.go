@@ -37,6 +37,26 @@ func lookupDirective(name string) (directive, bool) {
 	return directive{}, false
 }
 
+// caddy07Only are the directives of Caddy 0.7 (its config/directives.go,
+// v0.7.0 to v0.7.6) that httpmw does not build. A file that uses one is
+// refused by name, so a user learns at -validate time that it would not
+// run, rather than reading "unknown directive" for a valid Caddy 0.7 file.
+var caddy07Only = []string{
+	"tls", "bind", "startup", "shutdown", "errors", "header", "rewrite", "redir",
+	"ext", "basicauth", "internal", "websocket", "markdown", "templates",
+}
+
+// unknownDirective is the error for a directive no setup reads.
+func unknownDirective(d Directive) error {
+	for _, name := range caddy07Only {
+		if d.Name == name {
+			return errorf(d.Pos, "%s (line %d): a Caddy 0.7 directive not supported by httpmw; the directives that run are: %s",
+				d.Name, d.Pos.Line, directiveNames())
+		}
+	}
+	return errorf(d.Pos, "unknown directive %q; the directives are: %s", d.Name, directiveNames())
+}
+
 // directiveNames lists the known directives, for the unknown-directive error.
 func directiveNames() string {
 	var names []string

@@ -2,6 +2,7 @@ package caddyfile
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -237,7 +238,9 @@ func TestMalformedDirectives(t *testing.T) {
 	tpl := filepath.Join(t.TempDir(), "bad.html")
 	os.WriteFile(tpl, []byte(`{{range}}`), 0o644)
 	cases := []struct{ src, want string }{
-		{":80\nrewrite / /x", `Caddyfile:2:1: unknown directive "rewrite"; the directives are: browse, fastcgi, git, gzip, log, proxy, root`},
+		{":80\nrewritten / /x", `Caddyfile:2:1: unknown directive "rewritten"; the directives are: browse, fastcgi, git, gzip, log, proxy, root`},
+		{":80\nrewrite / /x", `Caddyfile:2:1: rewrite (line 2): a Caddy 0.7 directive not supported by httpmw; the directives that run are: browse, fastcgi, git, gzip, log, proxy, root`},
+		{":80 {\n\troot /x\n\ttls off\n}", `Caddyfile:3:2: tls (line 3): a Caddy 0.7 directive not supported by httpmw`},
 		{":80 {\n  root\n}", `Caddyfile:2:3: root: expected "root path", got 0 argument(s)`},
 		{":80\nroot /a\nroot /b", `Caddyfile:3:1: root: set twice in one site (first at Caddyfile:2:1)`},
 		{":80\ngzip {\n level 12\n}", `Caddyfile:3:2: gzip: level: expected a number from 1 to 9, got "12"`},
@@ -245,6 +248,9 @@ func TestMalformedDirectives(t *testing.T) {
 		{":80\ngzip {\n types text/html\n}", `Caddyfile:3:2: gzip: unknown option "types"; expected one of: ext, not, level, min_length`},
 		{":80\ngzip\ngzip", `Caddyfile:3:1: gzip: set twice in one site (first at Caddyfile:2:1)`},
 		{":80\nlog / a.log {nope}", `Caddyfile:2:13: log: logger: Config.Format: unknown placeholder "{nope}"`},
+		{":80\nlog /api {combined}", `Caddyfile:2:10: log: file name "{combined}" looks like a log format; the order is "log path file [format]", e.g. "log / access.log {combined}"`},
+		{":80\nlog {common}", `Caddyfile:2:5: log: file name "{common}" looks like a log format`},
+		{":80\nlog / \"{remote} {status}\"", `Caddyfile:2:7: log: file name "{remote} {status}" looks like a log format`},
 		{":80\nlog a b c d", `Caddyfile:2:11: log: expected "log [[path] file [format]]", got 4 argument(s)`},
 		{":80\nbrowse / " + tpl, `Caddyfile:2:10: browse: template: `},
 		{":80\nbrowse / /no/such/template.html", `Caddyfile:2:10: browse: template: open /no/such/template.html`},
@@ -258,6 +264,14 @@ func TestMalformedDirectives(t *testing.T) {
 		{":80\nproxy / http://a:1/path", `Caddyfile:2:9: proxy: upstream "http://a:1/path"`},
 		{":80\nproxy / a:1 {\n health_check_interval 5s\n}", `Caddyfile:2:1: proxy: health_check_interval without health_check path`},
 		{":80\nfastcgi / 127.0.0.1:9000 perl", `Caddyfile:2:26: fastcgi: unknown preset "perl"; expected php`},
+		{":80\nproxy / unix:", `Caddyfile:2:9: proxy: upstream "unix:": `},
+		{":80\nproxy / localhost", `Caddyfile:2:9: proxy: upstream "localhost": `},
+		{":80\nproxy / localhost:99999", `Caddyfile:2:9: proxy: upstream "localhost:99999": `},
+		{":80\nfastcgi / unix: php", `Caddyfile:2:11: fastcgi: endpoint "unix:": fcgi: Config.Endpoints[0]: unix: needs a socket path`},
+		{":80\nfastcgi / localhost php", `Caddyfile:2:11: fastcgi: endpoint "localhost": `},
+		{":80\nfastcgi / localhost:0", `Caddyfile:2:11: fastcgi: endpoint "localhost:0": `},
+		{":80\nfastcgi / localhost:php", `Caddyfile:2:11: fastcgi: endpoint "localhost:php": `},
+		{":80\nfastcgi / a:1 {\n  split\tphp\n}", `Caddyfile:2:1: fastcgi: fcgi: Config.Split: `},
 		{":80\nfastcgi /", `Caddyfile:2:1: fastcgi: expected "fastcgi path endpoint [php]", got 1 argument(s)`},
 		{":80\nfastcgi / a:1 {\n  ext php\n}", `Caddyfile:3:3: fastcgi: ext: expected an extension starting with '.', got "php"`},
 		{":80\nfastcgi / a:1 {\n  env ONLY\n}", `Caddyfile:3:3: fastcgi: option env: expected "env NAME value", got 1 argument(s)`},
@@ -293,6 +307,8 @@ func FuzzValidate(f *testing.F) {
 		":80\nfastcgi / 127.0.0.1:9000 php {\n env A b\n root /x\n}",
 		":80\ngit r p {\n interval 60\n hook /h s\n then a b\n}",
 		"a.com:80, :81 {\n root /x\n browse /d\n}",
+		":80\nroot {$UNSET}/x\nlog /a {combined}\nfastcgi / unix: php\ntls off",
+		"{$H}:80 {\n proxy / a:1 {\n  header_upstream X {$V}\n }\n}",
 	} {
 		f.Add(s)
 	}
@@ -306,4 +322,29 @@ func FuzzValidate(f *testing.F) {
 			t.Fatalf("error without a position: %v", err)
 		}
 	})
+}
+
+// TestCaddy07Directives walks every directive of Caddy 0.7's
+// config/directives.go (v0.7.0 to v0.7.6): each either runs here or is
+// refused by name as a Caddy 0.7 directive httpmw does not build.
+func TestCaddy07Directives(t *testing.T) {
+	all := []string{"root", "tls", "bind", "startup", "shutdown", "git", "log", "gzip", "errors",
+		"header", "rewrite", "redir", "ext", "basicauth", "internal", "proxy", "fastcgi",
+		"websocket", "markdown", "templates", "browse"}
+	var runs []string
+	for _, name := range all {
+		err := Validate("Caddyfile", []byte(":80 {\n\tgzip\n\t"+name+" x\n}\n"), env(nil))
+		want := fmt.Sprintf("Caddyfile:3:2: %s (line 3): a Caddy 0.7 directive not supported by httpmw; the directives that run are: ", name)
+		if _, ok := lookupDirective(name); ok {
+			runs = append(runs, name)
+			if err != nil && strings.Contains(err.Error(), "not supported") {
+				t.Errorf("%s runs, but: %v", name, err)
+			}
+		} else if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s:\n got  %v\n want %s...", name, err, want)
+		}
+	}
+	if got := strings.Join(runs, " "); got != "root git log gzip proxy fastcgi browse" {
+		t.Fatalf("directives that run: %s", got)
+	}
 }

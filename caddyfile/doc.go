@@ -17,7 +17,10 @@
 // option block ("proxy / a:80 b:80 {" ... "}"). Words are split on white space,
 // double quotes group them, '#' starts a comment, a backslash at the end of a
 // line continues it, and {$VAR} is replaced by an environment variable.
-// Parse gives the syntax tree alone.
+// Unlike Caddy 0.7, a {$VAR} that is unset or empty is an error at its line
+// wherever it would make a path, file, address or secret ("root {$UNSET}"
+// would serve the working folder); header values, FastCGI env values and
+// git's then arguments may be empty. Parse gives the syntax tree alone.
 //
 // # Directives
 //
@@ -36,6 +39,16 @@
 // Caddy's order: git's webhook, log, gzip, proxy, fastcgi, then the file
 // server, which serves root (with listings where browse asked).
 //
+// These seven run. The other directives of Caddy 0.7 (tls, bind, startup,
+// shutdown, errors, header, rewrite, redir, ext, basicauth, internal,
+// websocket, markdown, templates) are refused by name and line as "a Caddy
+// 0.7 directive not supported by httpmw".
+//
+// The file server never serves the site's own files: the Caddyfile and the
+// log files it names (with their logrotate copies, access.log.1 ...) are
+// 404 and left out of listings when they lie inside root, as Caddy 0.8 and
+// later hide the Caddyfile. Dotfiles (.git, .env) are hidden too.
+//
 // Sites on one port share a Server whose Handler picks the site by the Host
 // header: an exact name, then a site written without a host (":8080"); other
 // hosts get 404. As in Caddy 0.7, a port is listened on every interface.
@@ -44,7 +57,11 @@
 // # Errors and starting
 //
 // Every error is a *ParseError naming the file, line and column and what was
-// expected; an unknown directive lists the known ones. Load checks the whole
+// expected; an unknown directive lists the known ones. Load and Validate
+// check the same things, short of the system: endpoints of proxy and
+// fastcgi are checked for syntax ("unix:" without a path, a host without a
+// port), and a log file named like a format ("log /api {combined}", the
+// arguments swapped) is an error rather than a file called {combined}. Load checks the whole
 // file before it opens a log file, starts a health check, a FastCGI pool or a
 // git clone, and closes whatever it started when a later site fails to build,
 // so a bad file leaves nothing running. Validate checks without starting.

@@ -30,6 +30,7 @@ type token struct {
 	pos     Position
 	quoted  bool
 	newline bool
+	unset   string // the first {$VAR} in the token that was unset or empty
 }
 
 // lex splits a Caddyfile into tokens the way Caddy 0.7 did: words separated
@@ -93,11 +94,11 @@ func lex(name string, src []byte, env func(string) string) ([]token, error) {
 			if !closed {
 				return nil, &ParseError{Pos: start, Msg: "unterminated quoted string"}
 			}
-			text, err := expandEnv(b.String(), start, env)
+			text, unset, err := expandEnv(b.String(), start, env)
 			if err != nil {
 				return nil, err
 			}
-			toks = append(toks, token{text: text, pos: start, quoted: true, newline: newline})
+			toks = append(toks, token{text: text, pos: start, quoted: true, newline: newline, unset: unset})
 			newline = false
 		default:
 			start := Position{name, line, col}
@@ -109,40 +110,46 @@ func lex(name string, src []byte, env func(string) string) ([]token, error) {
 				j++
 			}
 			col += j - i - 1
-			text, err := expandEnv(string(src[i:j]), start, env)
+			text, unset, err := expandEnv(string(src[i:j]), start, env)
 			if err != nil {
 				return nil, err
 			}
 			i = j
-			toks = append(toks, token{text: text, pos: start, newline: newline})
+			toks = append(toks, token{text: text, pos: start, newline: newline, unset: unset})
 			newline = false
 		}
 	}
 	return toks, nil
 }
 
-// expandEnv replaces every {$NAME} in s with env(NAME).
-func expandEnv(s string, pos Position, env func(string) string) (string, error) {
+// expandEnv replaces every {$NAME} in s with env(NAME). unset is the first
+// NAME whose value was empty, for the caller to refuse where an empty
+// value would change the meaning (a root of "" serves the working folder).
+func expandEnv(s string, pos Position, env func(string) string) (text, unset string, err error) {
 	if !strings.Contains(s, "{$") {
-		return s, nil
+		return s, "", nil
 	}
 	var b strings.Builder
 	for {
 		open := strings.Index(s, "{$")
 		if open < 0 {
 			b.WriteString(s)
-			return b.String(), nil
+			return b.String(), unset, nil
 		}
 		end := strings.IndexByte(s[open:], '}')
 		if end < 0 {
-			return "", &ParseError{Pos: pos, Msg: fmt.Sprintf("unclosed environment placeholder in %q", s)}
+			return "", "", &ParseError{Pos: pos, Msg: fmt.Sprintf("unclosed environment placeholder in %q", s)}
 		}
 		name := s[open+2 : open+end]
 		if name == "" {
-			return "", &ParseError{Pos: pos, Msg: "empty environment placeholder {$}"}
+			return "", "", &ParseError{Pos: pos, Msg: "empty environment placeholder {$}"}
+		}
+		v := env(name)
+		if v == "" && unset == "" {
+			unset = name
 		}
 		b.WriteString(s[:open])
-		b.WriteString(env(name))
+		b.WriteString(v)
 		s = s[open+end+1:]
 	}
 }

@@ -140,12 +140,15 @@ func check(name string, src []byte, env func(string) string) ([]checkedSite, err
 			}
 			seen[key] = site.Pos
 		}
-		cfg := &siteConfig{rootPos: site.Pos}
+		cfg := &siteConfig{rootPos: site.Pos, confFile: name}
 		rootSet := false
 		for _, d := range site.Directives {
 			dir, ok := lookupDirective(d.Name)
 			if !ok {
-				return nil, errorf(d.Pos, "unknown directive %q; the directives are: %s", d.Name, directiveNames())
+				return nil, unknownDirective(d)
+			}
+			if err := checkUnset(d); err != nil {
+				return nil, err
 			}
 			if d.Name == "root" {
 				if rootSet {

@@ -24,6 +24,8 @@ type Directive struct {
 	Options []Option // the lines of a "name args { ... }" block
 	Pos     Position
 	ArgPos  []Position // where each of Args starts, for errors about one
+
+	unset []unsetArg // arguments with an environment placeholder that was empty
 }
 
 // Option is one line inside a directive's block.
@@ -31,6 +33,8 @@ type Option struct {
 	Name string
 	Args []string
 	Pos  Position
+
+	unset []unsetArg
 }
 
 // ParseError is a syntax or meaning error at a place in the file.
@@ -114,6 +118,9 @@ func (p *parser) site() (Site, bool, error) {
 			break
 		}
 		p.next()
+		if t.unset != "" {
+			return s, false, p.errAt(t, "site address: {$%s} is not set or empty; set the environment variable, or write the address", t.unset)
+		}
 		for _, word := range strings.Split(t.text, ",") {
 			if word == "" {
 				continue
@@ -162,6 +169,9 @@ func (p *parser) directives(open token, braced bool) ([]Directive, error) {
 		if !t.newline && len(dirs) > 0 {
 			return nil, p.errAt(t, "expected a new line before directive %q", t.text)
 		}
+		if t.unset != "" {
+			return nil, p.errAt(t, "directive name: {$%s} is not set or empty", t.unset)
+		}
 		if t.text == "" {
 			return nil, p.errAt(t, "expected a directive name, got an empty string")
 		}
@@ -181,6 +191,9 @@ func (p *parser) directives(open token, braced bool) ([]Directive, error) {
 			}
 			if is(arg, "}") {
 				return nil, p.errAt(arg, "unexpected \"}\" after directive %q", d.Name)
+			}
+			if arg.unset != "" {
+				d.unset = append(d.unset, unsetArg{arg: len(d.Args), name: arg.unset, pos: arg.pos})
 			}
 			d.Args = append(d.Args, arg.text)
 			d.ArgPos = append(d.ArgPos, arg.pos)
@@ -206,6 +219,9 @@ func (p *parser) options(open token) ([]Option, error) {
 		if is(t, "{") {
 			return nil, p.errAt(t, "blocks do not nest here: unexpected \"{\"")
 		}
+		if t.unset != "" {
+			return nil, p.errAt(t, "option name: {$%s} is not set or empty", t.unset)
+		}
 		if t.text == "" {
 			return nil, p.errAt(t, "expected an option name, got an empty string")
 		}
@@ -214,6 +230,9 @@ func (p *parser) options(open token) ([]Option, error) {
 			arg := p.next()
 			if is(arg, "{") || is(arg, "}") {
 				return nil, p.errAt(arg, "unexpected %q in the options of %q", arg.text, o.Name)
+			}
+			if arg.unset != "" {
+				o.unset = append(o.unset, unsetArg{arg: len(o.Args), name: arg.unset, pos: arg.pos})
 			}
 			o.Args = append(o.Args, arg.text)
 		}

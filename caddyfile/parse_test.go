@@ -140,6 +140,7 @@ func FuzzParse(f *testing.F) {
 		"a.com, b.com {\n proxy / x:1 y:2 {\n  policy random\n }\n}\n",
 		":2015 {\n log / stdout \"{common}\"\n}",
 		"x {\n root {$R}\n}\\\n",
+		"{$NOPE}x:80 {\n root \"{$R}/{$NOPE}\"\n}",
 		"\"unterminated",
 		"http://[::1]:80 {\n}",
 	} {
@@ -164,7 +165,9 @@ func FuzzParse(f *testing.F) {
 				}
 			}
 			for _, d := range s.Directives {
-				if d.Name == "" || d.Name == "{" || d.Name == "}" {
+				// A quoted "}" is a word, as in Caddy: the directive
+				// "}" is refused later, as unknown.
+				if d.Name == "" {
 					t.Fatalf("bad directive name %q", d.Name)
 				}
 			}

@@ -3,6 +3,8 @@ package caddyfile
 import (
 	"html/template"
 	"os"
+
+	"github.com/httpmw/httpmw/browse"
 )
 
 // setupBrowse reads Caddy 0.7's browse directive:
@@ -10,10 +12,12 @@ import (
 //	browse [path [template]]
 //
 // Folders under path (default "/") without an index page get a listing.
-// template is an html/template file executed with a *browse.Listing (Path,
-// Items with Name, URL, Size, HumanSize, ModTime, IsDir; Total, Sort,
-// Order). Caddy's own listing fields beyond those (CanGoUp, HumanModTime)
-// do not exist here. A site has at most one template.
+// template is an html/template file executed with a *browse.Listing, which
+// has the fields and methods of Caddy 0.7's listing (Name, Path, CanGoUp,
+// Items with Name, URL, Size, HumanSize, ModTime, HumanModTime, IsDir,
+// Mode; Sort, Order; Header, Cookie, Include, ...). It is executed once on
+// a sample listing here, so a template that cannot run fails validation.
+// A site has at most one template.
 func setupBrowse(s *siteConfig, d Directive) error {
 	if err := checkArgs(d, 0, 2, "browse [path [template]]"); err != nil {
 		return err
@@ -37,6 +41,9 @@ func setupBrowse(s *siteConfig, d Directive) error {
 			return errorf(argPos(d, 1), "browse: template: %v", err)
 		}
 		t, err := template.New(b.tmplFile).Parse(string(src))
+		if err == nil {
+			err = browse.CheckTemplate(t)
+		}
 		if err != nil {
 			return errorf(argPos(d, 1), "browse: template: %v", err)
 		}

@@ -3,6 +3,8 @@ package caddyfile
 import (
 	"path/filepath"
 	"strings"
+
+	"github.com/httpmw/httpmw/fcgi"
 )
 
 // setupFastCGI reads Caddy's fastcgi directive:
@@ -26,6 +28,9 @@ func setupFastCGI(s *siteConfig, d Directive) error {
 	}
 	f := fastcgiDirective{path: d.Args[0], pos: d.Pos}
 	f.cfg.Endpoints = []string{d.Args[1]}
+	if err := probeFastCGI(fcgi.Config{Endpoints: f.cfg.Endpoints}); err != nil {
+		return errorf(argPos(d, 1), "fastcgi: endpoint %q: %v; expected host:port, unix:/path or /path", d.Args[1], err)
+	}
 	if len(d.Args) == 3 {
 		if d.Args[2] != "php" {
 			return errorf(argPos(d, 2), "fastcgi: unknown preset %q; expected php", d.Args[2])
@@ -75,6 +80,21 @@ func setupFastCGI(s *siteConfig, d Directive) error {
 			return err
 		}
 	}
+	if err := probeFastCGI(f.cfg); err != nil {
+		return errorf(d.Pos, "fastcgi: %v", err)
+	}
 	s.fcgis = append(s.fcgis, f)
 	return nil
+}
+
+// probeFastCGI checks the endpoint and options as Load will, now: fcgi.New
+// neither dials nor starts anything. The root is a stand-in, since the
+// site's root is only known (and may only exist) at Load.
+func probeFastCGI(cfg fcgi.Config) error {
+	cfg.Root = "/"
+	h, err := fcgi.New(cfg)
+	if err != nil {
+		return err
+	}
+	return h.Close()
 }

@@ -14,15 +14,16 @@ import (
 // but not yet built: no file is opened and nothing is started while it is
 // filled, so a bad line later in the file leaves nothing behind.
 type siteConfig struct {
-	root    string // "" means the working directory, as in Caddy
-	rootPos Position
-	gits    []gitDirective
-	logs    []logDirective
-	gzip    *gzip.Config
-	gzipPos Position
-	proxies []proxyDirective
-	fcgis   []fastcgiDirective
-	browse  []browseDirective
+	root     string // "" means the working directory, as in Caddy
+	confFile string // the Caddyfile's path as given to Load, hidden when served
+	rootPos  Position
+	gits     []gitDirective
+	logs     []logDirective
+	gzip     *gzip.Config
+	gzipPos  Position
+	proxies  []proxyDirective
+	fcgis    []fastcgiDirective
+	browse   []browseDirective
 }
 
 type gitDirective struct {

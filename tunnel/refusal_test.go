@@ -301,13 +301,13 @@ func TestE2ENameTakenWhileAwayEndsThatListener(t *testing.T) {
 
 // TestE2ERateLimitedReconnectKeepsTrying: a server that refuses for "too
 // many failed attempts" refuses for a while, not for good; the client keeps
-// reconnecting and serves again once a server lets it in.
+// reconnecting and serves again once a server lets it in. The refusing
+// server is another one than the client's first: tunnel/server lets a
+// blocked address back into a session it knows, so only a server that has
+// never seen the client's session refuses its reconnect.
 func TestE2ERateLimitedReconnectKeepsTrying(t *testing.T) {
 	serverTLS, roots := devTLS(t)
-	sc := serverConfig(serverTLS, "", "")
-	sc.MaxAuthFailures = 1
-	sc.AuthFailureWindow = time.Hour
-	srv := runServer(t, sc)
+	srv := runServer(t, serverConfig(serverTLS, "", ""))
 	g := newGate(t, srv.TunnelAddr().String())
 	cfg := clientConfig(srv, roots)
 	cfg.Server = g.addr()
@@ -333,13 +333,19 @@ func TestE2ERateLimitedReconnectKeepsTrying(t *testing.T) {
 	<-connected
 	serveHTTP(t, l, peer)
 
-	// A wrong token from the same address gets it blocked.
-	g.set(false)
-	bad := clientConfig(srv, roots)
+	// A wrong token from the same address gets it blocked on a second
+	// server, and the client's reconnect goes there.
+	sc := serverConfig(serverTLS, "", "")
+	sc.MaxAuthFailures = 1
+	sc.AuthFailureWindow = time.Hour
+	blocking := runServer(t, sc)
+	bad := clientConfig(blocking, roots)
 	bad.AuthToken = "wrong"
 	if _, err := tunnel.Listen(context.Background(), bad); err == nil {
 		t.Fatal("a wrong token was accepted")
 	}
+	g.retarget(blocking.TunnelAddr().String())
+	g.set(false) // cut the connection relayed to the first server
 	g.set(true)
 	err = waitErr(t, refusals, "a rate-limited reconnect")
 	var ae *tunnel.AuthError

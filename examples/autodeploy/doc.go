@@ -43,9 +43,14 @@
 // Without -branch, the remote's default branch is deployed, and pushes to
 // other branches are ignored.
 //
-// -interval is the polling period; 0 turns polling off. The server's
-// timeouts: 10s to read request headers, 30s for a whole request, 5m to
-// write a response, 2m for an idle keep-alive connection. SIGINT and
-// SIGTERM shut down gracefully; the deployed revision stays in -dest and
-// is served at once by the next start.
+// -interval is the polling period; 0 turns polling off. The server has
+// the timeouts of examples/caddy: a client that drips its request headers
+// (10s), a request body that stops moving (64 KiB per 60s of waiting) or a
+// client that stops reading the response (64 KiB per 60s) is closed, as is
+// an idle keep-alive connection (2m); request heads are limited to 1 MiB.
+// A large download to a slow client is never cut off while it moves.
+// Change them with -header-timeout, -body-timeout, -write-timeout,
+// -idle-timeout and -max-header-bytes. SIGINT and SIGTERM shut down
+// gracefully; the deployed revision stays in -dest and is served at once
+// by the next start.
 package main

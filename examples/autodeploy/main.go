@@ -18,6 +18,7 @@ import (
 	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/gitsync"
 	"github.com/httpmw/httpmw/internal/devsite"
+	"github.com/httpmw/httpmw/internal/httpserve"
 )
 
 // options are the command line.
@@ -28,11 +29,14 @@ type options struct {
 	status                     string        // path of gitsync's status page; "" for none
 	then                       string        // shell command line run in each new revision; "" for none
 	thenTimeout                time.Duration // 0: gitsync's default (one minute)
+	limits                     httpserve.Limits
 
 	// For tests: ready is told the site's URL once serving; onSync is
-	// gitsync's OnSync hook. nil means no call.
-	ready  func(url string)
-	onSync func(gitsync.Status, error)
+	// gitsync's OnSync hook; connState is the server's ConnState. nil
+	// means no call.
+	ready     func(url string)
+	onSync    func(gitsync.Status, error)
+	connState func(net.Conn, http.ConnState)
 }
 
 func main() {
@@ -62,6 +66,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.status, "status", "/_status", "`path` of the deploy status page, JSON, 503 after a failed sync (\"\" for none)")
 	fs.StringVar(&o.then, "then", "", "`command` line run by /bin/sh -c in each new revision's folder before it goes live ($GITSYNC_HASH is the commit)")
 	fs.DurationVar(&o.thenTimeout, "then-timeout", time.Minute, "how long -then may run")
+	o.limits.Flags(fs)
 	err := fs.Parse(args)
 	if err == nil && fs.NArg() > 0 {
 		err = fmt.Errorf("unexpected argument %q (quote the -then command line)", fs.Arg(0))
@@ -122,31 +127,16 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-	}
+	srv := o.limits.Server(h)
+	srv.ConnState = o.connState
 	url := "http://" + ln.Addr().String() + "/"
 	st := syncer.Status()
 	slog.Info("autodeploy: serving", "url", url, "revision", st.Revision, "last_error", st.LastError)
 	if o.ready != nil {
 		o.ready(url)
 	}
-	return devsite.Serve(ctx, srv, ln) // in-flight requests are done when it returns; then the log may close
+	return devsite.Serve(ctx, srv, o.limits.Listener(ln)) // in-flight requests are done when it returns; then the log may close
 }
-
-// Server timeouts. Requests are small (a webhook body is at most 1 MiB), so
-// reading one is quick; the write timeout bounds a response, a large file
-// to a slow client included; idle keep-alive connections are closed.
-const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = 5 * time.Minute
-	idleTimeout       = 2 * time.Minute
-)
 
 // onPath sends requests for exactly path to h, and the rest to next. (A
 // ServeMux pattern would panic on a -hook holding "{" or a method.)

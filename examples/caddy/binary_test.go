@@ -104,6 +104,43 @@ func TestBinaryWithCurl(t *testing.T) {
 	if got := run("http://" + addr + "/"); got != "second" {
 		t.Fatalf("after a bad file: %q", got)
 	}
+
+	// Serving the folder that holds the Caddyfile and the access log
+	// (issue 17 item 13): neither is served, the rest of the folder is.
+	write(t, filepath.Join(dir, "Caddyfile"), ":0\nroot .\nlog access.log\nbrowse\n# hook secret s3cret\n")
+	cmd.Process.Signal(syscall.SIGUSR1)
+	waitFor(regexp.MustCompile(`configuration reloaded`))
+	status := func(path string) string {
+		t.Helper()
+		return run("-o", "/dev/null", "-w", "%{http_code}", "http://"+addr+path)
+	}
+	for path, want := range map[string]string{
+		"/other/": "200", "/Caddyfile": "404", "/access.log": "404",
+	} {
+		if got := status(path); got != want {
+			t.Errorf("GET %s: %s, want %s", path, got, want)
+		}
+	}
+	if got := run("http://" + addr + "/"); strings.Contains(got, "Caddyfile") || strings.Contains(got, "access.log") || !strings.Contains(got, "other") {
+		t.Errorf("the listing shows the Caddyfile or the log, or not the rest: %.300q", got)
+	}
+
+	// -validate refuses what would serve the wrong folder or not run.
+	for conf, want := range map[string]string{
+		":0\nroot {$HTTPMW_UNSET_ROOT}\n": "Caddyfile:2:6: root: {$HTTPMW_UNSET_ROOT} is not set or empty (line 2)",
+		":0\nfastcgi / unix: php\n":       `Caddyfile:2:11: fastcgi: endpoint "unix:"`,
+		":0\nlog /api {combined}\n":       `Caddyfile:2:10: log: file name "{combined}" looks like a log format`,
+		":0\ngzip\ntemplates\n":           "Caddyfile:3:1: templates (line 3): a Caddy 0.7 directive not supported by httpmw",
+	} {
+		write(t, filepath.Join(dir, "bad.conf"), conf)
+		v := exec.Command(bin, "-validate", "-conf", "bad.conf")
+		v.Dir = dir
+		out, err := v.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "bad.conf:"+strings.TrimPrefix(want, "Caddyfile:")) {
+			t.Errorf("-validate %q: %v\n%s\nwant %s", conf, err, out, want)
+		}
+	}
+
 	cmd.Process.Signal(syscall.SIGTERM)
 	for range lines {
 	}

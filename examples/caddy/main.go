@@ -15,6 +15,15 @@
 // requests in flight finish on the old configuration, which is closed (its
 // logs flushed, its health checks, FastCGI pools and git syncers stopped)
 // once they are done. SIGINT and SIGTERM shut down gracefully.
+//
+// The Caddyfile and the log files are never served, even from "root .".
+// Each listener closes a client that drips its request headers (10s), a
+// request body that stops moving (64 KiB per 60s of waiting), a client that
+// stops reading the response (64 KiB per 60s) and an idle keep-alive
+// connection (2m); request heads are limited to 1 MiB. A large download
+// or upload that keeps moving is never cut off. Change them with
+// -header-timeout, -body-timeout, -write-timeout, -idle-timeout and
+// -max-header-bytes.
 package main
 
 import (
@@ -29,12 +38,15 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw/caddyfile"
+	"github.com/httpmw/httpmw/internal/httpserve"
 )
 
 func main() {
 	conf := flag.String("conf", "", "Caddyfile to load (default ./Caddyfile if it exists)")
 	validate := flag.Bool("validate", false, "check the Caddyfile and exit")
 	host := flag.String("host", "", "interface to listen on (default all, as Caddy 0.7)")
+	var lim httpserve.Limits
+	lim.Flags(flag.CommandLine)
 	flag.Parse()
 
 	path, explicit := *conf, *conf != ""
@@ -55,7 +67,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	r := &runner{conf: path, host: *host, defaultAddr: ":" + caddyfile.DefaultPort, defaultRoot: "."}
+	r := &runner{conf: path, host: *host, defaultAddr: ":" + caddyfile.DefaultPort, defaultRoot: ".", limits: lim}
 	if err := r.start(); err != nil {
 		fmt.Fprintln(os.Stderr, "caddy:", err)
 		os.Exit(1)

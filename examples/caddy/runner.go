@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw/caddyfile"
+	"github.com/httpmw/httpmw/internal/httpserve"
 )
 
 // runner keeps one listener per address and swaps the configuration served
@@ -24,6 +25,8 @@ type runner struct {
 	defaultAddr string    // where the folder is served without a Caddyfile
 	defaultRoot string    // the folder served without a Caddyfile
 	logOut      io.Writer // access log of the default site; nil means os.Stdout
+	limits      httpserve.Limits
+	connState   func(net.Conn, http.ConnState) // test hook: http.Server.ConnState
 
 	mu        sync.Mutex
 	listeners map[string]*listener // by address as written in the config
@@ -216,8 +219,9 @@ func (r *runner) listen(addr string) (*listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", a, err)
 	}
-	l := &listener{addr: addr, ln: ln, done: make(chan struct{})}
-	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
+	l := &listener{addr: addr, ln: r.limits.Listener(ln), done: make(chan struct{})}
+	l.srv = r.limits.Server(l)
+	l.srv.ConnState = r.connState
 	return l, nil
 }
 

@@ -4,28 +4,40 @@
 //
 //	go run ./examples/chi
 //	curl -i localhost:3000/api/hello
+//
+// The server has the timeouts of internal/httpserve (flags -header-timeout,
+// -body-timeout, -write-timeout, -idle-timeout, -max-header-bytes).
 package main
 
 import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/httpserve"
 )
 
 func main() {
 	listen := flag.String("listen", "localhost:3000", "address to listen on")
+	var lim httpserve.Limits
+	lim.Flags(flag.CommandLine)
 	flag.Parse()
-	log.Printf("chi example on http://%s/", *listen)
-	srv := &http.Server{Addr: *listen, Handler: router(), ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(srv.ListenAndServe())
+	// lim's timeouts close slowloris headers, dripped bodies and clients
+	// that stop reading; see internal/httpserve for why not http.Server's
+	// ReadTimeout and WriteTimeout.
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("chi example on http://%s/", ln.Addr())
+	log.Fatal(lim.Server(router()).Serve(lim.Listener(ln)))
 }
 
 func router() http.Handler {

@@ -12,6 +12,15 @@
 // and its public URL is printed; a server with a private CA is trusted with
 // SSL_CERT_FILE=ca.pem. Every request is then recorded, and shown with
 // replay on the inspector page at http://127.0.0.1:4040 (-inspect).
+//
+// The site and the inspector have the timeouts of examples/caddy, on the
+// tunnel's connections too: a client that drips its request headers
+// (10s), a request body that stops moving (64 KiB per 60s of waiting) or
+// a client that stops reading the response (64 KiB per 60s) is closed, as
+// is an idle keep-alive connection (2m). A large download or upload that
+// keeps moving, and the inspector's live stream, are never cut off. Change
+// them with -header-timeout, -body-timeout, -write-timeout, -idle-timeout
+// and -max-header-bytes.
 package main
 
 import (
@@ -30,6 +39,7 @@ import (
 
 	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/internal/devsite"
+	"github.com/httpmw/httpmw/internal/httpserve"
 	"github.com/httpmw/httpmw/tunnel"
 	"github.com/httpmw/httpmw/tunnel/inspect"
 )
@@ -39,6 +49,7 @@ type options struct {
 	root, listen string
 	tunnel       tunnel.Config // Server "" means no tunnel
 	inspect      string        // inspector UI address when tunnelling; "" means none
+	limits       httpserve.Limits
 
 	// ready, when set, is told the URLs once serving.
 	ready func(urls)
@@ -59,6 +70,7 @@ func main() {
 	flag.StringVar(&o.tunnel.Subdomain, "subdomain", "", "subdomain to ask the tunnel server for")
 	flag.StringVar(&o.tunnel.AuthToken, "authtoken", "", "auth token for the tunnel server")
 	flag.StringVar(&o.inspect, "inspect", "127.0.0.1:4040", "with -tunnel, `address` of the request inspector page (\"\" for none)")
+	o.limits.Flags(flag.CommandLine)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -69,7 +81,7 @@ func main() {
 }
 
 // run serves until ctx ends, then drains in-flight requests.
-func run(ctx context.Context, o options) (err error) {
+func run(ctx context.Context, o options) error {
 	abs, err := filepath.Abs(o.root)
 	if err != nil {
 		return err
@@ -81,25 +93,35 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
-	defer access.Close() // after Serve returns, so the last lines are written
+	defer access.Close() // after serveSite returns, so the last lines are written
+	o.root = abs
+	return serveSite(ctx, o, h)
+}
+
+// serveSite serves h on o.listen, and with o.tunnel through the tunnel as
+// well, under o.limits, until ctx ends; then it drains in-flight requests.
+func serveSite(ctx context.Context, o options, h http.Handler) (err error) {
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return err
 	}
-	srv := newServer(h)
 	u := urls{local: "http://" + ln.Addr().String() + "/"}
-	slog.Info("devserver: serving", "root", abs, "url", u.local)
+	slog.Info("devserver: serving", "root", o.root, "url", u.local)
 
 	if o.tunnel.Server != "" && o.inspect != "" {
-		uiAddr, stopUI, err := startInspector(srv, u.local, o.inspect)
+		record, uiAddr, stopUI, err := startInspector(o.limits, u.local, o.inspect)
 		if err != nil {
 			ln.Close()
 			return err
 		}
 		defer stopUI()
+		h = record(h)
 		u.inspector = "http://" + uiAddr + "/"
 		slog.Info("devserver: inspector", "url", u.inspector)
 	}
+	// The inspector records inside the limits, so that the body it reads
+	// after the handler is read under the body timeout too.
+	srv := o.limits.Server(h)
 	if o.tunnel.Server != "" {
 		o.tunnel.Logger = slog.Default()
 		tl, lerr := tunnel.Listen(ctx, o.tunnel)
@@ -119,7 +141,9 @@ func run(ctx context.Context, o options) (err error) {
 		defer cancel()
 		tunnelErr := make(chan error, 1)
 		go func() {
-			err := srv.Serve(tl)
+			// The write timeout works on a tunnel's connections as on
+			// TCP ones: their deadlines are the proxy connection's.
+			err := srv.Serve(o.limits.Listener(tl))
 			// ErrClosed: ctx ended, which closes tl, maybe before Shutdown.
 			if !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 				tunnelErr <- tunnelFailed(o.tunnel.Server, err)
@@ -139,7 +163,7 @@ func run(ctx context.Context, o options) (err error) {
 	if o.ready != nil {
 		o.ready(u)
 	}
-	return devsite.Serve(ctx, srv, ln) // in-flight requests are done when it returns; then the log may close
+	return devsite.Serve(ctx, srv, o.limits.Listener(ln)) // in-flight requests are done when it returns; then the log may close
 }
 
 // tunnelFailed names the tunnel server in err, without the listener's
@@ -153,23 +177,23 @@ func tunnelFailed(server string, err error) error {
 	return fmt.Errorf("-tunnel %s: %w", server, err)
 }
 
-// startInspector records every request srv serves and shows them, with
-// replay to local, on a page of its own at addr. stop ends the page, its
-// live streams included.
-func startInspector(srv *http.Server, local, addr string) (uiAddr string, stop func(), err error) {
+// startInspector shows the requests that record records, with replay to
+// local, on a page of its own at addr, served under lim. stop ends the
+// page, its live streams included.
+func startInspector(lim httpserve.Limits, local, addr string) (record func(http.Handler) http.Handler, uiAddr string, stop func(), err error) {
 	ins, err := inspect.New(inspect.Config{Target: strings.TrimSuffix(local, "/")})
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	uiLn, err := net.Listen("tcp", addr)
 	if err != nil {
 		ins.Close()
-		return "", nil, fmt.Errorf("-inspect: %w", err)
+		return nil, "", nil, fmt.Errorf("-inspect: %w", err)
 	}
-	srv.Handler = httpmw.ToHTTP(ins.Middleware(httpmw.FromHTTP(srv.Handler)))
-	ui := newServer(ins.Handler())
-	go ui.Serve(uiLn)
-	return uiLn.Addr().String(), func() { ins.Close(); ui.Close() }, nil
+	ui := lim.Server(ins.Handler())
+	go ui.Serve(lim.Listener(uiLn))
+	record = func(h http.Handler) http.Handler { return httpmw.ToHTTP(ins.Middleware(httpmw.FromHTTP(h))) }
+	return record, uiLn.Addr().String(), func() { ins.Close(); ui.Close() }, nil
 }
 
 // oneLine keeps a message, which may quote a server, on one readable line.

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -24,20 +23,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestRunServesLocallyAndThroughATunnel runs the command's main path with
 // -tunnel against our ngrokd-compatible server, then shuts it down.
 func TestRunServesLocallyAndThroughATunnel(t *testing.T) {
-	ngrokd, err := server.New(server.Config{
-		Domain:     "example.test",
-		TunnelAddr: "127.0.0.1:0",
-		HTTPAddr:   "127.0.0.1:0",
-		HTTPSAddr:  "",
-		Tokens:     map[string]string{"dev-token": "dev"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan struct{})
-	go func() { ngrokd.Serve(context.Background()); close(served) }()
-	defer func() { ngrokd.Close(); <-served }()
-
+	ngrokd := startNgrokd(t)
 	root := t.TempDir()
 	if err := os.WriteFile(filepath.Join(root, "index.html"), []byte("<h1>public</h1>"), 0o644); err != nil {
 		t.Fatal(err)
@@ -47,14 +33,9 @@ func TestRunServesLocallyAndThroughATunnel(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, options{
-			root:   root,
-			listen: "127.0.0.1:0",
-			tunnel: tunnel.Config{
-				Server:    ngrokd.TunnelAddr().String(),
-				TLSConfig: &tls.Config{RootCAs: ngrokd.RootCAs(), ServerName: "localhost"},
-				AuthToken: "dev-token",
-				Endpoint:  tunnel.Endpoint{Subdomain: "demo"},
-			},
+			root:    root,
+			listen:  "127.0.0.1:0",
+			tunnel:  tunnelTo(ngrokd),
 			inspect: "127.0.0.1:0",
 			ready:   func(u urls) { ready <- u },
 		})
@@ -73,11 +54,7 @@ func TestRunServesLocallyAndThroughATunnel(t *testing.T) {
 
 	// The public client reaches the tunnel server's http listener with the
 	// tunnel's Host, as a browser resolving demo.example.test would.
-	public := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, ngrokd.HTTPAddr().String())
-		},
-	}}
+	public := publicClient(ngrokd)
 	for _, c := range []struct {
 		client *http.Client
 		url    string

@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net"
 	"sync"
@@ -19,7 +20,7 @@ import (
 // server elsewhere.
 type wireClient struct {
 	t      testing.TB
-	srv    *Server
+	end    tunnelEnd
 	ctl    *tls.Conn
 	id     string
 	local  string // address dialled for each StartProxy
@@ -33,9 +34,30 @@ type wireClient struct {
 	ignore atomic.Int64 // how many more ReqProxy to leave unanswered
 }
 
+// tunnelEnd is where a test client reaches a server's tunnel port: its
+// address, the roots that verify it, and the local IP to dial from ("" for
+// any), since limits count per address.
+type tunnelEnd struct {
+	addr  string
+	roots *x509.CertPool
+	from  string
+}
+
+func endOf(srv *Server) tunnelEnd {
+	return tunnelEnd{addr: srv.TunnelAddr().String(), roots: srv.RootCAs()}
+}
+
+func (e tunnelEnd) dial() (*tls.Conn, error) {
+	d := &net.Dialer{Timeout: patience}
+	if e.from != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(e.from)}
+	}
+	return tls.DialWithDialer(d, "tcp", e.addr, &tls.Config{RootCAs: e.roots, ServerName: "localhost"})
+}
+
 func dialTunnel(t testing.TB, srv *Server) *tls.Conn {
 	t.Helper()
-	c, err := tls.Dial("tcp", srv.TunnelAddr().String(), &tls.Config{RootCAs: srv.RootCAs(), ServerName: "localhost"})
+	c, err := endOf(srv).dial()
 	if err != nil {
 		t.Fatalf("dial tunnel: %v", err)
 	}
@@ -47,12 +69,22 @@ func dialTunnel(t testing.TB, srv *Server) *tls.Conn {
 // ReqProxy messages unanswered.
 func connect(t testing.TB, srv *Server, token, clientID, local string, ignoreAsks ...int64) (*wireClient, *wire.AuthResp) {
 	t.Helper()
-	c := &wireClient{t: t, srv: srv, ctl: dialTunnel(t, srv), local: local, msgs: make(chan wire.Message, 64)}
+	return connectTo(t, endOf(srv), token, clientID, local, ignoreAsks...)
+}
+
+// connectTo is connect for a server reached through end.
+func connectTo(t testing.TB, end tunnelEnd, token, clientID, local string, ignoreAsks ...int64) (*wireClient, *wire.AuthResp) {
+	t.Helper()
+	ctl, err := end.dial()
+	if err != nil {
+		t.Fatalf("dial tunnel: %v", err)
+	}
+	c := &wireClient{t: t, end: end, ctl: ctl, local: local, msgs: make(chan wire.Message, 64)}
 	t.Cleanup(c.close)
 	if err := wire.Write(c.ctl, &wire.Auth{Version: wire.Version, MmVersion: wire.MmVersion, User: token, ClientId: clientID, OS: "linux", Arch: "amd64"}); err != nil {
 		t.Fatal(err)
 	}
-	c.ctl.SetReadDeadline(time.Now().Add(5 * time.Second))
+	c.ctl.SetReadDeadline(time.Now().Add(patience))
 	m, err := wire.Read(c.ctl, 0)
 	if err != nil {
 		t.Fatalf("read AuthResp: %v", err)
@@ -97,7 +129,7 @@ func (c *wireClient) readLoop() {
 // proxy opens one proxy connection and serves it like the stock client.
 func (c *wireClient) proxy() {
 	defer c.wg.Done()
-	conn, err := tls.Dial("tcp", c.srv.TunnelAddr().String(), &tls.Config{RootCAs: c.srv.RootCAs(), ServerName: "localhost"})
+	conn, err := c.end.dial()
 	if err != nil {
 		return
 	}
@@ -162,7 +194,7 @@ func (c *wireClient) tunnel(req *wire.ReqTunnel) []*wire.NewTunnel {
 					return out
 				}
 			}
-		case <-time.After(5 * time.Second):
+		case <-time.After(patience):
 			c.t.Fatalf("no NewTunnel for %+v", req)
 		}
 	}

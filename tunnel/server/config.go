@@ -94,6 +94,19 @@ type Config struct {
 	// MaxPublicConns bounds open public connections (http, https and tcp
 	// together); more are accepted and closed at once. Default 4096.
 	MaxPublicConns int
+	// MaxPublicConnsPerAddr bounds the public connections one address
+	// (an IPv4 address, an IPv6 /64) may hold, so that one client cannot
+	// take every MaxPublicConns slot; more are closed at once. Default
+	// 256 (MaxPublicConns when that is lower); negative means no limit.
+	MaxPublicConnsPerAddr int
+	// MaxUnauthConnsPerAddr bounds the tunnel-port connections one address
+	// (an IPv4 address, an IPv6 /64) may have open before authenticating
+	// (TLS handshake and first frame), so that one address holding idle
+	// connections cannot lock other clients out of the 1,024 such slots
+	// of the server. More are closed at once. Default 32 (a client needs
+	// one control and a few proxy connections at a time); negative means
+	// no limit.
+	MaxUnauthConnsPerAddr int
 	// MaxHeaderBytes bounds a public request head; default 64 KiB.
 	MaxHeaderBytes int
 	// MaxAuthFailures is how many failed attempts (wrong auth tokens on
@@ -112,6 +125,10 @@ type Config struct {
 	// AuthTimeout bounds the TLS handshake and first frame of a tunnel
 	// connection; default 10 s, as the original.
 	AuthTimeout time.Duration
+	// HandshakeTimeout bounds the TLS handshake of a tunnel connection,
+	// within AuthTimeout: a connection that sends nothing gives its
+	// unauthenticated slot back sooner. Default 5 s.
+	HandshakeTimeout time.Duration
 	// PingTimeout closes a control connection that sent nothing (clients
 	// ping every 20 s) for this long; default 30 s, as the original.
 	PingTimeout time.Duration
@@ -131,6 +148,12 @@ type Config struct {
 	// upload that keeps moving is fine, a stalled one does not hold its
 	// connection and proxy stream forever. Default 60 s, as nginx.
 	BodyReadTimeout time.Duration
+	// PublicWriteTimeout closes a public connection (http, https or tcp)
+	// when one write to it makes no progress for this long: a client that
+	// sends requests and never reads the responses, as nginx's
+	// send_timeout. A slow reader that keeps reading is not affected.
+	// Default 60 s, as nginx.
+	PublicWriteTimeout time.Duration
 	// IdleTimeout closes a public keep-alive connection idle this long;
 	// default 90 s.
 	IdleTimeout time.Duration
@@ -193,6 +216,12 @@ func (c Config) withDefaults() Config {
 	if c.MaxPublicConns == 0 {
 		c.MaxPublicConns = 4096
 	}
+	if c.MaxPublicConnsPerAddr == 0 {
+		c.MaxPublicConnsPerAddr = min(256, c.MaxPublicConns)
+	}
+	if c.MaxUnauthConnsPerAddr == 0 {
+		c.MaxUnauthConnsPerAddr = 32
+	}
 	if c.MaxAuthFailures == 0 {
 		c.MaxAuthFailures = 10
 	}
@@ -206,6 +235,8 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.AuthFailureWindow, time.Minute)
 	def(&c.AuthTimeout, 10*time.Second)
+	def(&c.HandshakeTimeout, 5*time.Second)
+	def(&c.PublicWriteTimeout, 60*time.Second)
 	def(&c.PingTimeout, 30*time.Second)
 	def(&c.WriteTimeout, 10*time.Second)
 	def(&c.ProxyIdleTimeout, 60*time.Second)
@@ -262,6 +293,7 @@ func (c Config) validate() error {
 		"ProxyIdleTimeout": c.ProxyIdleTimeout, "ProxyWaitTimeout": c.ProxyWaitTimeout,
 		"HeaderReadTimeout": c.HeaderReadTimeout, "IdleTimeout": c.IdleTimeout, "ShutdownTimeout": c.ShutdownTimeout,
 		"AuthFailureWindow": c.AuthFailureWindow, "BodyReadTimeout": c.BodyReadTimeout,
+		"HandshakeTimeout": c.HandshakeTimeout, "PublicWriteTimeout": c.PublicWriteTimeout,
 	} {
 		if d < 0 {
 			return bad(name, "must not be negative, got %v", d)

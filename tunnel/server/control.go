@@ -231,6 +231,9 @@ func (c *control) readLoop() {
 				c.close("no ping for " + c.s.cfg.PingTimeout.String())
 				return
 			}
+			if c.closing() {
+				return // closed by the server: not the client's fault
+			}
 			c.s.badFrame(c.conn.RemoteAddr().String(), "control", err)
 			return
 		}

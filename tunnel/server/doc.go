@@ -57,6 +57,17 @@
 //     every interface; https URLs carry the https listener's port.
 //   - No public connection waits on a dead client forever: without a proxy
 //     connection within Config.ProxyWaitTimeout an http request gets 502.
+//   - Per address (an IPv4 address, an IPv6 /64): a share of the public
+//     connections (Config.MaxPublicConnsPerAddr) and a cap on tunnel-port
+//     connections not yet authenticated (Config.MaxUnauthConnsPerAddr,
+//     each bounded by Config.HandshakeTimeout), so that one address
+//     cannot lock others out; refusals are logged once per burst.
+//   - A public client that stops reading is dropped after
+//     Config.PublicWriteTimeout without progress (nginx's send_timeout).
+//   - Accept loops retry temporary errors (out of file descriptors) with
+//     backoff, 5 ms doubling to 1 s, as net/http does; a listener that
+//     fails for good stops the server (Serve returns why), or for a TCP
+//     tunnel ends its session with the reason sent to the client.
 //
 // # Why net/http parses the public side
 //

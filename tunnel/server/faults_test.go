@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +22,10 @@ func liveTunnel(t *testing.T, srv *Server, sub string) func() {
 	local := echoServer(t)
 	c, _ := connect(t, srv, "alice-token", "", local.Listener.Addr().String())
 	nt := c.tunnel(&wire.ReqTunnel{ReqId: "x", Protocol: "http", Subdomain: sub})[0]
+	// The first request takes a pooled proxy connection, and the later
+	// ones reuse its keep-alive connection, so that none waits for a
+	// proxy: some tests make that wait short.
+	waitFor(t, func() bool { return pooledProxies(srv, c.id) > 0 })
 	client := newHTTPClient(t)
 	check := func() {
 		t.Helper()
@@ -77,23 +82,6 @@ func TestGarbageInsteadOfTLS(t *testing.T) {
 	}
 }
 
-func TestSilentTunnelConnTimesOut(t *testing.T) {
-	srv := newTestServer(t, func(c *Config) { c.AuthTimeout = 200 * time.Millisecond; c.PingTimeout = 300 * time.Millisecond })
-	conn, err := net.Dial("tcp", srv.TunnelAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := conn.Read(make([]byte, 1)); isTimeout(err) {
-		t.Fatal("server kept a silent connection open")
-	}
-	// A control that never pings is closed after PingTimeout.
-	connect(t, srv, "alice-token", "", "")
-	waitFor(t, func() bool { return srv.Stats().Clients == 1 })
-	waitFor(t, func() bool { return srv.Stats().Clients == 0 })
-}
-
 func TestSlowlorisPublicConnection(t *testing.T) {
 	srv := newTestServer(t, func(c *Config) { c.HeaderReadTimeout = 300 * time.Millisecond })
 	check := liveTunnel(t, srv, "bystander")
@@ -102,22 +90,22 @@ func TestSlowlorisPublicConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	start := time.Now()
 	closed := make(chan struct{})
 	go func() {
 		defer close(closed)
-		for _, b := range []byte("GET / HTTP/1.1\r\nHost: bystander.example.test\r\nX-Slow: ") {
-			if _, err := conn.Write([]byte{b}); err != nil {
+		// One byte of header every 50 ms, for as long as the server takes.
+		conn.Write([]byte("GET / HTTP/1.1\r\nHost: bystander.example.test\r\nX-Slow: "))
+		for {
+			if _, err := conn.Write([]byte{'a'}); err != nil {
 				return
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 	}()
 	check() // others are served meanwhile
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	io.Copy(io.Discard, conn)
-	if took := time.Since(start); took > 3*time.Second {
-		t.Fatalf("slow header held the connection for %v", took)
+	conn.SetReadDeadline(time.Now().Add(patience))
+	if _, err := io.Copy(io.Discard, conn); isTimeout(err) {
+		t.Fatal("a header that never ends held its connection")
 	}
 	conn.Close()
 	<-closed
@@ -128,35 +116,37 @@ func TestSlowlorisPublicConnection(t *testing.T) {
 // connection after BodyReadTimeout, while a slow body that keeps moving,
 // for longer than that in all, goes through.
 func TestStalledBodyIsCut(t *testing.T) {
-	srv := newTestServer(t, func(c *Config) { c.BodyReadTimeout = time.Second })
+	srv := newTestServer(t, func(c *Config) { c.BodyReadTimeout = 2 * time.Second })
 	check := liveTunnel(t, srv, "bystander")
-	post := func(chunks []string, pause time.Duration) (reply string, took time.Duration) {
+	post := func(chunks []string, pause time.Duration) (reply string, err error) {
 		conn, err := net.Dial("tcp", srv.HTTPAddr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer conn.Close()
-		start := time.Now()
-		fmt.Fprintf(conn, "POST /up HTTP/1.1\r\nHost: bystander.example.test\r\nContent-Length: 20\r\nConnection: close\r\n\r\n")
+		fmt.Fprintf(conn, "POST /up HTTP/1.1\r\nHost: bystander.example.test\r\nContent-Length: 30\r\nConnection: close\r\n\r\n")
 		for _, c := range chunks {
 			time.Sleep(pause)
 			conn.Write([]byte(c))
 		}
-		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		b, _ := io.ReadAll(conn)
-		return string(b), time.Since(start)
+		conn.SetReadDeadline(time.Now().Add(patience))
+		b, err := io.ReadAll(conn)
+		return string(b), err
 	}
 
-	// 20 bytes in 10 pieces, 200 ms apart: two seconds in all, never one
-	// without a byte.
-	moving := []string{"aa", "bb", "cc", "dd", "ee", "ff", "gg", "hh", "ii", "jj"}
-	if reply, _ := post(moving, 200*time.Millisecond); !strings.Contains(reply, "body=aabbccddeeffgghhiijj") {
+	// 30 bytes in 30 pieces, 100 ms apart: three seconds in all, but
+	// never a twentieth of the timeout without a byte.
+	var moving []string
+	for i := range 30 {
+		moving = append(moving, string(rune('a'+i%26)))
+	}
+	if reply, _ := post(moving, 100*time.Millisecond); !strings.Contains(reply, "body="+strings.Join(moving, "")) {
 		t.Fatalf("slow but moving upload: %q", reply)
 	}
-	// 5 bytes, then nothing.
-	reply, took := post([]string{"12345"}, 0)
-	if strings.Contains(reply, "200 OK") || took > 3*time.Second {
-		t.Fatalf("stalled upload: %q after %v; want the connection closed after about a second", reply, took)
+	// 5 bytes, then nothing: the server closes the connection.
+	reply, err := post([]string{"12345"}, 0)
+	if strings.Contains(reply, "200 OK") || isTimeout(err) {
+		t.Fatalf("stalled upload: %q, %v; want the connection closed after BodyReadTimeout", reply, err)
 	}
 	waitFor(t, func() bool { return srv.Stats().BodyTimeouts == 1 })
 	check()
@@ -164,13 +154,16 @@ func TestStalledBodyIsCut(t *testing.T) {
 
 // TestIdlePublicConnectionsBounded opens 10,000 idle public connections
 // against a limit of 300 and checks that the extras are refused at once,
-// that goroutines and heap stay flat meanwhile, that the rest expire with
-// the header timeout, and that other clients are served throughout.
+// that goroutines and heap stay flat meanwhile, that the server lets go of
+// them when the clients do, and that other clients are served throughout.
+// The idle connections do not expire during the test (header timeouts
+// have their own tests), so what it counts does not depend on how fast
+// the machine opens them.
 func TestIdlePublicConnectionsBounded(t *testing.T) {
 	const limit, opened = 300, 10000
 	srv := newTestServer(t, func(c *Config) {
 		c.MaxPublicConns = limit
-		c.HeaderReadTimeout = time.Second
+		c.HeaderReadTimeout = time.Hour
 	})
 	check := liveTunnel(t, srv, "bystander")
 	base := runtime.NumGoroutine()
@@ -188,7 +181,10 @@ func TestIdlePublicConnectionsBounded(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
-	waitFor(t, func() bool { return srv.Stats().RefusedPublicConns > 0 })
+	// One address: its share (MaxPublicConnsPerAddr, 256) is reached
+	// before the limit; the bystander's keep-alive connection holds one.
+	held := int64(srv.cfg.MaxPublicConnsPerAddr - 1)
+	waitFor(t, func() bool { st := srv.Stats(); return st.RefusedPublicConns+st.RefusedPublicAddr == opened-held })
 	if open := srv.Stats().PublicConns; open > limit {
 		t.Fatalf("%d public connections open, limit %d", open, limit)
 	}
@@ -200,9 +196,24 @@ func TestIdlePublicConnectionsBounded(t *testing.T) {
 	if grown := heapInUse() - heapBefore; grown > 16<<20 {
 		t.Fatalf("heap grew by %d MB with %d idle connections open", grown>>20, opened)
 	}
-	// The idle ones expire, and new clients are served again.
+	check()
+	// The clients go, and so do the server's connections.
+	for _, c := range conns {
+		c.Close()
+	}
+	conns = nil
 	waitFor(t, func() bool { return srv.Stats().PublicConns <= 1 }) // the bystander's keep-alive
 	check()
+}
+
+// pooledProxies is how many idle proxy connections a session holds.
+func pooledProxies(srv *Server, clientID string) int {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if c := srv.controls[clientID]; c != nil {
+		return len(c.proxies)
+	}
+	return 0
 }
 
 // heapInUse is the live heap after a collection.
@@ -219,13 +230,10 @@ func TestProxyPoolExhausted(t *testing.T) {
 	// A client that never opens proxy connections.
 	c, _ := connect(t, srv, "alice-token", "", "")
 	nt := c.tunnel(&wire.ReqTunnel{ReqId: "s", Protocol: "http+tcp", Subdomain: "stingy"})
-	start := time.Now()
+	// The wait ends (the client's own timeout is far longer).
 	code, body := publicGet(t, newHTTPClient(t), srv, nt[0].Url, "/", nil)
 	if code != http.StatusBadGateway || !strings.Contains(body, "unavailable") {
 		t.Fatalf("got %d %q, want 502", code, body)
-	}
-	if took := time.Since(start); took > 3*time.Second {
-		t.Fatalf("waited %v for a proxy", took)
 	}
 	// A tcp connection is closed after the wait.
 	port := nt[1].Url[strings.LastIndex(nt[1].Url, ":")+1:]
@@ -233,7 +241,7 @@ func TestProxyPoolExhausted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	tc.SetReadDeadline(time.Now().Add(patience))
 	if _, err := tc.Read(make([]byte, 1)); isTimeout(err) {
 		t.Fatal("tcp public connection not closed")
 	}
@@ -248,19 +256,19 @@ func TestPooledProxiesAndTunnelsPerClientBounded(t *testing.T) {
 	srv := newTestServer(t, func(c *Config) { c.MaxPooledProxies = 2; c.MaxTunnelsPerClient = 2 })
 	c, resp := connect(t, srv, "alice-token", "", "")
 	// Five proxy registrations: two pooled, three closed at once.
-	closedCount := 0
+	var closedCount atomic.Int64
 	for range 5 {
 		pc := dialTunnel(t, srv)
 		defer pc.Close()
 		wire.Write(pc, &wire.RegProxy{ClientId: resp.ClientId})
-		pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-		if _, err := pc.Read(make([]byte, 1)); !isTimeout(err) {
-			closedCount++
-		}
+		go func() {
+			pc.SetReadDeadline(time.Now().Add(patience))
+			if _, err := pc.Read(make([]byte, 1)); !isTimeout(err) {
+				closedCount.Add(1)
+			}
+		}()
 	}
-	if closedCount != 3 {
-		t.Fatalf("%d of 5 proxies closed, want 3 (pool of 2)", closedCount)
-	}
+	waitFor(t, func() bool { return closedCount.Load() == 3 && pooledProxies(srv, resp.ClientId) == 2 })
 	nts := c.tunnel(&wire.ReqTunnel{ReqId: "t", Protocol: "http+https"})
 	if nts[0].Error != "" || nts[1].Error != "" {
 		t.Fatal("two tunnels refused")
@@ -304,7 +312,7 @@ func TestClientVanishesMidStream(t *testing.T) {
 		if err == nil {
 			t.Fatal("truncated response reported as complete")
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("public request hangs after its client vanished")
 	}
 	waitFor(t, func() bool { return srv.Stats().Clients == 1 })
@@ -327,12 +335,13 @@ func newLocal(t *testing.T, h http.Handler) string {
 // answers (no FIN, as after a power cut) must not leave public requests
 // waiting on its proxy connections forever.
 func TestSilentClientEndsItsStreams(t *testing.T) {
-	srv := newTestServer(t, func(c *Config) { c.PingTimeout = 500 * time.Millisecond })
+	srv := newTestServer(t, func(c *Config) { c.PingTimeout = 2 * time.Second })
 	hang, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer hang.Close()
+	reached := make(chan struct{})
 	go func() {
 		for {
 			c, err := hang.Accept()
@@ -340,16 +349,39 @@ func TestSilentClientEndsItsStreams(t *testing.T) {
 				return
 			}
 			defer c.Close() // holds the connection, never answers
+			select {
+			case <-reached:
+			default:
+				close(reached)
+			}
 		}
 	}()
 	c, _ := connect(t, srv, "alice-token", "", hang.Addr().String())
 	nt := c.tunnel(&wire.ReqTunnel{ReqId: "h", Protocol: "http", Subdomain: "hang"})[0]
-	start := time.Now()
+	// The client pings until the request has reached its local service,
+	// then falls silent.
+	stop, pinged := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(pinged)
+		for {
+			select {
+			case <-reached:
+				return
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+				for len(c.msgs) > 0 {
+					<-c.msgs // the Pongs
+				}
+				if wire.Write(c.ctl, &wire.Ping{}) != nil {
+					return
+				}
+			}
+		}
+	}()
+	defer func() { close(stop); <-pinged }()
 	code, _ := publicGet(t, newHTTPClient(t), srv, nt.Url, "/", nil)
 	if code != http.StatusBadGateway {
 		t.Fatalf("status %d, want 502", code)
-	}
-	if took := time.Since(start); took > 4*time.Second {
-		t.Fatalf("request waited %v on a silent client", took)
 	}
 }

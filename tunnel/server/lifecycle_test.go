@@ -16,14 +16,16 @@ import (
 func TestConfigErrorsNameTheField(t *testing.T) {
 	base := Config{TunnelAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", AllowAnonymous: true}
 	for field, edit := range map[string]func(*Config){
-		"Domain":         func(c *Config) { c.Domain = "a.test:80" },
-		"HTTPAddr":       func(c *Config) { c.HTTPAddr = "" },
-		"TCPAddr":        func(c *Config) { c.TCPAddr = "localhost" },
-		"TCPPortMin":     func(c *Config) { c.TCPPortMin, c.TCPPortMax = 9000, 8000 },
-		"Tokens":         func(c *Config) { c.AllowAnonymous = false },
-		"MaxFrame":       func(c *Config) { c.MaxFrame = 10 },
-		"PingTimeout":    func(c *Config) { c.PingTimeout = -time.Second },
-		"MaxPublicConns": func(c *Config) { c.MaxPublicConns = -1 },
+		"Domain":             func(c *Config) { c.Domain = "a.test:80" },
+		"HTTPAddr":           func(c *Config) { c.HTTPAddr = "" },
+		"TCPAddr":            func(c *Config) { c.TCPAddr = "localhost" },
+		"TCPPortMin":         func(c *Config) { c.TCPPortMin, c.TCPPortMax = 9000, 8000 },
+		"Tokens":             func(c *Config) { c.AllowAnonymous = false },
+		"MaxFrame":           func(c *Config) { c.MaxFrame = 10 },
+		"PingTimeout":        func(c *Config) { c.PingTimeout = -time.Second },
+		"MaxPublicConns":     func(c *Config) { c.MaxPublicConns = -1 },
+		"HandshakeTimeout":   func(c *Config) { c.HandshakeTimeout = -time.Second },
+		"PublicWriteTimeout": func(c *Config) { c.PublicWriteTimeout = -time.Second },
 	} {
 		cfg := base
 		edit(&cfg)
@@ -76,16 +78,16 @@ func TestVersionMismatchAndAuthHooks(t *testing.T) {
 }
 
 func TestCloseLetsRequestsFinish(t *testing.T) {
-	srv, err := New(Config{Domain: "example.test", TunnelAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", AllowAnonymous: true})
+	srv, err := New(Config{Domain: "example.test", TunnelAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", AllowAnonymous: true, ShutdownTimeout: patience})
 	if err != nil {
 		t.Fatal(err)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(context.Background()) }()
-	entered := make(chan struct{})
+	entered, release := make(chan struct{}), make(chan struct{})
 	local := newLocal(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(entered)
-		time.Sleep(200 * time.Millisecond)
+		<-release // until Close has begun
 		io.WriteString(w, "finished")
 	}))
 	c, _ := connect(t, srv, "", "", local)
@@ -106,15 +108,26 @@ func TestCloseLetsRequestsFinish(t *testing.T) {
 		got <- string(b)
 	}()
 	<-entered
-	srv.Close()
+	closed := make(chan struct{})
+	go func() {
+		srv.Close()
+		close(closed)
+	}()
+	// Close has begun once the public listener refuses connections.
+	waitFor(t, func() bool {
+		c, err := net.Dial("tcp", srv.HTTPAddr().String())
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	close(release)
 	if body := <-got; body != "finished" {
 		t.Fatalf("request in flight during Close got %q", body)
 	}
+	<-closed
 	if err := <-served; err != nil {
 		t.Fatalf("Serve: %v", err)
-	}
-	if _, err := net.DialTimeout("tcp", srv.HTTPAddr().String(), time.Second); err == nil {
-		t.Fatal("public listener still open after Close")
 	}
 	if err := srv.Serve(context.Background()); err != ErrServing {
 		t.Fatalf("second Serve: %v", err)

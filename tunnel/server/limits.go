@@ -3,16 +3,20 @@ package server
 import (
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// publicLimit counts open public connections against Config.MaxPublicConns.
+// publicLimit counts open public connections against Config.MaxPublicConns,
+// and per address against Config.MaxPublicConnsPerAddr.
 type publicLimit struct {
 	max     int64
 	open    atomic.Int64
+	perAddr *addrSlots
 	lastLog atomic.Int64 // unix nanoseconds of the last "limit reached" log
+	addrLog burstLog     // "address over its share" lines
 }
 
 func (l *publicLimit) acquire() bool {
@@ -24,6 +28,28 @@ func (l *publicLimit) acquire() bool {
 }
 
 func (l *publicLimit) release() { l.open.Add(-1) }
+
+// admitPublic takes c's slots, or closes it, counts and logs the refusal
+// and returns nil.
+func (s *Server) admitPublic(c net.Conn) *publicConn {
+	key, ok := s.public.perAddr.acquire(c.RemoteAddr())
+	if !ok {
+		c.Close()
+		n := s.stats.refusedPublicAddr.Add(1)
+		if log, burst := s.public.addrLog.note(); log {
+			s.log.Warn("public connections refused: MaxPublicConnsPerAddr reached", "limit", s.cfg.MaxPublicConnsPerAddr,
+				"remote", hostOf(c.RemoteAddr().String()), "refused", burst, "refused_total", n)
+		}
+		return nil
+	}
+	if !s.public.acquire() {
+		s.public.perAddr.release(key)
+		c.Close()
+		s.refused(c.RemoteAddr())
+		return nil
+	}
+	return &publicConn{Conn: c, s: s, key: key, opened: time.Now()}
+}
 
 // refused counts and logs a public connection closed for the limit.
 func (s *Server) refused(addr net.Addr) {
@@ -43,25 +69,23 @@ func (s *Server) logEvery(last *atomic.Int64, msg string, args ...any) {
 	s.log.Warn(msg, args...)
 }
 
-// limitListener accepts public connections, closing at once those over
-// the limit, and hands out *publicConn.
+// limitListener accepts public connections, retrying temporary errors,
+// closing at once those over the limits, and hands out *publicConn.
 type limitListener struct {
 	net.Listener
-	s *Server
+	s     *Server
+	retry acceptRetry // used by the one goroutine of http.Server.Serve
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
 	for {
-		c, err := l.Listener.Accept()
+		c, err := l.retry.accept(l.Listener, l.s.closed)
 		if err != nil {
 			return nil, err
 		}
-		if !l.s.public.acquire() {
-			c.Close()
-			l.s.refused(c.RemoteAddr())
-			continue
+		if pc := l.s.admitPublic(c); pc != nil {
+			return pc, nil
 		}
-		return &publicConn{Conn: c, s: l.s, opened: time.Now()}, nil
 	}
 }
 
@@ -71,20 +95,23 @@ func (l *limitListener) Accept() (net.Conn, error) {
 type publicConn struct {
 	net.Conn
 	s       *Server
+	key     netip.Prefix // its slot in publicLimit.perAddr
 	once    sync.Once
 	mu      sync.Mutex
 	stream  *proxyStream
 	stopped bool
 
-	opened    time.Time
-	requests  atomic.Int64 // request heads read (http), for the timeout logs
-	idleSince atomic.Int64 // unix nanoseconds, last time it went idle
+	opened        time.Time
+	requests      atomic.Int64 // request heads read (http), for the timeout logs
+	writeTimedOut atomic.Bool  // counted once in Stats.WriteTimeouts
+	idleSince     atomic.Int64 // unix nanoseconds, last time it went idle
 }
 
 func (c *publicConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(func() {
 		c.s.public.release()
+		c.s.public.perAddr.release(c.key)
 		c.mu.Lock()
 		c.stopped = true
 		st := c.stream

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -35,6 +36,11 @@ type Server struct {
 	serving  atomic.Bool
 	closing  sync.Once
 	closed   chan struct{}
+
+	unauth          *addrSlots // unauthenticated tunnel connections per address
+	tunnelRefusals  burstLog
+	writeTimeoutLog burstLog
+	failed          error // why the server stopped itself; guarded by mu
 
 	// pending bounds tunnel connections that have not authenticated yet.
 	pending   chan struct{}
@@ -89,6 +95,8 @@ func New(cfg Config) (*Server, error) {
 	s.reserved = reserved
 	s.guesses = newGuessLimiter(max(cfg.MaxAuthFailures, 0), cfg.AuthFailureWindow)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.public.perAddr = newAddrSlots(cfg.MaxPublicConnsPerAddr)
+	s.unauth = newAddrSlots(cfg.MaxUnauthConnsPerAddr)
 	if err := s.setupTLS(); err != nil {
 		return nil, err
 	}
@@ -140,7 +148,7 @@ func (s *Server) listen() error {
 		if err != nil {
 			return err
 		}
-		s.httpLn = &limitListener{Listener: ln, s: s}
+		s.httpLn = &limitListener{Listener: ln, s: s, retry: acceptRetry{s: s, what: "public http"}}
 		s.httpSrv = s.newHTTPServer("http")
 	}
 	if s.cfg.HTTPSAddr != "" {
@@ -154,7 +162,7 @@ func (s *Server) listen() error {
 		}
 		// HTTP/1.1 only: the tunnel carries HTTP/1.x to the local service.
 		conf.NextProtos = []string{"http/1.1"}
-		s.httpsLn = tls.NewListener(&limitListener{Listener: ln, s: s}, conf)
+		s.httpsLn = tls.NewListener(&limitListener{Listener: ln, s: s, retry: acceptRetry{s: s, what: "public https"}}, conf)
 		s.httpsSrv = s.newHTTPServer("https")
 	}
 	return nil
@@ -193,7 +201,9 @@ func addrOf(ln net.Listener) net.Addr {
 var ErrServing = errors.New("server: Serve already called")
 
 // Serve accepts connections until ctx ends or Close is called, then shuts
-// down gracefully and returns nil.
+// down gracefully and returns nil. A listener that fails for good (an
+// accept error other than a temporary one, which is retried) stops the
+// server too, and Serve returns that error.
 func (s *Server) Serve(ctx context.Context) error {
 	if !s.serving.CompareAndSwap(false, true) {
 		return ErrServing
@@ -216,13 +226,28 @@ func (s *Server) Serve(ctx context.Context) error {
 	case <-s.ctx.Done():
 	}
 	s.Close()
-	return nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failed
 }
 
+// serveHTTP serves one public listener. Its error after Close began is
+// the listener closing, not a failure.
 func (s *Server) serveHTTP(srv *http.Server, ln net.Listener) {
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		s.log.Error("public listener failed", "addr", ln.Addr().String(), "err", err)
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && s.ctx.Err() == nil {
+		s.fail(fmt.Errorf("public listener %s failed: %w", ln.Addr(), err))
 	}
+}
+
+// fail stops the server because of err, which Serve then returns.
+func (s *Server) fail(err error) {
+	s.log.Error("server stopping", "err", err)
+	s.mu.Lock()
+	if s.failed == nil {
+		s.failed = err
+	}
+	s.mu.Unlock()
+	s.cancel()
 }
 
 // Close stops the listeners, lets requests in flight finish for up to

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/httpmw/httpmw/internal/testhttp"
 
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
@@ -31,6 +34,14 @@ func newTestServer(t testing.TB, edit func(*Config)) *Server {
 		TCPAddr:    "127.0.0.1",
 		Tokens:     map[string]string{"alice-token": "alice", "bob-token": "bob"},
 	}
+	// The server's log is shown when the test fails.
+	var logs testhttp.Buffer
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -86,7 +97,7 @@ func publicGet(t testing.TB, client *http.Client, srv *Server, tunnelURL, path s
 func newHTTPClient(t testing.TB) *http.Client {
 	tr := &http.Transport{MaxIdleConnsPerHost: 4}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	return &http.Client{Transport: tr, Timeout: patience}
 }
 
 func TestHTTPTunnelEndToEnd(t *testing.T) {
@@ -133,14 +144,19 @@ func TestUnknownTokenRefused(t *testing.T) {
 	}
 }
 
+// patience bounds every wait of these tests for something that should
+// happen at once: generous, so that a loaded machine (other tests, -race)
+// only makes them slower, never wrong.
+const patience = 30 * time.Second
+
 // waitFor polls cond: the server's state changes on its own goroutines
 // and has no event to wait on from outside.
 func waitFor(t testing.TB, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(patience)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not reached in 5s")
+			t.Fatalf("condition not reached in %v", patience)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -148,6 +164,6 @@ func waitFor(t testing.TB, cond func() bool) {
 
 func tlsClient(raw net.Conn, srv *Server) *tls.Conn {
 	c := tls.Client(raw, &tls.Config{RootCAs: srv.RootCAs(), ServerName: "localhost"})
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.SetDeadline(time.Now().Add(patience))
 	return c
 }

@@ -15,6 +15,11 @@ type counters struct {
 	bodyTimeouts   atomic.Int64
 	noProxy        atomic.Int64 // public connections that found no proxy in time
 	headerTimeouts atomic.Int64 // public connections without a request head in time
+
+	refusedPublicAddr atomic.Int64 // public connections over MaxPublicConnsPerAddr
+	refusedTunnel     atomic.Int64 // tunnel connections refused before their handshake
+	acceptErrors      atomic.Int64 // temporary accept errors retried
+	writeTimeouts     atomic.Int64 // public connections closed: client not reading
 }
 
 // tunnelCounters are one tunnel's traffic counts.
@@ -40,6 +45,19 @@ type Stats struct {
 	HeaderTimeouts     int64 // public connections closed without a request head in time
 	BodyTimeouts       int64 // public connections closed for a stalled request body
 	Tunnels            []TunnelStats
+
+	// RefusedPublicAddr counts public connections closed at once because
+	// their address held MaxPublicConnsPerAddr already.
+	RefusedPublicAddr int64
+	// RefusedTunnelConns counts tunnel-port connections closed at once:
+	// MaxUnauthConnsPerAddr, or the server's 1,024 handshake slots, full.
+	RefusedTunnelConns int64
+	// AcceptErrors counts temporary accept errors (such as running out of
+	// file descriptors) that a listener retried after a pause.
+	AcceptErrors int64
+	// WriteTimeouts counts public connections closed because the client
+	// did not read for PublicWriteTimeout.
+	WriteTimeouts int64
 }
 
 // TunnelStats counts one tunnel's traffic.
@@ -66,6 +84,10 @@ func (s *Server) Stats() Stats {
 		BodyTimeouts:       s.stats.bodyTimeouts.Load(),
 		NoProxy:            s.stats.noProxy.Load(),
 		HeaderTimeouts:     s.stats.headerTimeouts.Load(),
+		RefusedPublicAddr:  s.stats.refusedPublicAddr.Load(),
+		RefusedTunnelConns: s.stats.refusedTunnel.Load(),
+		AcceptErrors:       s.stats.acceptErrors.Load(),
+		WriteTimeouts:      s.stats.writeTimeouts.Load(),
 	}
 	s.mu.Lock()
 	st.Clients = len(s.controls)

@@ -3,9 +3,13 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
+
+	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
 // proxyStream is a proxy connection after StartProxy: a byte stream to the
@@ -131,21 +135,38 @@ func (c *publicConn) detach(st *proxyStream) {
 }
 
 // serveTCP accepts public connections of a tcp tunnel until it stops.
+// Temporary accept errors are retried; a listener that fails for good
+// ends the tunnel's session with the reason, so that the client sees it
+// (see tcpListenerFailed) instead of keeping a tunnel nobody can reach.
 func (s *Server) serveTCP(t *tunnel) {
+	retry := acceptRetry{s: s, what: "tcp tunnel " + t.url}
 	for {
-		c, err := t.ln.Accept()
+		c, err := retry.accept(t.ln, t.stopped)
 		if err != nil {
+			if !errors.Is(err, net.ErrClosed) && s.ctx.Err() == nil {
+				s.tcpListenerFailed(t, err)
+			}
 			return
 		}
-		if !s.public.acquire() {
-			c.Close()
-			s.refused(c.RemoteAddr())
+		pc := s.admitPublic(c)
+		if pc == nil {
 			continue
 		}
-		pc := &publicConn{Conn: c, s: s}
 		if !s.goFunc(func() { s.proxyTCP(t, pc) }) {
 			pc.Close()
 		}
+	}
+}
+
+// tcpListenerFailed tells the client that t is gone, in the one message
+// ngrok 1.x has for it (stock clients show "Server failed to allocate
+// tunnel: ..." and stop), then ends the session: a client that carries on
+// reconnects and asks for its tunnels again, on a fresh listener.
+func (s *Server) tcpListenerFailed(t *tunnel, err error) {
+	reason := fmt.Sprintf("The tunnel %s failed: %v", t.url, err)
+	s.log.Error("tcp tunnel listener failed; ending its session", "client", shortID(t.ctl.id), "url", t.url, "err", err)
+	if t.ctl.send(&wire.NewTunnel{ReqId: t.reqID, Url: t.url, Protocol: t.proto, Error: reason}) {
+		t.ctl.send(endAfterWrites(reason))
 	}
 }
 

@@ -24,12 +24,16 @@ type tunnel struct {
 	ln     net.Listener // tcp tunnels
 	n      tunnelCounters
 	stopMu sync.Once
+
+	stopped chan struct{} // tcp tunnels: closed by stop
+	reqID   string        // the ReqTunnel's ReqId
 }
 
 func (t *tunnel) stop() {
 	t.stopMu.Do(func() {
 		if t.ln != nil {
 			t.ln.Close()
+			close(t.stopped)
 		}
 	})
 }
@@ -359,7 +363,7 @@ func (s *Server) claimTCP(c *control, req *wire.ReqTunnel) (*tunnel, error) {
 		return nil, refusef("Error binding TCP listener: %v", err)
 	}
 	bound := ln.Addr().(*net.TCPAddr).Port
-	t := &tunnel{url: fmt.Sprintf("tcp://%s:%d", s.cfg.Domain, bound), proto: "tcp", ln: ln}
+	t := &tunnel{url: fmt.Sprintf("tcp://%s:%d", s.cfg.Domain, bound), proto: "tcp", ln: ln, stopped: make(chan struct{}), reqID: req.ReqId}
 	if _, err := s.register(c, t); err != nil {
 		ln.Close()
 		return nil, err

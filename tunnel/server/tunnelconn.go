@@ -3,51 +3,76 @@ package server
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
 // acceptTunnels accepts client connections on the tunnel port. Control and
-// proxy connections share it; the first frame tells them apart.
+// proxy connections share it; the first frame tells them apart. Temporary
+// accept errors are retried (see acceptRetry); a listener that fails for
+// good stops the server, so that it does not hold a dead port.
 func (s *Server) acceptTunnels() {
+	retry := acceptRetry{s: s, what: "tunnel"}
 	for {
-		c, err := s.tunnelLn.Accept()
+		c, err := retry.accept(s.tunnelLn, s.closed)
 		if err != nil {
 			if s.ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
-				s.log.Error("tunnel listener failed", "err", err)
+				s.fail(fmt.Errorf("tunnel listener failed: %w", err))
 			}
 			return
+		}
+		key, ok := s.unauth.acquire(c.RemoteAddr())
+		if !ok {
+			c.Close()
+			s.refusedTunnel(c.RemoteAddr(), "too many unauthenticated connections from this address", s.cfg.MaxUnauthConnsPerAddr)
+			continue
 		}
 		select {
 		case s.pending <- struct{}{}:
 		default:
-			s.log.Warn("tunnel connection refused: too many handshakes in progress", "remote", c.RemoteAddr().String(), "limit", maxPendingTunnelConns)
+			s.unauth.release(key)
 			c.Close()
+			s.refusedTunnel(c.RemoteAddr(), "too many handshakes in progress", maxPendingTunnelConns)
 			continue
 		}
-		if !s.goFunc(func() { s.handleTunnelConn(c) }) {
+		if !s.goFunc(func() { s.handleTunnelConn(c, key) }) {
 			<-s.pending
+			s.unauth.release(key)
 			c.Close()
 		}
 	}
 }
 
+// refusedTunnel counts a tunnel connection closed before its handshake and
+// logs it, one line per burst.
+func (s *Server) refusedTunnel(addr net.Addr, why string, limit int) {
+	s.stats.refusedTunnel.Add(1)
+	if log, n := s.tunnelRefusals.note(); log {
+		s.log.Warn("tunnel connections refused: "+why, "limit", limit, "remote", hostOf(addr.String()),
+			"refused", n, "refused_total", s.stats.refusedTunnel.Load())
+	}
+}
+
 // handleTunnelConn does the TLS handshake and reads the first frame within
 // Config.AuthTimeout, then becomes a control or a proxy connection.
-func (s *Server) handleTunnelConn(raw net.Conn) {
+func (s *Server) handleTunnelConn(raw net.Conn, key netip.Prefix) {
 	released := false
 	release := func() {
 		if !released {
 			released = true
 			<-s.pending
+			s.unauth.release(key)
 		}
 	}
 	defer release()
 	remote := raw.RemoteAddr().String()
 	tc := tls.Server(raw, s.tlsConf)
-	tc.SetDeadline(time.Now().Add(s.cfg.AuthTimeout))
+	start := time.Now()
+	tc.SetDeadline(start.Add(min(s.cfg.HandshakeTimeout, s.cfg.AuthTimeout)))
 	// Close interrupts a handshake in progress through the active set.
 	if !s.active.add(tc) {
 		tc.Close()
@@ -60,6 +85,7 @@ func (s *Server) handleTunnelConn(raw net.Conn) {
 		tc.Close()
 		return
 	}
+	tc.SetDeadline(start.Add(s.cfg.AuthTimeout))
 	msg, err := wire.Read(tc, s.cfg.MaxFrame)
 	if err != nil {
 		s.badFrame(remote, "first frame", err)
@@ -104,4 +130,15 @@ func isTimeout(err error) bool {
 
 func isDecodeError(err error) bool {
 	return err != nil && len(err.Error()) > 5 && err.Error()[:5] == "wire:"
+}
+
+// closing reports whether the session was ended by the server, so that a
+// read failing on its closed connection is not logged as the client's.
+func (c *control) closing() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
 }
