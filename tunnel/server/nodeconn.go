@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"time"
 )
 
 // Headers a server of a cluster sets on a public request it forwards to
@@ -33,7 +34,7 @@ func (s *Server) ServeForwarded(ln net.Listener, conf *tls.Config) error {
 	}
 	srv := s.newHTTPServer("")
 	srv.Handler = &publicHandler{s: s, fromNode: true}
-	lln := tls.NewListener(&limitListener{Listener: ln, s: s}, conf)
+	lln := tls.NewListener(&nodeListener{Listener: ln, s: s, retry: acceptRetry{s: s, what: "node"}}, conf)
 	started := s.goFunc(func() {
 		if err := srv.Serve(lln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("node listener failed", "addr", ln.Addr().String(), "err", err)
@@ -72,4 +73,28 @@ func forwardedBy(r *http.Request) (scheme string) {
 	}
 	r.RemoteAddr = client
 	return proto
+}
+
+// nodeListener accepts connections of other nodes. They count against
+// MaxPublicConns, since each carries public requests, but not per
+// address: a few node addresses carry every forwarded client.
+type nodeListener struct {
+	net.Listener
+	s     *Server
+	retry acceptRetry
+}
+
+func (l *nodeListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.retry.accept(l.Listener, l.s.closed)
+		if err != nil {
+			return nil, err
+		}
+		if !l.s.public.acquire() {
+			c.Close()
+			l.s.refused(c.RemoteAddr())
+			continue
+		}
+		return &publicConn{Conn: c, s: l.s, opened: time.Now()}, nil
+	}
 }
