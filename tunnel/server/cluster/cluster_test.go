@@ -81,6 +81,14 @@ func TestStaleEntryAnswers502Quickly(t *testing.T) {
 	if _, err := tc.nodes[0].cli.Put(ctx, tc.nodes[0].reg.key("http/ghost.example.test"), v); err != nil {
 		t.Fatal(err)
 	}
+	// The node learns of the entry through its watch; then each request
+	// is one refused dial.
+	eventually(t, 5*time.Second, "stale entry answers 502", func() error {
+		if code, _, err := get(t, tc.nodes[0], "ghost"); err != nil || code != http.StatusBadGateway {
+			return fmt.Errorf("%d %v", code, err)
+		}
+		return nil
+	})
 	start := time.Now()
 	code, _, err := get(t, tc.nodes[0], "ghost")
 	took := time.Since(start)

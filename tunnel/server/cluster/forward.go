@@ -52,22 +52,20 @@ func (f *forwarder) serve(w http.ResponseWriter, req *http.Request, scheme strin
 	if host == "" {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), f.reg.cfg.StoreTimeout)
-	resp, err := f.reg.cli.Get(ctx, f.reg.key(scheme+"/"+host))
-	cancel()
-	if err != nil {
-		textError(w, http.StatusBadGateway, "Tunnel lookup failed: "+server.ErrStoreUnavailable.Error())
-		return true
+	key := f.reg.key(scheme + "/" + host)
+	v, held, known := f.reg.table.lookup(key)
+	if !known {
+		ctx, cancel := context.WithTimeout(req.Context(), f.reg.cfg.StoreTimeout)
+		resp, err := f.reg.cli.Get(ctx, key)
+		cancel()
+		if err != nil {
+			textError(w, http.StatusBadGateway, "Tunnel lookup failed: "+server.ErrStoreUnavailable.Error())
+			return true
+		}
+		held = len(resp.Kvs) == 1 && json.Unmarshal(resp.Kvs[0].Value, &v) == nil
 	}
-	if len(resp.Kvs) == 0 {
-		return false
-	}
-	var v value
-	if json.Unmarshal(resp.Kvs[0].Value, &v) != nil || v.Addr == "" {
-		return false
-	}
-	if v.Node == f.reg.cfg.Name {
-		return false // being released here
+	if !held || v.Addr == "" || v.Node == f.reg.cfg.Name {
+		return false // nobody, or this node releasing it
 	}
 	client := req.RemoteAddr
 	rp := &httputil.ReverseProxy{

@@ -103,10 +103,14 @@ func (n *Node) NodeAddr() net.Addr { return n.ln.Addr() }
 // Serve runs the node until ctx ends or Close is called, then closes it
 // (draining) and returns nil.
 func (n *Node) Serve(ctx context.Context) error {
-	n.wg.Add(1)
+	n.wg.Add(2)
 	go func() {
 		defer n.wg.Done()
 		n.reg.keep(n.ctx)
+	}()
+	go func() {
+		defer n.wg.Done()
+		n.reg.watch(n.ctx)
 	}()
 	if err := n.srv.ServeForwarded(n.ln, n.tls.listen); err != nil {
 		n.Close()

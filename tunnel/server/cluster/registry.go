@@ -27,6 +27,8 @@ type registry struct {
 	cli *clientv3.Client
 	log *slog.Logger
 	fwd *forwarder
+	// table mirrors every node's names, for forwarding (watch.go).
+	table nameTable
 
 	mu        sync.Mutex
 	lease     clientv3.LeaseID // 0: none (not granted yet, or lost)
