@@ -60,6 +60,7 @@ func comparisons() []Comparison {
 	all = append(all, gitsyncComparisons()...)
 	all = append(all, fcgiComparisons()...)
 	all = append(all, inspectComparisons()...)
+	all = append(all, clusterComparisons()...)
 	return all
 }
 
@@ -68,6 +69,10 @@ func main() {
 	// alone) re-run this binary with one of these variables set.
 	if side := os.Getenv(fcgiServeEnv); side != "" {
 		fcgiServe(side)
+		return
+	}
+	if spec := os.Getenv(clusterNodeEnv); spec != "" {
+		clusterNode(spec)
 		return
 	}
 	if mode := os.Getenv(gitsyncChildEnv); mode != "" {
