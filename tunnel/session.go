@@ -72,7 +72,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	ctl, err := s.establish(ctx)
+	ctl, err := s.establishFirst(ctx)
 	if err != nil {
 		s.cancel()
 		s.wg.Wait()

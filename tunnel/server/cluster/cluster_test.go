@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -243,4 +244,56 @@ func TestStoreOutage(t *testing.T) {
 	if clientv3.LeaseID(res.Kvs[0].Lease) != lease {
 		t.Fatalf("key of before is under lease %x; node 0 holds %x", res.Kvs[0].Lease, lease)
 	}
+}
+
+// A client whose first address is down connects to the next of
+// tunnel.Config.Servers.
+func TestClientSkipsUnreachableFirstServer(t *testing.T) {
+	tc := newTestCluster(t, 2)
+	cfg := tc.client("second", 0)
+	cfg.Servers = []string{cfg.Server}
+	cfg.Server = freeAddr(t) // nothing listens here
+	if _, err := tc.listen(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := answers(t, tc.nodes[1], "second", "second 127.0.0.2")(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An https tunnel held by one node answers through another node's https
+// listener; the tunnel sees https as the scheme and the client's address.
+func TestHTTPSForwarded(t *testing.T) {
+	tc := newTestCluster(t, 2)
+	cfg := tc.client("secure", 0)
+	cfg.Protocol = "https"
+	l, err := tunnel.Listen(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s %s", r.Header.Get("X-Forwarded-Proto"), r.Header.Get("X-Forwarded-For"))
+	})}
+	served := make(chan struct{})
+	go func() { defer close(served); hs.Serve(l) }()
+	defer func() { l.Close(); <-served; hs.Close() }()
+
+	c := publicClient()
+	tr := c.Transport.(*http.Transport)
+	tr.TLSClientConfig = &tls.Config{RootCAs: tc.ca.Pool(), ServerName: "secure.example.test"}
+	defer tr.CloseIdleConnections()
+	req, _ := http.NewRequest("GET", "https://"+tc.nodes[1].Server().HTTPSAddr().String()+"/", nil)
+	req.Host = "secure.example.test"
+	eventually(t, 5*time.Second, "https via node 1", func() error {
+		res, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || string(b) != "https 127.0.0.2" {
+			return fmt.Errorf("%d %q", res.StatusCode, b)
+		}
+		return nil
+	})
 }

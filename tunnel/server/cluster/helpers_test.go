@@ -72,6 +72,7 @@ func (tc *testCluster) nodeConfig(name string) Config {
 			Domain:          "example.test",
 			TunnelAddr:      "127.0.0.1:0",
 			HTTPAddr:        "127.0.0.1:0",
+			HTTPSAddr:       "127.0.0.1:0",
 			Tokens:          map[string]string{testToken: "tester"},
 			DevCA:           tc.ca,
 			ShutdownTimeout: 500 * time.Millisecond,
