@@ -40,8 +40,11 @@ type Holding struct {
 	Key string
 	// URL is the tunnel's URL on this server, for error texts.
 	URL string
-	// Account is the account of the session.
-	Account string
+	// Account is the account of the session. Owner is what tells owners
+	// of names apart: the account, or for anonymous clients their address
+	// (as Config.MaxSessionsPerAccount counts them). A name's owner holds
+	// the names under it too, on every server.
+	Account, Owner string
 	// Session is the client id of the session; Previous is the client id
 	// the client presented when it connected (its session before a
 	// reconnect, perhaps on another server), or "".
@@ -66,7 +69,7 @@ func holdingKey(t *tunnel) string {
 
 func (s *Server) holding(c *control, t *tunnel) Holding {
 	return Holding{
-		Key: holdingKey(t), URL: t.url, Account: c.account,
+		Key: holdingKey(t), URL: t.url, Account: c.account, Owner: c.quota,
 		Session: c.id, Previous: c.presented,
 		Drop: func() { c.close("its name was lost to another server of the cluster") },
 	}

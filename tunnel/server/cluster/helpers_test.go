@@ -21,7 +21,8 @@ func TestMain(m *testing.M) {
 }
 
 const (
-	testToken = "s3cret"
+	testToken  = "s3cret"
+	otherToken = "0ther"
 	testTTL   = 2 * time.Second
 )
 
@@ -73,7 +74,7 @@ func (tc *testCluster) nodeConfig(name string) Config {
 			TunnelAddr:      "127.0.0.1:0",
 			HTTPAddr:        "127.0.0.1:0",
 			HTTPSAddr:       "127.0.0.1:0",
-			Tokens:          map[string]string{testToken: "tester"},
+			Tokens:          map[string]string{testToken: "tester", otherToken: "other"},
 			DevCA:           tc.ca,
 			ShutdownTimeout: 500 * time.Millisecond,
 		},

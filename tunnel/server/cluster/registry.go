@@ -54,6 +54,7 @@ type value struct {
 	Node    string `json:"node"`
 	Addr    string `json:"addr"` // the holder's Advertise
 	Account string `json:"account"`
+	Owner   string `json:"owner"`   // tells owners apart (server.Holding.Owner)
 	Session string `json:"session"` // hash of the holding session's client id
 	Nonce   string `json:"nonce"`   // tells two claims of one session apart
 }
@@ -69,8 +70,6 @@ func sessionHash(id string) string {
 func newRegistry(cfg Config, cli *clientv3.Client, log *slog.Logger) *registry {
 	return &registry{cfg: cfg, cli: cli, log: log, held: map[string]*entry{}, wake: make(chan struct{}, 1)}
 }
-
-func (r *registry) key(k string) string { return r.cfg.Prefix + "names/" + k }
 
 // up reports whether new names may be claimed: the lease was renewed
 // within its TTL, so etcd is reachable and the lease alive.
@@ -93,22 +92,38 @@ func (r *registry) Claim(ctx context.Context, h server.Holding) error {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.StoreTimeout)
 	defer cancel()
 	key := r.key(h.Key)
-	v := value{Node: r.cfg.Name, Addr: r.cfg.Advertise, Account: h.Account, Session: sessionHash(h.Session), Nonce: nonce()}
+	v := value{Node: r.cfg.Name, Addr: r.cfg.Advertise, Account: h.Account, Owner: h.Owner, Session: sessionHash(h.Session), Nonce: nonce()}
 	raw, _ := json.Marshal(v)
 	val := string(raw)
-	resp, err := r.cli.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
-		Then(clientv3.OpPut(key, val, clientv3.WithLease(lease))).
-		Else(clientv3.OpGet(key)).Commit()
-	if err != nil {
-		r.storeFailed(err)
-		return unavailable(h)
+	var resp *clientv3.TxnResponse
+	for try := 0; ; try++ {
+		guard, err := r.treeGuard(ctx, h)
+		if err != nil {
+			var ref refusal
+			if errors.As(err, &ref) {
+				return err
+			}
+			r.storeFailed(err)
+			return unavailable(h)
+		}
+		resp, err = r.cli.Txn(ctx).
+			If(append(guard, clientv3.Compare(clientv3.CreateRevision(key), "=", 0))...).
+			Then(clientv3.OpPut(key, val, clientv3.WithLease(lease))).
+			Else(clientv3.OpGet(key)).Commit()
+		if err != nil {
+			r.storeFailed(err)
+			return unavailable(h)
+		}
+		if resp.Succeeded || len(resp.Responses[0].GetResponseRange().Kvs) > 0 {
+			break
+		}
+		// The names around it changed meanwhile: look again.
+		if try == 2 {
+			return fmt.Errorf("the names around %s keep changing; try again", h.URL)
+		}
 	}
 	if !resp.Succeeded {
 		kvs := resp.Responses[0].GetResponseRange().Kvs
-		if len(kvs) == 0 {
-			return fmt.Errorf("the tunnel %s was just released; try again", h.URL)
-		}
 		cur := string(kvs[0].Value)
 		var other value
 		json.Unmarshal(kvs[0].Value, &other)
@@ -118,7 +133,7 @@ func (r *registry) Claim(ctx context.Context, h server.Holding) error {
 			if err := r.takeOver(ctx, key, cur, val, lease); err != nil {
 				return err
 			}
-		case h.Previous != "" && other.Session == sessionHash(h.Previous) && other.Account == h.Account:
+		case h.Previous != "" && other.Session == sessionHash(h.Previous) && other.Owner == h.Owner:
 			return fmt.Errorf("the tunnel %s is still held by this client's previous session on node %s until its lease ends; try again", h.URL, other.Node)
 		default:
 			// The original ngrokd's text, as tunnel/server's own.
