@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 const (
 	testToken  = "s3cret"
 	otherToken = "0ther"
-	testTTL   = 2 * time.Second
+	testTTL    = 2 * time.Second
 )
 
 // testCluster is n nodes on loopback, sharing one etcd and one dev CA.
