@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -31,6 +32,11 @@ type Registry interface {
 	// It returns false when no server holds the name (the caller answers
 	// 404). It is never called for a request another server forwarded.
 	ServeElsewhere(w http.ResponseWriter, r *http.Request, scheme string) bool
+	// PreviousName returns the random name (a subdomain) that the
+	// client's previous session, h.Previous, held for h.Key's protocol
+	// on another server, so that a client moving between servers keeps
+	// its URL; "" if none. h.Key is the protocol alone.
+	PreviousName(h Holding) string
 }
 
 // Holding is one name or TCP port a session holds.
@@ -53,6 +59,11 @@ type Holding struct {
 	// (its lease expired and another server took the name meanwhile).
 	Drop func()
 }
+
+// ErrHeldByPrevious is wrapped by Registry errors for a name that the
+// client's previous session still holds on another server (until that
+// server's lease ends). Its text tells the client to retry.
+var ErrHeldByPrevious = errors.New("held by this client's previous session on another server until its lease ends; try again")
 
 // ErrStoreUnavailable is wrapped by Registry errors when the shared store
 // cannot be reached. Its text tells the client to retry.
@@ -106,4 +117,17 @@ func (s *Server) keepsClientID(id string) bool {
 	}
 	_, err := hex.DecodeString(id)
 	return err == nil
+}
+
+// sharedAffinity is the random name the client's previous session held
+// on another server of the cluster, for proto, or "".
+func (s *Server) sharedAffinity(c *control, proto string) string {
+	if s.cfg.Registry == nil || c.presented == "" {
+		return ""
+	}
+	name := s.cfg.Registry.PreviousName(Holding{Key: proto, Account: c.account, Owner: c.quota, Session: c.id, Previous: c.presented})
+	if !validSubdomain(name) || strings.Contains(name, ".") {
+		return ""
+	}
+	return name
 }

@@ -152,6 +152,9 @@ func (s *Server) claimHTTP(c *control, proto string, req *wire.ReqTunnel) (*tunn
 	s.mu.Lock()
 	prev := c.affinity[proto]
 	s.mu.Unlock()
+	if prev == "" {
+		prev = s.sharedAffinity(c, proto)
+	}
 	for try := 0; try < 6; try++ {
 		name := prev
 		if try > 0 || name == "" {
@@ -175,7 +178,7 @@ func (s *Server) claimHTTP(c *control, proto string, req *wire.ReqTunnel) (*tunn
 			s.mu.Unlock()
 			return t, nil
 		}
-		if errors.Is(err, ErrTooManyAccountTunnels) || errors.Is(err, errClientGone) || errors.Is(err, ErrStoreUnavailable) {
+		if errors.Is(err, ErrTooManyAccountTunnels) || errors.Is(err, errClientGone) || errors.Is(err, ErrStoreUnavailable) || errors.Is(err, ErrHeldByPrevious) {
 			return nil, err // another name would not help
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -306,4 +307,27 @@ func TestHTTPSForwarded(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A random name survives the failover: the client's new session on the
+// surviving node gets the name its old session held, once the dead
+// node's lease ends.
+func TestKilledNodeRandomNameKept(t *testing.T) {
+	tc := newTestCluster(t, 2)
+	cfg := tc.client("", 0)
+	l, err := tc.listen(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(l.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := strings.TrimSuffix(u.Hostname(), ".example.test")
+	eventually(t, 5*time.Second, "random name answers via node 1", answers(t, tc.nodes[1], sub, " 127.0.0.2"))
+	tc.nodes[0].kill()
+	eventually(t, 30*time.Second, "the same random name answers again", answers(t, tc.nodes[1], sub, " 127.0.0.2"))
+	if got, _ := url.Parse(l.URL()); got.Hostname() != u.Hostname() {
+		t.Fatalf("URL after failover %s; want host %s kept", l.URL(), u.Hostname())
+	}
 }

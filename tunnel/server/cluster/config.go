@@ -71,6 +71,11 @@ func (c Config) withDefaults() Config {
 	if c.Name == "" {
 		c.Name, _ = os.Hostname()
 	}
+	// As the server does, so names compare alike here (tree.go).
+	if c.Server.Domain == "" {
+		c.Server.Domain = "localhost"
+	}
+	c.Server.Domain = strings.ToLower(c.Server.Domain)
 	if c.Listen == "" {
 		c.Listen = c.Advertise
 	}

@@ -134,7 +134,7 @@ func (r *registry) Claim(ctx context.Context, h server.Holding) error {
 				return err
 			}
 		case h.Previous != "" && other.Session == sessionHash(h.Previous) && other.Owner == h.Owner:
-			return fmt.Errorf("the tunnel %s is still held by this client's previous session on node %s until its lease ends; try again", h.URL, other.Node)
+			return fmt.Errorf("the tunnel %s is %w (node %s)", h.URL, server.ErrHeldByPrevious, other.Node)
 		default:
 			// The original ngrokd's text, as tunnel/server's own.
 			return refusal(fmt.Sprintf("The tunnel %s is already registered.", h.URL))

@@ -37,9 +37,6 @@ func reverseLabels(host string) string {
 // Domain: the Domain and its parents belong to nobody.
 func (r *registry) above(host string) []string {
 	d := r.cfg.Server.Domain
-	if d == "" {
-		d = "localhost"
-	}
 	var out []string
 	for n := host; ; {
 		_, parent, ok := strings.Cut(n, ".")

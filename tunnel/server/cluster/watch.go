@@ -3,10 +3,13 @@ package cluster
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/httpmw/httpmw/tunnel/server"
 )
 
 // nameTable mirrors the cluster's names from etcd (a read, then a watch
@@ -17,6 +20,37 @@ type nameTable struct {
 	mu     sync.RWMutex
 	synced bool
 	names  map[string]value // full etcd key -> value
+	// gone keeps names deleted within goneWindow, for PreviousName: a
+	// client back after its node died finds its random name there once
+	// the dead node's lease has ended.
+	gone map[string]goneName
+}
+
+type goneName struct {
+	v  value
+	at time.Time
+}
+
+// goneWindow is how long a deleted name is remembered; maxGone bounds
+// how many.
+const (
+	goneWindow = 5 * time.Minute
+	maxGone    = 10000
+)
+
+// forget records a deleted name; t.mu is held.
+func (t *nameTable) forget(key string, v value, now time.Time) {
+	if t.gone == nil {
+		t.gone = map[string]goneName{}
+	}
+	if len(t.gone) >= maxGone {
+		for k, g := range t.gone {
+			if now.Sub(g.at) > goneWindow || len(t.gone) >= maxGone {
+				delete(t.gone, k)
+			}
+		}
+	}
+	t.gone[key] = goneName{v, now}
 }
 
 // lookup returns the holder of key; known is false when the table is not
@@ -61,13 +95,18 @@ func (r *registry) watch(ctx context.Context) {
 			if wr.Err() != nil {
 				break // compacted or cancelled: load again
 			}
+			now := time.Now()
 			t.mu.Lock()
 			for _, ev := range wr.Events {
+				key := string(ev.Kv.Key)
 				var v value
 				if ev.Type == clientv3.EventTypeDelete || json.Unmarshal(ev.Kv.Value, &v) != nil {
-					delete(t.names, string(ev.Kv.Key))
+					if old, ok := t.names[key]; ok {
+						t.forget(key, old, now)
+					}
+					delete(t.names, key)
 				} else {
-					t.names[string(ev.Kv.Key)] = v
+					t.names[key] = v
 				}
 			}
 			t.mu.Unlock()
@@ -77,4 +116,36 @@ func (r *registry) watch(ctx context.Context) {
 		t.synced = false
 		t.mu.Unlock()
 	}
+}
+
+// PreviousName implements server.Registry from the mirrored names: the
+// random name under Domain that the client's previous session holds for
+// the protocol h.Key, if the table is loaded.
+func (r *registry) PreviousName(h server.Holding) string {
+	if h.Previous == "" {
+		return ""
+	}
+	prev := sessionHash(h.Previous)
+	prefix := r.cfg.Prefix + "names/" + h.Key + "/"
+	suffix := "." + r.cfg.Server.Domain
+	t := &r.table
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	match := func(k string, v value) (string, bool) {
+		if v.Session != prev || v.Owner != h.Owner || !strings.HasPrefix(k, prefix) {
+			return "", false
+		}
+		return strings.CutSuffix(reverseLabels(k[len(prefix):]), suffix)
+	}
+	for k, v := range t.names {
+		if name, ok := match(k, v); ok {
+			return name
+		}
+	}
+	for k, g := range t.gone {
+		if name, ok := match(k, g.v); ok && time.Since(g.at) < goneWindow {
+			return name
+		}
+	}
+	return ""
 }
