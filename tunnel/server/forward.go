@@ -32,6 +32,10 @@ func (h *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	scheme, sni := h.scheme, ""
 	switch {
 	case h.fromNode:
+		if r.Method == http.MethodConnect {
+			s.serveForwardedTCP(w, r) // nodetcp.go
+			return
+		}
 		if scheme = forwardedBy(r); scheme == "" {
 			textError(w, http.StatusBadRequest, "Bad forwarded request")
 			return

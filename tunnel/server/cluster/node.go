@@ -112,6 +112,14 @@ func (n *Node) Serve(ctx context.Context) error {
 		defer n.wg.Done()
 		n.reg.watch(n.ctx)
 	}()
+	if n.cfg.Server.TCPAddr != "" {
+		f := newTCPForwarder(n.reg, n.tls)
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			f.run(n.ctx)
+		}()
+	}
 	if err := n.srv.ServeForwarded(n.ln, n.tls.listen); err != nil {
 		n.Close()
 		return err

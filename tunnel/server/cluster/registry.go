@@ -68,7 +68,9 @@ func sessionHash(id string) string {
 }
 
 func newRegistry(cfg Config, cli *clientv3.Client, log *slog.Logger) *registry {
-	return &registry{cfg: cfg, cli: cli, log: log, held: map[string]*entry{}, wake: make(chan struct{}, 1)}
+	r := &registry{cfg: cfg, cli: cli, log: log, held: map[string]*entry{}, wake: make(chan struct{}, 1)}
+	r.table.ch = make(chan struct{}, 1)
+	return r
 }
 
 // up reports whether new names may be claimed: the lease was renewed

@@ -24,6 +24,18 @@ type nameTable struct {
 	// client back after its node died finds its random name there once
 	// the dead node's lease has ended.
 	gone map[string]goneName
+	// ch gets a token when the names change (tcpforward.go).
+	ch chan struct{}
+}
+
+// changed is signalled after the names change.
+func (t *nameTable) changed() <-chan struct{} { return t.ch }
+
+func (t *nameTable) signal() {
+	select {
+	case t.ch <- struct{}{}:
+	default:
+	}
 }
 
 type goneName struct {
@@ -90,6 +102,7 @@ func (r *registry) watch(ctx context.Context) {
 		t.mu.Lock()
 		t.names, t.synced = names, true
 		t.mu.Unlock()
+		t.signal()
 		wctx, wcancel := context.WithCancel(ctx)
 		for wr := range r.cli.Watch(wctx, prefix, clientv3.WithPrefix(), clientv3.WithRev(resp.Header.Revision+1)) {
 			if wr.Err() != nil {
@@ -110,6 +123,7 @@ func (r *registry) watch(ctx context.Context) {
 				}
 			}
 			t.mu.Unlock()
+			t.signal()
 		}
 		wcancel()
 		t.mu.Lock()
