@@ -132,13 +132,18 @@ func (tc *testCluster) client(sub string, first int) tunnel.Config {
 
 // listen opens a tunnel that answers "<sub> <X-Forwarded-For>".
 func (tc *testCluster) listen(cfg tunnel.Config) (*tunnel.Listener, error) {
+	return tc.listenWith(cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, cfg.Subdomain+" "+r.Header.Get("X-Forwarded-For"))
+	}))
+}
+
+// listenWith opens a tunnel served by h until the test ends.
+func (tc *testCluster) listenWith(cfg tunnel.Config, h http.Handler) (*tunnel.Listener, error) {
 	l, err := tunnel.Listen(context.Background(), cfg)
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, cfg.Subdomain+" "+r.Header.Get("X-Forwarded-For"))
-	})}
+	srv := &http.Server{Handler: h}
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
