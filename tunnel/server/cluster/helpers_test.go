@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -17,6 +18,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(childNodeEnv); spec != "" {
+		runChildNode(spec) // a node for TestKill9OfHoldingNode
+		return
+	}
 	goleak.VerifyTestMain(m)
 }
 
