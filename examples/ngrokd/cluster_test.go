@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw/tunnel"
+	"github.com/httpmw/httpmw/tunnel/server"
 )
 
 // Two -dev nodes sharing one -devDir and a real etcd, given only -etcd,
@@ -114,4 +115,18 @@ func startEtcd(t *testing.T) string {
 	}
 	t.Fatal("etcd not healthy within 30s")
 	return ""
+}
+
+func TestClusterFlagsNeedNodeTLS(t *testing.T) {
+	o, err := parseFlags([]string{"-etcd", "http://a:1, http://b:2", "-node", "n", "-advertise", "10.0.0.1:7000"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clusterConfig(o.cluster, server.Config{}); err == nil || !strings.Contains(err.Error(), "-nodeCrt") {
+		t.Fatalf("no node TLS: %v; want an error naming -nodeCrt", err)
+	}
+	cfg, err := clusterConfig(o.cluster, server.Config{DevCA: &server.DevCA{}})
+	if err != nil || len(cfg.Endpoints) != 2 || cfg.Endpoints[1] != "http://b:2" || cfg.Name != "n" || cfg.Advertise != "10.0.0.1:7000" {
+		t.Fatalf("config %+v %v", cfg, err)
+	}
 }
