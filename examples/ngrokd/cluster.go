@@ -25,6 +25,7 @@ import (
 type clusterOptions struct {
 	etcd, node, advertise, listen string
 	nodeCrt, nodeKey, nodeCA      string
+	etcdCrt, etcdKey, etcdCA      string
 	leaseTTL                      time.Duration
 }
 
@@ -36,6 +37,9 @@ func (c *clusterOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.nodeCrt, "nodeCrt", "", "node certificate (PEM) for node-to-node mutual TLS, with server and client auth usages")
 	fs.StringVar(&c.nodeKey, "nodeKey", "", "key of -nodeCrt (PEM)")
 	fs.StringVar(&c.nodeCA, "nodeCA", "", "CA certificates (PEM) that sign the nodes' certificates")
+	fs.StringVar(&c.etcdCA, "etcdCA", "", "CA certificates (PEM) of etcd's https endpoints (default: the system's)")
+	fs.StringVar(&c.etcdCrt, "etcdCrt", "", "client certificate (PEM) for etcd, if it requires one")
+	fs.StringVar(&c.etcdKey, "etcdKey", "", "key of -etcdCrt (PEM)")
 	fs.DurationVar(&c.leaseTTL, "leaseTTL", 5*time.Second, "etcd lease TTL: how long a dead node's names stay taken")
 }
 
@@ -53,18 +57,32 @@ func clusterConfig(c clusterOptions, srv server.Config) (cluster.Config, error) 
 			cfg.Endpoints = append(cfg.Endpoints, e)
 		}
 	}
+	if c.etcdCA != "" || c.etcdCrt != "" || c.etcdKey != "" {
+		t := &tls.Config{}
+		if c.etcdCA != "" {
+			pool, err := loadPool(c.etcdCA)
+			if err != nil {
+				return cfg, fmt.Errorf("-etcdCA: %w", err)
+			}
+			t.RootCAs = pool
+		}
+		if c.etcdCrt != "" || c.etcdKey != "" {
+			cert, err := tls.LoadX509KeyPair(c.etcdCrt, c.etcdKey)
+			if err != nil {
+				return cfg, fmt.Errorf("-etcdCrt/-etcdKey: %w", err)
+			}
+			t.Certificates = []tls.Certificate{cert}
+		}
+		cfg.EtcdTLS = t
+	}
 	if c.nodeCrt != "" || c.nodeKey != "" || c.nodeCA != "" {
 		cert, err := tls.LoadX509KeyPair(c.nodeCrt, c.nodeKey)
 		if err != nil {
 			return cfg, fmt.Errorf("-nodeCrt/-nodeKey: %w", err)
 		}
-		pem, err := os.ReadFile(c.nodeCA)
+		pool, err := loadPool(c.nodeCA)
 		if err != nil {
 			return cfg, fmt.Errorf("-nodeCA: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return cfg, errors.New("-nodeCA: no certificate found")
 		}
 		cfg.Certificate, cfg.RootCAs = &cert, pool
 	} else if srv.DevCA == nil {
@@ -93,4 +111,17 @@ func runNode(ctx context.Context, o *options, srv server.Config, notes []string,
 		ready(s)
 	}
 	return node.Serve(ctx)
+}
+
+// loadPool reads PEM certificates into a pool.
+func loadPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, errors.New("no certificate found")
+	}
+	return pool, nil
 }
