@@ -63,18 +63,25 @@ func TestDevClusterOfTwoNodes(t *testing.T) {
 	go func() { defer close(served); hs.Serve(l) }()
 	defer func() { l.Close(); <-served; hs.Close() }()
 
-	req, _ := http.NewRequest("GET", "http://"+b.HTTPAddr().String()+"/", nil)
-	req.Host = "demo.example.test"
+	// Node b learns of the name through its etcd watch, within
+	// milliseconds; until then the name is 404 there.
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
-	res, err := tr.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || string(body) != "via cluster" {
-		t.Fatalf("via node b: %d %q", res.StatusCode, body)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		req, _ := http.NewRequest("GET", "http://"+b.HTTPAddr().String()+"/", nil)
+		req.Host = "demo.example.test"
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == 200 && string(body) == "via cluster" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("via node b: %d %q", res.StatusCode, body)
+		}
 	}
 }
 
