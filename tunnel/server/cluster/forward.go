@@ -64,7 +64,7 @@ func (f *forwarder) serve(w http.ResponseWriter, req *http.Request, scheme strin
 		}
 		held = len(resp.Kvs) == 1 && json.Unmarshal(resp.Kvs[0].Value, &v) == nil
 	}
-	if !held || v.Addr == "" || v.Node == f.reg.cfg.Name {
+	if !held || v.Addr == "" || f.reg.mine(v) {
 		return false // nobody, or this node releasing it
 	}
 	client := req.RemoteAddr

@@ -130,7 +130,7 @@ func (r *registry) Claim(ctx context.Context, h server.Holding) error {
 		var other value
 		json.Unmarshal(kvs[0].Value, &other)
 		switch {
-		case other.Node == r.cfg.Name && r.releasing(key, cur):
+		case r.mine(other) && r.releasing(key, cur):
 			// Our own key, released but not yet deleted: take it over.
 			if err := r.takeOver(ctx, key, cur, val, lease); err != nil {
 				return err
@@ -222,3 +222,9 @@ func nonce() string {
 type refusal string
 
 func (r refusal) Error() string { return string(r) }
+
+// mine reports whether v was written by this node: its name and its
+// advertised address, which no other node can share.
+func (r *registry) mine(v value) bool {
+	return v.Node == r.cfg.Name && v.Addr == r.cfg.Advertise
+}

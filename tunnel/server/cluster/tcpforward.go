@@ -68,7 +68,7 @@ func (f *tcpForwarder) run(ctx context.Context) {
 // reconcile opens listeners for ports other nodes hold and closes those
 // no longer held elsewhere.
 func (f *tcpForwarder) reconcile() {
-	want := f.r.table.tcpElsewhere(f.r.cfg.Prefix+"names/tcp/", f.r.cfg.Name)
+	want := f.r.table.tcpElsewhere(f.r.cfg.Prefix+"names/tcp/", f.r.mine)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
@@ -207,14 +207,14 @@ func (f *tcpForwarder) close() {
 	f.wg.Wait()
 }
 
-// tcpElsewhere lists the TCP ports that nodes other than self hold, with
+// tcpElsewhere lists the TCP ports that other nodes (not mine) hold, with
 // their holders' addresses.
-func (t *nameTable) tcpElsewhere(prefix, self string) map[int]string {
+func (t *nameTable) tcpElsewhere(prefix string, mine func(value) bool) map[int]string {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	out := map[int]string{}
 	for k, v := range t.names {
-		if v.Node == self || !strings.HasPrefix(k, prefix) {
+		if mine(v) || !strings.HasPrefix(k, prefix) {
 			continue
 		}
 		if port, err := strconv.Atoi(k[len(prefix):]); err == nil && v.Addr != "" {
