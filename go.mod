@@ -12,12 +12,12 @@ require (
 	github.com/go-git/go-billy/v5 v5.9.2
 	github.com/go-git/go-git/v5 v5.19.3
 	github.com/klauspost/compress v1.20.4
+	github.com/xtaci/smux v1.5.58
 	github.com/yookoala/gofast v0.8.0
 	go.etcd.io/etcd/api/v3 v3.6.17
 	go.etcd.io/etcd/client/v3 v3.6.17
 	go.uber.org/zap v1.27.0
 	golang.org/x/crypto v0.58.0
-	golang.org/x/sys v0.49.0
 )
 
 require (
@@ -43,6 +43,7 @@ require (
 	go.etcd.io/etcd/client/pkg/v3 v3.6.17 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/tools/godoc v0.1.0-deprecated // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260803160001-6ac0973c030d // indirect

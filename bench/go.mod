@@ -6,9 +6,12 @@ require (
 	github.com/NYTimes/gziphandler v1.1.1
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gorilla/handlers v1.5.2
+	github.com/hashicorp/yamux v0.1.2
 	github.com/httpmw/httpmw v0.0.0
 	github.com/klauspost/compress v1.20.4
+	github.com/xtaci/smux v1.5.58
 	github.com/yookoala/gofast v0.8.0
+	golang.org/x/crypto v0.58.0
 )
 
 require (
@@ -39,7 +42,6 @@ require (
 	go.etcd.io/etcd/client/v3 v3.6.17 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.0 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect

@@ -60,6 +60,10 @@ func comparisons() []Comparison {
 	all = append(all, gitsyncComparisons()...)
 	all = append(all, fcgiComparisons()...)
 	all = append(all, inspectComparisons()...)
+	all = append(all, smallComparisons()...)
+	all = append(all, errorpageComparisons()...)
+	all = append(all, rewriteComparisons()...)
+	all = append(all, innerComparisons()...)
 	all = append(all, clusterComparisons()...)
 	return all
 }
@@ -74,6 +78,9 @@ func main() {
 	if spec := os.Getenv(clusterNodeEnv); spec != "" {
 		clusterNode(spec)
 		return
+	}
+	if spec := os.Getenv(tcIdleEnv); spec != "" {
+		tcIdleClients(spec)
 	}
 	if mode := os.Getenv(gitsyncChildEnv); mode != "" {
 		gitsyncChild(mode) // exits with the child's status

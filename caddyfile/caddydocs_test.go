@@ -62,9 +62,27 @@ proxy /api localhost:7005 {
 	header_upstream Host {host}
 	header_downstream X-Served-By httpmw
 }`,
-		"fastcgi php":   ":2015\nfastcgi / 127.0.0.1:9000 php\n",
-		"fastcgi blog":  ":2015\nfastcgi /blog/ 127.0.0.1:9000 php\n",
-		"fastcgi split": ":2015\nfastcgi / 127.0.0.1:9001 {\n\tsplit .html\n}\n",
+		"header": ":2015\nheader / X-Custom-Header \"My value\"\n",
+		"header block": `:2015
+header /api {
+	Access-Control-Allow-Origin  *
+	Access-Control-Allow-Methods "GET, POST, OPTIONS"
+	-Server
+}`,
+		"redir all":     ":2015\nredir https://mysite.com{uri}\n",
+		"redir code":    ":2015\nredir https://mysite.com{uri} 307\n",
+		"redir from to": ":2015\nredir /foo /bar 307\n",
+		"redir block": `:2015
+redir 307 {
+	/foo /bar
+	/bar /baz 301
+}`,
+		"ext":             ":2015\next .html .htm .php\n",
+		"basicauth":       ":2015\nbasicauth /secret Bob hiccup\n",
+		"basicauth block": ":2015\nbasicauth Bob hiccup {\n\t/notes-for-bob.txt\n\t/marketing\n}\n",
+		"fastcgi php":     ":2015\nfastcgi / 127.0.0.1:9000 php\n",
+		"fastcgi blog":    ":2015\nfastcgi /blog/ 127.0.0.1:9000 php\n",
+		"fastcgi split":   ":2015\nfastcgi / 127.0.0.1:9001 {\n\tsplit .html\n}\n",
 		"fastcgi explicit": `:2015
 fastcgi / 127.0.0.1:9000 {
 	ext   .php

@@ -16,13 +16,22 @@ type directive struct {
 
 // directiveOrder is Caddy 0.7's chaining order for the directives httpmw has:
 // root and git prepare the site, then the middleware from the outside in
-// (log, gzip, proxy, fastcgi, browse), and the file server ends the chain.
+// (log, gzip, errors, header, rewrite, redir, ext, basicauth, internal,
+// proxy, fastcgi, browse), and
+// the file server ends the chain.
 // A file may list directives in any order; this order is what the chain uses.
 var directiveOrder = []directive{
 	{"root", setupRoot},
 	{"git", setupGit},
 	{"log", setupLog},
 	{"gzip", setupGzip},
+	{"errors", setupErrors},
+	{"header", setupHeader},
+	{"rewrite", setupRewrite},
+	{"redir", setupRedir},
+	{"ext", setupExt},
+	{"basicauth", setupBasicauth},
+	{"internal", setupInternal},
 	{"proxy", setupProxy},
 	{"fastcgi", setupFastCGI},
 	{"browse", setupBrowse},
@@ -42,8 +51,8 @@ func lookupDirective(name string) (directive, bool) {
 // refused by name, so a user learns at -validate time that it would not
 // run, rather than reading "unknown directive" for a valid Caddy 0.7 file.
 var caddy07Only = []string{
-	"tls", "bind", "startup", "shutdown", "errors", "header", "rewrite", "redir",
-	"ext", "basicauth", "internal", "websocket", "markdown", "templates",
+	"tls", "bind", "startup", "shutdown",
+	"websocket", "markdown", "templates",
 }
 
 // unknownDirective is the error for a directive no setup reads.

@@ -229,7 +229,7 @@ func TestDirectiveOrder(t *testing.T) {
 	for _, d := range directiveOrder {
 		names = append(names, d.name)
 	}
-	if got := strings.Join(names, " "); got != "root git log gzip proxy fastcgi browse" {
+	if got := strings.Join(names, " "); got != "root git log gzip errors header rewrite redir ext basicauth internal proxy fastcgi browse" {
 		t.Fatalf("order %s", got)
 	}
 }
@@ -238,8 +238,8 @@ func TestMalformedDirectives(t *testing.T) {
 	tpl := filepath.Join(t.TempDir(), "bad.html")
 	os.WriteFile(tpl, []byte(`{{range}}`), 0o644)
 	cases := []struct{ src, want string }{
-		{":80\nrewritten / /x", `Caddyfile:2:1: unknown directive "rewritten"; the directives are: browse, fastcgi, git, gzip, log, proxy, root`},
-		{":80\nrewrite / /x", `Caddyfile:2:1: rewrite (line 2): a Caddy 0.7 directive not supported by httpmw; the directives that run are: browse, fastcgi, git, gzip, log, proxy, root`},
+		{":80\nrewritten / /x", `Caddyfile:2:1: unknown directive "rewritten"; the directives are: basicauth, browse, errors, ext, fastcgi, git, gzip, header, internal, log, proxy, redir, rewrite, root`},
+		{":80\nmarkdown /blog", `Caddyfile:2:1: markdown (line 2): a Caddy 0.7 directive not supported by httpmw; the directives that run are: basicauth, browse, errors, ext, fastcgi, git, gzip, header, internal, log, proxy, redir, rewrite, root`},
 		{":80 {\n\troot /x\n\ttls off\n}", `Caddyfile:3:2: tls (line 3): a Caddy 0.7 directive not supported by httpmw`},
 		{":80 {\n  root\n}", `Caddyfile:2:3: root: expected "root path", got 0 argument(s)`},
 		{":80\nroot /a\nroot /b", `Caddyfile:3:1: root: set twice in one site (first at Caddyfile:2:1)`},
@@ -287,6 +287,30 @@ func TestMalformedDirectives(t *testing.T) {
 		{"https://example.com {\n gzip\n}", `Caddyfile:1:1: site address https://example.com:443: https needs TLS`},
 		{"a.com:80 {\n}\nb.com:80, a.com:80 {\n}", `Caddyfile:3:1: site address a.com:80 is defined twice (first at Caddyfile:1:1)`},
 		{":80\nbrowse {\n x\n}", `Caddyfile:3:2: browse: takes no option block`},
+		{":80\nheader api X-A b", `Caddyfile:2:8: header: expected a path starting with /, got "api"`},
+		{":80\nheader /", `Caddyfile:2:1: header: expected a header, on the line (header / Name value) or in a block`},
+		{":80\nheader / X-A", `Caddyfile:2:10: header: X-A: expected one value (quote a value with spaces), got 0`},
+		{":80\nheader / -Server x", `Caddyfile:2:10: header: -Server removes a header and takes no value, got "x"`},
+		{":80\nheader / {\n X-A b\n Bad:Name c\n}", `Caddyfile:4:2: header: Config.Rules[0].Fields[0].Name: "Bad:Name" is not a valid header name`},
+		{":80\nheader / X-A b {\n X-B c\n}", `Caddyfile:3:2: header: a header on the line and a block: use one or the other`},
+		{":80\nredir", `Caddyfile:2:1: redir: expected "redir [from] to [code]", got 0 argument(s)`},
+		{":80\nredir /new 304", `Caddyfile:2:1: redir: Config.Rules[0].Code: 304 is not a redirect status`},
+		{":80\nredir /new meta", `Caddyfile:2:12: redir: meta (an HTML refresh page) is not supported by httpmw; use a status code`},
+		{":80\nredir new /x", `Caddyfile:2:1: redir: from must be a path starting with /, got "new"`},
+		{":80\nredir /a /b\nredir /a /c", `Caddyfile:3:1: redir: Config.Rules[1].From: "/a": already redirected by an earlier rule`},
+		{":80\nredir /a /a", `Caddyfile:2:1: redir: Config.Rules[0].To: "/a": same as From, a redirect loop`},
+		{":80\nredir /a /{file}", `Caddyfile:2:1: redir: Config.Rules[0].To: unknown placeholder "{file}"`},
+		{":80\nredir 307 {\n /a /b 999\n}", `Caddyfile:3:2: redir: expected a redirect code (301, 302, 303, 307, 308, 300), got "999"`},
+		{":80\nredir {\n /a /b 301 x\n}", `Caddyfile:3:2: redir: expected "from to [code]", got 4 words`},
+		{":80\next", `Caddyfile:2:1: ext: expected "ext .extension...", got 0 argument(s)`},
+		{":80\next html", `Caddyfile:2:5: ext: expected an extension such as .html, got "html"`},
+		{":80\nbasicauth /admin alice", `Caddyfile:2:1: basicauth: expected a path: basicauth path user password, or a block of paths`},
+		{":80\nbasicauth alice pw", `Caddyfile:2:1: basicauth: expected a path: basicauth path user password, or a block of paths`},
+		{":80\nbasicauth admin alice pw", `Caddyfile:2:1: basicauth: Config.Rules[0].Paths: "admin": must start with /`},
+		{":80\nbasicauth /a alice htpasswd=/etc/htpasswd", `Caddyfile:2:20: basicauth: htpasswd files are not supported by httpmw`},
+		{":80\nbasicauth /a alice $2y$10$broken", `Caddyfile:2:1: basicauth: Config.Rules[0].Password: looks like a bcrypt hash but is not a valid one`},
+		{":80\nbasicauth alice pw {\n /a /b\n}", `Caddyfile:3:2: basicauth: one path per line, got "/b" after /a`},
+		{":80\nbasicauth alice pw {\n /a\n realm A\n}\nbasicauth bob pw {\n /b\n realm B\n}", `Caddyfile:8:2: basicauth: realm "B", but this site's realm is "A" already`},
 	}
 	for _, c := range cases {
 		err := Validate("Caddyfile", []byte(c.src), env(nil))
@@ -307,6 +331,9 @@ func FuzzValidate(f *testing.F) {
 		":80\nfastcgi / 127.0.0.1:9000 php {\n env A b\n root /x\n}",
 		":80\ngit r p {\n interval 60\n hook /h s\n then a b\n}",
 		"a.com:80, :81 {\n root /x\n browse /d\n}",
+		":80\nheader /docs {\n Cache-Control max-age=60\n +Link </a.css>\n -Server\n}",
+		":80\nredir 307 {\n /a /b\n /c https://{host}{uri} 308\n}\nredir /old /new",
+		":80\next .html .htm\nbasicauth /admin alice pw\nbasicauth bob pw {\n /b\n realm R\n}",
 		":80\nroot {$UNSET}/x\nlog /a {combined}\nfastcgi / unix: php\ntls off",
 		"{$H}:80 {\n proxy / a:1 {\n  header_upstream X {$V}\n }\n}",
 	} {
@@ -344,7 +371,7 @@ func TestCaddy07Directives(t *testing.T) {
 			t.Errorf("%s:\n got  %v\n want %s...", name, err, want)
 		}
 	}
-	if got := strings.Join(runs, " "); got != "root git log gzip proxy fastcgi browse" {
+	if got := strings.Join(runs, " "); got != "root git log gzip errors header rewrite redir ext basicauth internal proxy fastcgi browse" {
 		t.Fatalf("directives that run: %s", got)
 	}
 }

@@ -30,19 +30,26 @@
 //	git      repo [path] { ... }               gitsync
 //	log      [[path] file [format]]            logger
 //	gzip     { ext, not, level, min_length }   gzip
+//	errors   [file|visible] { 404 page, log }  errorpage
+//	header   path [name value] { name value }  header
+//	rewrite  from to | [base] { r, ext, to }   rewrite
+//	redir    [from] to [code] { from to }      redir
+//	ext      .ext...                           ext (clean URLs)
+//	basicauth [path] user password { paths }   basicauth
+//	internal path                              inner (X-Accel-Redirect)
 //	proxy    from to... { policy, ... }        reverseproxy and balancer
 //	fastcgi  path endpoint [php] { ... }       fcgi
 //	browse   [path [template]]                 listings (browse)
 //
 // The options of each are described at its setup function in the source
 // (setup_*.go). Whatever order the lines are in, requests go through
-// Caddy's order: git's webhook, log, gzip, proxy, fastcgi, then the file
-// server, which serves root (with listings where browse asked).
+// Caddy's order: git's webhook, log, gzip, errors, header, rewrite, redir,
+// ext, basicauth, internal, proxy, fastcgi, then the file server, which
+// serves root (with listings where browse asked).
 //
-// These seven run. The other directives of Caddy 0.7 (tls, bind, startup,
-// shutdown, errors, header, rewrite, redir, ext, basicauth, internal,
-// websocket, markdown, templates) are refused by name and line as "a Caddy
-// 0.7 directive not supported by httpmw".
+// These fourteen run. The other directives of Caddy 0.7 (tls, bind,
+// startup, shutdown, websocket, markdown, templates) are refused by name
+// and line as "a Caddy 0.7 directive not supported by httpmw".
 //
 // The file server never serves the site's own files: the Caddyfile and the
 // log files it names (with their logrotate copies, access.log.1 ...) are

@@ -30,11 +30,20 @@ type Directive struct {
 
 // Option is one line inside a directive's block.
 type Option struct {
-	Name string
+	Name string // lower case
 	Args []string
 	Pos  Position
 
+	raw   string // Name as written, for blocks whose lines start with a path
 	unset []unsetArg
+}
+
+// written is the option's name as the file has it.
+func (o Option) written() string {
+	if o.raw != "" {
+		return o.raw
+	}
+	return o.Name
 }
 
 // ParseError is a syntax or meaning error at a place in the file.
@@ -225,7 +234,7 @@ func (p *parser) options(open token) ([]Option, error) {
 		if t.text == "" {
 			return nil, p.errAt(t, "expected an option name, got an empty string")
 		}
-		o := Option{Name: strings.ToLower(t.text), Pos: t.pos}
+		o := Option{Name: strings.ToLower(t.text), raw: t.text, Pos: t.pos}
 		for !p.eof() && !p.peek().newline {
 			arg := p.next()
 			if is(arg, "{") || is(arg, "}") {

@@ -101,7 +101,10 @@ log / stdout "{remote} - [{when}] \"{method} {uri}\""
 		{Name: "without", Args: []string{"/api"}},
 	}
 	for i := range proxy.Options {
-		proxy.Options[i].Pos = Position{}
+		if o := proxy.Options[i]; o.written() != o.Name {
+			t.Errorf("option %q written as %q", o.Name, o.written())
+		}
+		proxy.Options[i].Pos, proxy.Options[i].raw = Position{}, ""
 	}
 	if !reflect.DeepEqual(proxy.Options, wantOpts) {
 		t.Fatalf("options %+v", proxy.Options)

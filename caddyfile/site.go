@@ -3,27 +3,45 @@ package caddyfile
 import (
 	"html/template"
 
+	"github.com/httpmw/httpmw/basicauth"
+	"github.com/httpmw/httpmw/errorpage"
 	"github.com/httpmw/httpmw/fcgi"
 	"github.com/httpmw/httpmw/gitsync"
 	"github.com/httpmw/httpmw/gzip"
+	"github.com/httpmw/httpmw/header"
 	"github.com/httpmw/httpmw/logger"
+	"github.com/httpmw/httpmw/redir"
 	"github.com/httpmw/httpmw/reverseproxy"
+	"github.com/httpmw/httpmw/rewrite"
 )
 
 // siteConfig is what the directives of one site block asked for, checked
 // but not yet built: no file is opened and nothing is started while it is
 // filled, so a bad line later in the file leaves nothing behind.
 type siteConfig struct {
-	root     string // "" means the working directory, as in Caddy
-	confFile string // the Caddyfile's path as given to Load, hidden when served
-	rootPos  Position
-	gits     []gitDirective
-	logs     []logDirective
-	gzip     *gzip.Config
-	gzipPos  Position
-	proxies  []proxyDirective
-	fcgis    []fastcgiDirective
-	browse   []browseDirective
+	root      string // "" means the working directory, as in Caddy
+	confFile  string // the Caddyfile's path as given to Load, hidden when served
+	rootPos   Position
+	gits      []gitDirective
+	logs      []logDirective
+	gzip      *gzip.Config
+	gzipPos   Position
+	errors    *errorsDirective
+	rewrites  []rewriteDirective
+	internal  []string // internal paths
+	innerPos  Position
+	headers   *header.Config
+	headerPos Position
+	redirects redir.Config
+	redirPos  Position
+	exts      []string
+	extPos    Position
+	auth      basicauth.Config
+	authPos   Position
+	authRealm string
+	proxies   []proxyDirective
+	fcgis     []fastcgiDirective
+	browse    []browseDirective
 }
 
 type gitDirective struct {
@@ -55,4 +73,16 @@ type browseDirective struct {
 	tmpl     *template.Template
 	tmplFile string
 	pos      Position
+}
+
+type rewriteDirective struct {
+	rule rewrite.Rule
+	pos  Position
+}
+
+type errorsDirective struct {
+	cfg     errorpage.Config // Root is filled in by build
+	logFile string           // "" (stderr), stdout, stderr or a file path
+	pos     Position
+	logPos  Position
 }

@@ -39,3 +39,15 @@ func TestUnsetEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestUnsetHeaderValue(t *testing.T) {
+	for _, src := range []string{":80\nheader / X-Env {$UNSET_FOR_TEST}", ":80\nheader / {\n X-Env {$UNSET_FOR_TEST}\n}"} {
+		if err := Validate("Caddyfile", []byte(src), env(nil)); err != nil {
+			t.Errorf("%q: %v", src, err)
+		}
+	}
+	err := Validate("Caddyfile", []byte(":80\nheader {$UNSET_FOR_TEST} X-A b"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "header: {$UNSET_FOR_TEST} is not set or empty") {
+		t.Errorf("unset path: %v", err)
+	}
+}

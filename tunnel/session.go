@@ -24,6 +24,7 @@ type Session struct {
 	cfg       Config
 	tls       *tls.Config
 	resumeTLS *tls.Config // for proxy connections: see resume.go
+	resume    resumeState
 	log       *slog.Logger
 
 	ctx     context.Context // cancelled by Close: interrupts dials
@@ -67,7 +68,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 		up:     make(chan struct{}),
 		routes: map[string]*Listener{},
 	}
-	s.resumeTLS = resumeConfig(s.tls)
+	s.resumeTLS = resumeConfig(s.tls, cfg.DisableX25519Resume)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -89,7 +90,9 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 
 // Close closes the control connection, the idle proxy connections and every
 // Listener of the session, whose pending and later Accepts return
-// net.ErrClosed. Connections already accepted stay open. Close waits for the
+// net.ErrClosed. Connections already accepted stay open here, but the
+// server ends them with the session; on a multiplexed session they are
+// streams of its connection and end with it at once. Close waits for the
 // session's goroutines to end; it returns nil.
 func (s *Session) Close() error {
 	s.stop(nil)

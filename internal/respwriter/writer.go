@@ -16,6 +16,12 @@ type Writer struct {
 	status   int
 	size     int64
 	hijacked bool
+
+	// BeforeHeader, when not nil, is called once with the header map just
+	// before the final (non-1xx) header is sent, by WriteHeader or by the
+	// implicit 200 of Write, ReadFrom or Flush: the last moment a
+	// middleware can edit headers that the handler below it set.
+	BeforeHeader func(http.Header)
 }
 
 var (
@@ -76,6 +82,9 @@ func (w *Writer) WriteHeader(code int) {
 		return
 	}
 	w.status = code
+	if w.BeforeHeader != nil {
+		w.BeforeHeader(w.ResponseWriter.Header())
+	}
 	w.ResponseWriter.WriteHeader(code)
 }
 

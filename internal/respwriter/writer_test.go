@@ -332,3 +332,45 @@ func TestResponseControllerDeadlines(t *testing.T) {
 		}
 	})
 }
+
+func TestBeforeHeader(t *testing.T) {
+	for name, send := range map[string]func(w http.ResponseWriter){
+		"WriteHeader": func(w http.ResponseWriter) { w.WriteHeader(http.StatusCreated) },
+		"Write":       func(w http.ResponseWriter) { w.Write([]byte("x")) },
+		"Flush":       func(w http.ResponseWriter) { http.NewResponseController(w).Flush() },
+		"ReadFrom":    func(w http.ResponseWriter) { io.Copy(w, strings.NewReader("x")) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			calls := make(chan int, 1)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				rw := respwriter.New(w)
+				n := 0
+				rw.BeforeHeader = func(h http.Header) {
+					n++
+					h.Del("Server")
+					h.Set("X-Late", "1")
+				}
+				rw.Header().Set("Server", "inner")
+				rw.WriteHeader(http.StatusEarlyHints) // 1xx: not the final header
+				if n != 0 {
+					t.Errorf("called for a 103")
+				}
+				send(rw)
+				rw.WriteHeader(http.StatusTeapot) // dropped
+				calls <- n
+			}))
+			defer srv.Close()
+			res, err := srv.Client().Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if n := <-calls; n != 1 {
+				t.Errorf("called %d times, want 1", n)
+			}
+			if res.Header.Get("Server") != "" || res.Header.Get("X-Late") != "1" {
+				t.Errorf("header sent: %v", res.Header)
+			}
+		})
+	}
+}

@@ -42,6 +42,8 @@ type control struct {
 	// leave public connections waiting on them forever.
 	streams activeSet
 
+	mux muxState // multiplexed proxy streams, when negotiated (mux.go)
+
 	// presented is the client id the client sent in Auth, for Registry.
 	presented string
 }
@@ -132,8 +134,10 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 	}
 	s.log.Info("client connected", "client", shortID(c.id), "account", account, "remote", remote, "resumed", resumed, "os", truncate(auth.OS), "arch", truncate(auth.Arch))
 	conn.SetDeadline(time.Time{})
-	reply(&wire.AuthResp{ClientId: c.id})
-	c.askFirst()
+	reply(&wire.AuthResp{ClientId: c.id, Mux: c.negotiate(auth.Mux)})
+	if !c.mux.enabled() {
+		c.askFirst()
+	}
 	if !s.goFunc(c.writeLoop) {
 		c.close("server closing")
 		return
@@ -276,6 +280,7 @@ func (c *control) close(reason string) {
 			t.stop()
 		}
 		c.drainProxies()
+		c.mux.close()
 		if !c.replaced.Load() {
 			c.streams.closeAll()
 		}

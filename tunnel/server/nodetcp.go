@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"net"
 	"net/http"
 	"strconv"
@@ -51,8 +52,29 @@ func (s *Server) serveForwardedTCP(w http.ResponseWriter, r *http.Request) {
 		st.close()
 		return
 	}
+	if ms, ok := proxy.(*muxStream); ok {
+		// Half-closes cross, as on the port itself (stream.go).
+		spliceHalf(&bufferedConn{Conn: conn, r: brw.Reader}, st, ms)
+		return
+	}
 	splice(conn, st, brw.Reader, nil)
 	st.close()
+}
+
+// bufferedConn reads what a bufio.Reader over Conn holds first.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// CloseWrite half-closes the connection underneath, for spliceHalf.
+func (c *bufferedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.Conn.Close()
 }
 
 // tcpTunnelOn finds the TCP tunnel bound to port.
