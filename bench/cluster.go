@@ -251,6 +251,9 @@ func clusterNode(spec string) {
 	if err != nil {
 		fatal(err)
 	}
-	fmt.Println(n.Server().TunnelAddr().String())
+	go func() {
+		n.WaitReady(context.Background()) // so the tunnel is held here
+		fmt.Println(n.Server().TunnelAddr().String())
+	}()
 	n.Serve(context.Background())
 }

@@ -63,7 +63,7 @@ func newTestClusterWith(t *testing.T, n int, tweak func(i int, c *Config)) *test
 	}
 	for _, nd := range tc.nodes {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		err := nd.waitLease(ctx)
+		err := nd.WaitReady(ctx)
 		cancel()
 		if err != nil {
 			t.Fatalf("node %s got no lease: %v", nd.cfg.Name, err)

@@ -35,7 +35,10 @@ func runChildNode(spec string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	fmt.Println(n.Server().TunnelAddr().String())
+	go func() {
+		n.WaitReady(context.Background())
+		fmt.Println(n.Server().TunnelAddr().String())
+	}()
 	n.Serve(context.Background())
 }
 
@@ -77,6 +80,9 @@ func TestKill9OfHoldingNode(t *testing.T) {
 		return err
 	})
 	eventually(t, 5*time.Second, "tunnel answers via the survivor", answers(t, survivor, "nine", "nine 127.0.0.2"))
+	if v, ok, _ := survivor.reg.table.lookup(survivor.reg.key("http/nine.example.test")); !ok || v.Node != "node-child" {
+		t.Fatalf("before the kill the name is held by %q; want node-child", v.Node)
+	}
 	killed := time.Now()
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

@@ -169,9 +169,10 @@ func (n *Node) fwdClose() {
 	n.reg.fwd.transport.CloseIdleConnections()
 }
 
-// waitLease waits until the node has a lease (for tests and startup
-// checks), or ctx ends.
-func (n *Node) waitLease(ctx context.Context) error {
+// WaitReady waits until the node, serving, holds a lease in etcd, so it
+// admits new names, or until ctx ends. Until then clients are told to
+// try again.
+func (n *Node) WaitReady(ctx context.Context) error {
 	for {
 		if _, ok := n.reg.up(); ok {
 			return nil
