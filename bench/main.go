@@ -64,6 +64,7 @@ func comparisons() []Comparison {
 	all = append(all, errorpageComparisons()...)
 	all = append(all, rewriteComparisons()...)
 	all = append(all, innerComparisons()...)
+	all = append(all, clusterComparisons()...)
 	return all
 }
 
@@ -72,6 +73,10 @@ func main() {
 	// alone) re-run this binary with one of these variables set.
 	if side := os.Getenv(fcgiServeEnv); side != "" {
 		fcgiServe(side)
+		return
+	}
+	if spec := os.Getenv(clusterNodeEnv); spec != "" {
+		clusterNode(spec)
 		return
 	}
 	if spec := os.Getenv(tcIdleEnv); spec != "" {

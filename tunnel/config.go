@@ -17,6 +17,14 @@ type Config struct {
 	// Server is the ngrokd tunnel address, host:port (ngrokd's -tunnelAddr,
 	// 4443 by default). Required.
 	Server string
+	// Servers are more tunnel addresses of the same service, host:port
+	// each, such as the other nodes of a tunnel/server/cluster. When the
+	// control connection is lost, each reconnect attempt moves on to the
+	// next address (Server first, then Servers, round again), and proxy
+	// connections follow the control connection. The TLS ServerName stays
+	// the host of Server unless TLSConfig sets one, so every node's
+	// certificate must cover it. nil means Server only.
+	Servers []string
 
 	// TLSConfig is used for every connection to Server; it is cloned. nil
 	// means the system's roots (so SSL_CERT_FILE and SSL_CERT_DIR apply) and
@@ -141,6 +149,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.Server); err != nil {
 		return c, fmt.Errorf("tunnel: Config.Server: must be host:port, got %q", c.Server)
+	}
+	for _, a := range c.Servers {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return c, fmt.Errorf("tunnel: Config.Servers: must be host:port each, got %q", a)
+		}
 	}
 	if c.ProxyPool > maxPoolSize {
 		return c, fmt.Errorf("tunnel: Config.ProxyPool: must be at most %d, got %d", maxPoolSize, c.ProxyPool)

@@ -138,6 +138,7 @@ func (s *Session) reconnect(cause error) *control {
 			return nil
 		case <-t.C:
 		}
+		s.nextServer()
 		ctl, err := s.establish(s.ctx)
 		if err == nil {
 			return ctl

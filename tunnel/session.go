@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // Session is one authenticated control connection to an ngrokd server and
@@ -44,6 +45,8 @@ type Session struct {
 	listeners []*Listener
 	routes    map[string]*Listener // public URL -> listener
 	proxies   int                  // proxy connections dialing or idle
+
+	addrIdx atomic.Int64 // which of Server and Servers is in use (servers.go)
 }
 
 // Dial authenticates with the server at cfg.Server and returns a Session
@@ -70,7 +73,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	ctl, err := s.establish(ctx)
+	ctl, err := s.establishFirst(ctx)
 	if err != nil {
 		s.cancel()
 		s.wg.Wait()
@@ -266,7 +269,8 @@ func (s *Session) route(url string) *Listener {
 func (s *Session) dial(ctx context.Context, conf *tls.Config) (c *tls.Conn, release func() error, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.DialTimeout)
 	defer cancel()
-	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", s.cfg.Server)
+	addr := s.serverAddr()
+	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err == nil {
 		fc := newFlightConn(raw)
 		c = tls.Client(fc, conf)
@@ -276,7 +280,7 @@ func (s *Session) dial(ctx context.Context, conf *tls.Config) (c *tls.Conn, rele
 		c.Close()
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return nil, nil, fmt.Errorf("tunnel: dial %s: %w", s.cfg.Server, ErrTimeout)
+		return nil, nil, fmt.Errorf("tunnel: dial %s: %w", addr, ErrTimeout)
 	}
-	return nil, nil, fmt.Errorf("tunnel: dial %s: %w", s.cfg.Server, err)
+	return nil, nil, fmt.Errorf("tunnel: dial %s: %w", addr, err)
 }

@@ -176,6 +176,11 @@ type Config struct {
 	// buffers, keepalive. Zero fields take defaults.
 	Mux MuxLimits
 
+	// Registry, when set, shares the names and TCP ports of this
+	// server's tunnels with other servers acting as one (see Registry and
+	// package tunnel/server/cluster). Nil is a single server.
+	Registry Registry
+
 	// Logger receives structured logs; never tokens, basic-auth
 	// credentials or whole client ids. Nil discards them.
 	Logger *slog.Logger

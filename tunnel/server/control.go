@@ -43,6 +43,9 @@ type control struct {
 	streams activeSet
 
 	mux muxState // multiplexed proxy streams, when negotiated (mux.go)
+
+	// presented is the client id the client sent in Auth, for Registry.
+	presented string
 }
 
 // resumeRecord keeps an ended session's owner and names for resumeWindow.
@@ -114,6 +117,7 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 		done:    make(chan struct{}),
 		quota:   s.quotaKey(account, remote),
 	}
+	c.presented = auth.ClientId
 	old, resumed, err := s.adopt(c, auth.ClientId)
 	if err != nil {
 		reply(&wire.AuthResp{Error: err.Error()})
@@ -174,10 +178,12 @@ func (s *Server) adopt(c *control, want string) (old *control, resumed bool, err
 		delete(s.resumable, want)
 	case live != nil || rec != nil && rec.account != c.account:
 		s.log.Warn("client id of another account presented; issuing a new one", "account", c.account, "client", shortID(want))
+	case s.keepsClientID(want):
+		c.id = want // a client from another server of the cluster (registry.go)
 	}
 	if resumed {
 		c.id = want
-	} else {
+	} else if c.id == "" {
 		c.id = newClientID()
 	}
 	s.controls[c.id] = c
