@@ -64,6 +64,7 @@ func comparisons() []Comparison {
 	all = append(all, errorpageComparisons()...)
 	all = append(all, rewriteComparisons()...)
 	all = append(all, innerComparisons()...)
+	all = append(all, clusterComparisons()...)
 	return all
 }
 
@@ -73,6 +74,13 @@ func main() {
 	if side := os.Getenv(fcgiServeEnv); side != "" {
 		fcgiServe(side)
 		return
+	}
+	if spec := os.Getenv(clusterNodeEnv); spec != "" {
+		clusterNode(spec)
+		return
+	}
+	if spec := os.Getenv(tcIdleEnv); spec != "" {
+		tcIdleClients(spec)
 	}
 	if mode := os.Getenv(gitsyncChildEnv); mode != "" {
 		gitsyncChild(mode) // exits with the child's status

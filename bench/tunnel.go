@@ -48,55 +48,76 @@ type tcSetup func(h http.Handler) (*tcSide, error)
 
 func tunnelComparisons() []Comparison {
 	type run = func(*tcSide) (Figures, error)
-	keepAlive := func(s *tcSide) (Figures, error) { return tcLoad(s, "/1k", true, tcRun) }
+	keepAlive := func(s *tcSide) (Figures, error) { return tcLoad(s, "/1k", true, tcRun, tcConns) }
 	direct := func(r run) Peer { return Peer{"direct loopback", tcMeasure(tcDirect, r)} }
 	original := func(r run) Peer { return Peer{"ngrok 1.7 client + ngrokd", tcMeasure(tcNgrok17, r)} }
-	newConnLoad := func(s *tcSide, d time.Duration) (Figures, error) { return tcLoad(s, "/1k", false, d) }
-	newConn := measuredTogether(func() (map[string]Figures, map[string]error) {
-		return tcRounds(map[string]tcSetup{
-			"ours":    tcOurs(tcOptions{}),
-			"ngrok17": tcNgrok17,
-			"x25519":  tcOurs(tcOptions{x25519: true}),
-		}, newConnLoad)
-	})
-	return []Comparison{
-		{
+	// The tunnel sides of each case are measured in alternating rounds
+	// (tcRounds): on a shared machine the load changes within seconds.
+	// "ours" multiplexes public connections as streams over one TLS
+	// connection (the default between httpmw's client and server);
+	// "perconn" is the 1.7 protocol, a proxy connection (a TLS handshake,
+	// resumed with X25519) per public connection; frp is v0.71.0 with its
+	// defaults (yamux streams over one TLS connection), when FRP_DIR names
+	// a folder with frps and frpc. "cpu µs/req" is the CPU time the side's
+	// processes spent (tunnel client, server and the local service; not
+	// the loader) per request: unlike req/s it does not depend on how much
+	// of a busy machine the side got. Direct runs on its own afterwards:
+	// its ~15k connections a second would fill the port space with
+	// TIME_WAIT sockets and slow every connect of the rounds.
+	together := func(load func(*tcSide, time.Duration) (Figures, error), ngrok bool) func(string) Runner {
+		return measuredTogether(func() (map[string]Figures, map[string]error) {
+			sides := map[string]tcSetup{
+				"ours":    tcOurs(tcOptions{}),
+				"perconn": tcOurs(tcOptions{noMux: true}),
+				"frp":     tcFrp,
+			}
+			if ngrok {
+				sides["ngrok17"] = tcNgrok17
+			}
+			return tcRounds(sides, load)
+		})
+	}
+	newConnAt := func(conns int) func(*tcSide, time.Duration) (Figures, error) {
+		return func(s *tcSide, d time.Duration) (Figures, error) { return tcLoad(s, "/1k", false, d, conns) }
+	}
+	var cases []Comparison
+	for _, conns := range []int{8, 32} {
+		load := newConnAt(conns)
+		t := together(load, true)
+		cases = append(cases, Comparison{
+			Package: "tunnel", Case: fmt.Sprintf("new connection per GET 1 KB, c%d", conns),
+			Ours: t("ours"),
+			Peers: []Peer{{"httpmw, proxy connection per public connection", t("perconn")},
+				{"frp v0.71.0 (yamux over TLS)", t("frp")},
+				{"ngrok 1.7 client + ngrokd", t("ngrok17")},
+				direct(func(s *tcSide) (Figures, error) { return load(s, tcRun) })},
+		})
+	}
+	ka := together(func(s *tcSide, d time.Duration) (Figures, error) { return tcLoad(s, "/1k", true, d, tcConns) }, false)
+	cases = append(cases,
+		Comparison{
 			Package: "tunnel", Case: "keep-alive GET 1 KB, c32",
-			Ours:  tcMeasure(tcOurs(tcOptions{}), keepAlive),
-			Peers: []Peer{direct(keepAlive), original(keepAlive)},
+			Ours: ka("ours"),
+			Peers: []Peer{{"httpmw, proxy connection per public connection", ka("perconn")},
+				{"frp v0.71.0 (yamux over TLS)", ka("frp")},
+				direct(keepAlive), original(keepAlive)},
 		},
-		{
-			// Every public connection costs one proxy connection, so one
-			// TLS handshake between client and server: Go's default key
-			// exchange (hybrid X25519MLKEM768) against plain X25519.
-			// The tunnel sides are measured in alternating rounds: on a
-			// shared machine the load changes within seconds, and this
-			// ratio is the goal. "cpu µs/req" is the CPU time the side's
-			// processes spent (tunnel client, server and the local service;
-			// not the loader) per request: unlike req/s it does not depend
-			// on how much of a busy machine the side got. Direct runs on
-			// its own afterwards: its ~15k connections a second would fill
-			// the port space with TIME_WAIT sockets and slow every connect
-			// of the rounds.
-			Package: "tunnel", Case: "new connection per GET 1 KB, c32",
-			Ours: newConn("ours"),
-			Peers: []Peer{{"ngrok 1.7 client + ngrokd", newConn("ngrok17")},
-				{"httpmw, X25519-only TLS", newConn("x25519")},
-				direct(func(s *tcSide) (Figures, error) { return newConnLoad(s, tcRun) })},
-		},
-		{
+		Comparison{
 			Package: "tunnel", Case: "GET 64 MB body",
-			Ours:  tcMeasure(tcOurs(tcOptions{}), tcBulk),
-			Peers: []Peer{direct(tcBulk), original(tcBulk)},
+			Ours: tcMeasure(tcOurs(tcOptions{}), tcBulk),
+			Peers: []Peer{{"httpmw, proxy connection per public connection", tcMeasure(tcOurs(tcOptions{noMux: true}), tcBulk)},
+				direct(tcBulk), original(tcBulk)},
 		},
-		{
+		Comparison{
 			// A tcp tunnel splices bytes on the server: what the client can
 			// carry without the server parsing each request.
 			Package: "tunnel", Case: "keep-alive GET 1 KB, c32, tcp tunnel",
 			Ours:  tcMeasure(tcOurs(tcOptions{protocol: "tcp"}), keepAlive),
 			Peers: []Peer{direct(keepAlive)},
 		},
-	}
+	)
+	cases = append(cases, tunnelHOLComparisons()...)
+	return append(cases, muxLibraryComparisons()...)
 }
 
 // tcRounds sets every side up, then loads them in turn, two seconds each,
@@ -234,6 +255,7 @@ func tcDirect(h http.Handler) (*tcSide, error) {
 type tcOptions struct {
 	protocol string // "" for http
 	x25519   bool
+	noMux    bool // the 1.7 protocol: a proxy connection per public connection
 }
 
 func tcOurs(o tcOptions) tcSetup {
@@ -256,10 +278,11 @@ func tcOurs(o tcOptions) tcSetup {
 			tc.CurvePreferences = []tls.CurveID{tls.X25519}
 		}
 		l, err := tunnel.Listen(ctx, tunnel.Config{
-			Server:    srv.TunnelAddr().String(),
-			TLSConfig: tc,
-			AuthToken: "bench",
-			Endpoint:  tunnel.Endpoint{Protocol: o.protocol, Subdomain: map[bool]string{true: "bench"}[o.protocol == ""]},
+			Server:     srv.TunnelAddr().String(),
+			TLSConfig:  tc,
+			AuthToken:  "bench",
+			DisableMux: o.noMux,
+			Endpoint:   tunnel.Endpoint{Protocol: o.protocol, Subdomain: map[bool]string{true: "bench"}[o.protocol == ""]},
 		})
 		if err != nil {
 			cancel()
@@ -407,11 +430,11 @@ func tcWrkFailed(out []byte, keepAlive bool) error {
 	return nil
 }
 
-// tcLoad reports req/s for GET path from tcConns connections, with
+// tcLoad reports req/s for GET path from conns connections, with
 // keep-alive or a new connection per request.
-func tcLoad(s *tcSide, path string, keepAlive bool, d time.Duration) (Figures, error) {
+func tcLoad(s *tcSide, path string, keepAlive bool, d time.Duration, conns int) (Figures, error) {
 	if wrk, err := exec.LookPath("wrk"); err == nil {
-		args := []string{"-t2", fmt.Sprintf("-c%d", tcConns), "-d" + d.String(), "-H", "Host: " + s.host}
+		args := []string{"-t2", fmt.Sprintf("-c%d", conns), "-d" + d.String(), "-H", "Host: " + s.host}
 		if !keepAlive {
 			args = append(args, "-H", "Connection: close")
 		}
@@ -436,7 +459,7 @@ func tcLoad(s *tcSide, path string, keepAlive bool, d time.Duration) (Figures, e
 	var once sync.Once
 	var wg sync.WaitGroup
 	deadline := time.Now().Add(d)
-	for range tcConns {
+	for range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

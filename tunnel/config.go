@@ -17,6 +17,14 @@ type Config struct {
 	// Server is the ngrokd tunnel address, host:port (ngrokd's -tunnelAddr,
 	// 4443 by default). Required.
 	Server string
+	// Servers are more tunnel addresses of the same service, host:port
+	// each, such as the other nodes of a tunnel/server/cluster. When the
+	// control connection is lost, each reconnect attempt moves on to the
+	// next address (Server first, then Servers, round again), and proxy
+	// connections follow the control connection. The TLS ServerName stays
+	// the host of Server unless TLSConfig sets one, so every node's
+	// certificate must cover it. nil means Server only.
+	Servers []string
 
 	// TLSConfig is used for every connection to Server; it is cloned. nil
 	// means the system's roots (so SSL_CERT_FILE and SSL_CERT_DIR apply) and
@@ -24,8 +32,9 @@ type Config struct {
 	// same way. Verification is skipped only if InsecureSkipVerify is set
 	// here explicitly.
 	//
-	// Each public connection costs one handshake, and its key exchange is
-	// most of the CPU a new public connection costs client and server.
+	// Unless multiplexed (see DisableMux), each public connection costs
+	// one handshake, and its key exchange is most of the CPU a new public
+	// connection costs client and server.
 	// With CurvePreferences left nil, the control connection uses Go's
 	// default, the hybrid post-quantum X25519MLKEM768, and proxy
 	// connections resume its session with X25519 alone, which keeps the
@@ -33,6 +42,23 @@ type Config struct {
 	// proxy connection that cannot resume makes a full hybrid handshake.
 	// CurvePreferences set here apply to every connection as given.
 	TLSConfig *tls.Config
+
+	// DisableX25519Resume makes proxy connections offer the full TLS
+	// configuration instead of resuming with X25519 alone. A resumed
+	// connection's protection rests on the hybrid handshake it resumes AND
+	// on the server's session ticket keys (see resume.go); set this when
+	// those keys are not trusted to stay secret. It costs about a third
+	// more CPU per proxy connection. Multiplexed sessions dial proxy
+	// connections rarely, so it matters little there.
+	DisableX25519Resume bool
+
+	// DisableMux stops the client from offering multiplexed proxy streams:
+	// every public connection then costs a proxy connection (a TLS
+	// handshake), as with the 1.7 protocol. By default the client offers
+	// them in Auth, and a server that accepts (httpmw's tunnel/server)
+	// carries every public connection as a stream over one long-lived TLS
+	// connection instead (see mux.go); a 1.7 ngrokd ignores the offer.
+	DisableMux bool
 
 	// AuthToken is sent as Auth.User. A stock ngrokd ignores it; httpmw's
 	// tunnel/server checks it. It is never logged.
@@ -123,6 +149,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.Server); err != nil {
 		return c, fmt.Errorf("tunnel: Config.Server: must be host:port, got %q", c.Server)
+	}
+	for _, a := range c.Servers {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return c, fmt.Errorf("tunnel: Config.Servers: must be host:port each, got %q", a)
+		}
 	}
 	if c.ProxyPool > maxPoolSize {
 		return c, fmt.Errorf("tunnel: Config.ProxyPool: must be at most %d, got %d", maxPoolSize, c.ProxyPool)

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xtaci/smux"
+
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -39,6 +41,8 @@ type control struct {
 	pmu     sync.Mutex
 	idle    map[net.Conn]struct{} // registered proxy connections awaiting StartProxy
 	stopped bool
+	mux     *smux.Session // the multiplexed connection, when negotiated (mux.go)
+	muxOn   bool          // AuthResp accepted Auth.Mux
 }
 
 // close ends the control connection and its idle proxy connections, for
@@ -54,7 +58,11 @@ func (c *control) close(err error) {
 			p.Close()
 		}
 		c.idle = nil
+		mux := c.mux
 		c.pmu.Unlock()
+		if mux != nil {
+			mux.Close()
+		}
 	})
 }
 
@@ -121,6 +129,7 @@ func (s *Session) connect(ctx context.Context) (*control, error) {
 		replies:      make(chan *wire.NewTunnel, 16),
 		done:         make(chan struct{}),
 		idle:         map[net.Conn]struct{}{},
+		muxOn:        s.cfg.muxOffer() != "" && resp.Mux == wire.MuxSmux,
 	}
 	s.wg.Add(1)
 	go s.read(ctl)
@@ -139,6 +148,7 @@ func (s *Session) authenticate(conn net.Conn) (*wire.AuthResp, error) {
 		OS:        runtime.GOOS,
 		Arch:      runtime.GOARCH,
 		ClientId:  id,
+		Mux:       s.cfg.muxOffer(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("tunnel: send Auth: %w", timeout(err))

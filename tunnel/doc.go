@@ -14,7 +14,9 @@
 //	return http.Serve(l, handler) // returns if the server refuses for good
 //
 // Each public connection arrives on its own proxy connection from the
-// server; Accept returns it as a *Conn whose RemoteAddr is the public client's
+// server, or, when the server is httpmw's tunnel/server, as a stream of one
+// multiplexed TLS connection (see mux.go; Config.DisableMux turns it off);
+// Accept returns it as a *Conn whose RemoteAddr is the public client's
 // address. Nothing is dialed locally and no bytes are copied by this package.
 //
 // A Session is one control connection; several Listeners may share it
@@ -29,9 +31,10 @@
 // pool of registered proxy connections (Config.ProxyPool) is kept warm, so a
 // new public connection does not wait for a TLS handshake.
 //
-// Every public connection uses up one proxy connection, and so costs one TLS
-// handshake with the server; the client resumes TLS sessions to keep that
-// cheap. A stock ngrokd drops pooled proxy connections that sat idle for
+// Against a stock ngrokd every public connection uses up one proxy
+// connection, and so costs one TLS handshake with the server; the client
+// resumes TLS sessions to keep that cheap. Multiplexed, a public connection
+// costs a stream: about a third of the CPU (bench/). A stock ngrokd drops pooled proxy connections that sat idle for
 // 60 s, so the first connection after a quiet minute waits for one
 // ReqProxy round trip.
 //

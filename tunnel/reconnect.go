@@ -21,6 +21,12 @@ func (s *Session) establish(ctx context.Context) (*control, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ctl.muxOn {
+		if err := s.openMux(ctx, ctl); err != nil {
+			ctl.close(err)
+			return nil, err
+		}
+	}
 	s.reqMu.Lock()
 	defer s.reqMu.Unlock()
 	s.mu.Lock()
@@ -50,8 +56,10 @@ func (s *Session) establish(ctx context.Context) (*control, error) {
 	s.ctl = ctl
 	close(s.up)
 	s.mu.Unlock()
-	for range s.cfg.ProxyPool {
-		s.dialProxy(ctl)
+	if !ctl.muxOn { // streams need no pool
+		for range s.cfg.ProxyPool {
+			s.dialProxy(ctl)
+		}
 	}
 	s.log.Info("tunnel: connected", "server", s.cfg.Server)
 	s.emit(Event{Kind: EventConnected})
@@ -130,6 +138,7 @@ func (s *Session) reconnect(cause error) *control {
 			return nil
 		case <-t.C:
 		}
+		s.nextServer()
 		ctl, err := s.establish(s.ctx)
 		if err == nil {
 			return ctl

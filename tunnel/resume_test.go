@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/httpmw/httpmw/tunnel"
 	"github.com/httpmw/httpmw/tunnel/server"
@@ -47,6 +48,7 @@ func (h *handshakes) count() (fullHybrid, resumedX25519, other int) {
 func newConnectionGETs(t *testing.T, srv *server.Server, roots *tls.Config, n int) {
 	t.Helper()
 	cfg := clientConfig(srv, roots)
+	cfg.DisableMux = true // one proxy connection per public connection
 	l, err := tunnel.Listen(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -107,5 +109,87 @@ func TestCurvePreferencesAreTheCallers(t *testing.T) {
 		if cs.CurveID != tls.X25519MLKEM768 {
 			t.Fatalf("a handshake used %v, want X25519MLKEM768 only", cs.CurveID)
 		}
+	}
+}
+
+// helloCounter counts the ClientHellos that offer X25519 alone.
+type helloCounter struct {
+	mu          sync.Mutex
+	x25519Alone int
+}
+
+func (h *helloCounter) hook(conf *tls.Config) {
+	conf.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		if len(hello.SupportedCurves) == 1 && hello.SupportedCurves[0] == tls.X25519 {
+			h.mu.Lock()
+			h.x25519Alone++
+			h.mu.Unlock()
+		}
+		return nil, nil
+	}
+}
+
+func (h *helloCounter) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.x25519Alone
+}
+
+// A server that insists on the hybrid exchange refuses every X25519-only
+// handshake. Proxy connections then fall back to the full configuration
+// (so public connections work), and the session stops trying X25519 alone.
+func TestProxyConnectionsFallBackWhenX25519AloneIsRefused(t *testing.T) {
+	serverTLS, roots := devTLS(t)
+	serverTLS.CurvePreferences = []tls.CurveID{tls.X25519MLKEM768}
+	var hellos helloCounter
+	hellos.hook(serverTLS)
+	srv := startServer(t, serverTLS, "", "")
+	cfg := clientConfig(srv, roots)
+	cfg.DisableMux = true // one proxy connection per public connection
+	l, err := tunnel.Listen(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveHTTP(t, l, peer)
+	client := publicClient(t, roots, nil)
+	client.Transport.(*http.Transport).DisableKeepAlives = true
+	client.Timeout = 20 * time.Second
+	for range 20 {
+		mustGet(t, client, l.URL()+"/")
+	}
+	if hellos.count() == 0 {
+		t.Fatal("no proxy connection tried X25519 alone; the test proves nothing")
+	}
+	before := hellos.count()
+	for range 10 {
+		mustGet(t, client, l.URL()+"/")
+	}
+	if n := hellos.count() - before; n != 0 {
+		t.Fatalf("%d more X25519-only handshakes after the server refused them", n)
+	}
+}
+
+// DisableX25519Resume: proxy connections offer the full configuration,
+// never X25519 alone.
+func TestDisableX25519Resume(t *testing.T) {
+	serverTLS, roots := devTLS(t)
+	var hellos helloCounter
+	hellos.hook(serverTLS)
+	srv := startServer(t, serverTLS, "", "")
+	cfg := clientConfig(srv, roots)
+	cfg.DisableMux = true
+	cfg.DisableX25519Resume = true
+	l, err := tunnel.Listen(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveHTTP(t, l, peer)
+	client := publicClient(t, roots, nil)
+	client.Transport.(*http.Transport).DisableKeepAlives = true
+	for range 10 {
+		mustGet(t, client, l.URL()+"/")
+	}
+	if n := hellos.count(); n != 0 {
+		t.Fatalf("%d X25519-only handshakes with DisableX25519Resume", n)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // Session is one authenticated control connection to an ngrokd server and
@@ -23,6 +24,7 @@ type Session struct {
 	cfg       Config
 	tls       *tls.Config
 	resumeTLS *tls.Config // for proxy connections: see resume.go
+	resume    resumeState
 	log       *slog.Logger
 
 	ctx     context.Context // cancelled by Close: interrupts dials
@@ -43,6 +45,8 @@ type Session struct {
 	listeners []*Listener
 	routes    map[string]*Listener // public URL -> listener
 	proxies   int                  // proxy connections dialing or idle
+
+	addrIdx atomic.Int64 // which of Server and Servers is in use (servers.go)
 }
 
 // Dial authenticates with the server at cfg.Server and returns a Session
@@ -64,12 +68,12 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 		up:     make(chan struct{}),
 		routes: map[string]*Listener{},
 	}
-	s.resumeTLS = resumeConfig(s.tls)
+	s.resumeTLS = resumeConfig(s.tls, cfg.DisableX25519Resume)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	ctl, err := s.establish(ctx)
+	ctl, err := s.establishFirst(ctx)
 	if err != nil {
 		s.cancel()
 		s.wg.Wait()
@@ -86,7 +90,9 @@ func Dial(ctx context.Context, cfg Config) (*Session, error) {
 
 // Close closes the control connection, the idle proxy connections and every
 // Listener of the session, whose pending and later Accepts return
-// net.ErrClosed. Connections already accepted stay open. Close waits for the
+// net.ErrClosed. Connections already accepted stay open here, but the
+// server ends them with the session; on a multiplexed session they are
+// streams of its connection and end with it at once. Close waits for the
 // session's goroutines to end; it returns nil.
 func (s *Session) Close() error {
 	s.stop(nil)
@@ -263,7 +269,8 @@ func (s *Session) route(url string) *Listener {
 func (s *Session) dial(ctx context.Context, conf *tls.Config) (c *tls.Conn, release func() error, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.DialTimeout)
 	defer cancel()
-	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", s.cfg.Server)
+	addr := s.serverAddr()
+	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err == nil {
 		fc := newFlightConn(raw)
 		c = tls.Client(fc, conf)
@@ -273,7 +280,7 @@ func (s *Session) dial(ctx context.Context, conf *tls.Config) (c *tls.Conn, rele
 		c.Close()
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return nil, nil, fmt.Errorf("tunnel: dial %s: %w", s.cfg.Server, ErrTimeout)
+		return nil, nil, fmt.Errorf("tunnel: dial %s: %w", addr, ErrTimeout)
 	}
-	return nil, nil, fmt.Errorf("tunnel: dial %s: %w", s.cfg.Server, err)
+	return nil, nil, fmt.Errorf("tunnel: dial %s: %w", addr, err)
 }

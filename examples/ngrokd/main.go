@@ -9,6 +9,9 @@
 // asks for (demo.localhost, localhost, 127.0.0.1, ...) and prints how
 // clients trust the CA. The stock ngrok 1.7 client then connects with
 // "server_addr: host:4443" and "auth_token: s3cret" in its config file.
+//
+// With -etcd, the server is one node of a cluster (package
+// tunnel/server/cluster); see cluster.go for its flags.
 package main
 
 import (
@@ -39,6 +42,7 @@ type options struct {
 	tokensFile                              string
 	anonymous, dev                          bool
 	devDir, logLevel                        string
+	cluster                                 clusterOptions
 }
 
 // list is a repeatable flag.
@@ -66,6 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.dev, "dev", false, "development mode: make (once) and use a local CA when -tlsCrt is not given")
 	fs.StringVar(&o.devDir, "devDir", defaultDevDir(), "where -dev keeps its CA")
 	fs.StringVar(&o.logLevel, "log-level", "INFO", "DEBUG, INFO, WARN or ERROR")
+	o.cluster.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -205,6 +210,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	cfg, notes, err := config(o)
 	if err != nil {
 		return err
+	}
+	if o.cluster.etcd != "" {
+		return runNode(ctx, o, cfg, notes, stdout, ready)
 	}
 	srv, err := server.New(cfg)
 	if err != nil {

@@ -167,6 +167,20 @@ type Config struct {
 	// spreads one client over several source addresses.
 	BindProxyToControlIP *bool
 
+	// DisableMux refuses multiplexed proxy streams: every client then gets
+	// the 1.7 protocol, one proxy connection per public connection. By
+	// default a client that offers them (httpmw's does) gets one TLS
+	// connection carrying a stream per public connection (see mux.go).
+	DisableMux bool
+	// Mux bounds each multiplexed session: open streams, windows,
+	// buffers, keepalive. Zero fields take defaults.
+	Mux MuxLimits
+
+	// Registry, when set, shares the names and TCP ports of this
+	// server's tunnels with other servers acting as one (see Registry and
+	// package tunnel/server/cluster). Nil is a single server.
+	Registry Registry
+
 	// Logger receives structured logs; never tokens, basic-auth
 	// credentials or whole client ids. Nil discards them.
 	Logger *slog.Logger
@@ -243,6 +257,7 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	c.Mux = c.Mux.withDefaults(c.PingTimeout)
 	return c
 }
 
@@ -294,7 +309,7 @@ func (c Config) validate() error {
 			return bad(name, "must not be negative, got %v", d)
 		}
 	}
-	return nil
+	return c.Mux.validate()
 }
 
 func (c Config) bindProxyToIP() bool {

@@ -41,6 +41,11 @@ type control struct {
 	// that a client that vanished without closing its connections does not
 	// leave public connections waiting on them forever.
 	streams activeSet
+
+	mux muxState // multiplexed proxy streams, when negotiated (mux.go)
+
+	// presented is the client id the client sent in Auth, for Registry.
+	presented string
 }
 
 // resumeRecord keeps an ended session's owner and names for resumeWindow.
@@ -112,6 +117,7 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 		done:    make(chan struct{}),
 		quota:   s.quotaKey(account, remote),
 	}
+	c.presented = auth.ClientId
 	old, resumed, err := s.adopt(c, auth.ClientId)
 	if err != nil {
 		reply(&wire.AuthResp{Error: err.Error()})
@@ -128,8 +134,10 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 	}
 	s.log.Info("client connected", "client", shortID(c.id), "account", account, "remote", remote, "resumed", resumed, "os", truncate(auth.OS), "arch", truncate(auth.Arch))
 	conn.SetDeadline(time.Time{})
-	reply(&wire.AuthResp{ClientId: c.id})
-	c.askFirst()
+	reply(&wire.AuthResp{ClientId: c.id, Mux: c.negotiate(auth.Mux)})
+	if !c.mux.enabled() {
+		c.askFirst()
+	}
 	if !s.goFunc(c.writeLoop) {
 		c.close("server closing")
 		return
@@ -170,10 +178,12 @@ func (s *Server) adopt(c *control, want string) (old *control, resumed bool, err
 		delete(s.resumable, want)
 	case live != nil || rec != nil && rec.account != c.account:
 		s.log.Warn("client id of another account presented; issuing a new one", "account", c.account, "client", shortID(want))
+	case s.keepsClientID(want):
+		c.id = want // a client from another server of the cluster (registry.go)
 	}
 	if resumed {
 		c.id = want
-	} else {
+	} else if c.id == "" {
 		c.id = newClientID()
 	}
 	s.controls[c.id] = c
@@ -270,6 +280,7 @@ func (c *control) close(reason string) {
 			t.stop()
 		}
 		c.drainProxies()
+		c.mux.close()
 		if !c.replaced.Load() {
 			c.streams.closeAll()
 		}

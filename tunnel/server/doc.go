@@ -64,6 +64,14 @@
 //     cannot lock others out; refusals are logged once per burst.
 //   - A public client that stops reading is dropped after
 //     Config.PublicWriteTimeout without progress (nginx's send_timeout).
+//   - A client that offers it (httpmw's does) gets multiplexed proxy
+//     streams: one TLS connection carrying an smux stream per public
+//     connection instead of a TLS connection each (see mux.go; off with
+//     Config.DisableMux). Per session: streams open at once
+//     (Config.Mux.MaxStreams), bytes in flight per stream and buffered in
+//     all (Mux.StreamWindow, Mux.SessionBuffer), keepalive with a
+//     deadline, a write timeout on the connection; a client that opens a
+//     stream itself loses its session. A stock client never sees any of it.
 //   - Accept loops retry temporary errors (out of file descriptors) with
 //     backoff, 5 ms doubling to 1 s, as net/http does; a listener that
 //     fails for good stops the server (Serve returns why), or for a TCP

@@ -17,6 +17,8 @@ import (
 type publicHandler struct {
 	s      *Server
 	scheme string
+	// fromNode marks requests forwarded by another server (nodeconn.go).
+	fromNode bool
 }
 
 func (h *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -27,18 +29,35 @@ func (h *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pc.requests.Add(1)
-	sni := ""
-	if r.TLS != nil {
+	scheme, sni := h.scheme, ""
+	switch {
+	case h.fromNode:
+		if r.Method == http.MethodConnect {
+			s.serveForwardedTCP(w, r) // nodetcp.go
+			return
+		}
+		if scheme = forwardedBy(r); scheme == "" {
+			textError(w, http.StatusBadRequest, "Bad forwarded request")
+			return
+		}
+	case r.TLS != nil:
 		sni = r.TLS.ServerName
 	}
-	t := s.route(h.scheme, r.Host, sni)
+	t := s.route(scheme, r.Host, sni)
 	if t == nil {
+		if h.fromNode {
+			textError(w, http.StatusBadGateway, fmt.Sprintf("Tunnel %s not held by this node", printable(r.Host)))
+			return
+		}
+		if s.cfg.Registry != nil && s.cfg.Registry.ServeElsewhere(w, r, scheme) {
+			return
+		}
 		textError(w, http.StatusNotFound, fmt.Sprintf("Tunnel %s not found", printable(r.Host)))
 		return
 	}
 	if sni != "" && !strings.EqualFold(sni, hostOnly(r.Host)) {
 		// A connection set up for one tunnel's name asking for another.
-		if other := s.route(h.scheme, sni, ""); other != nil && other != t {
+		if other := s.route(scheme, sni, ""); other != nil && other != t {
 			textError(w, http.StatusMisdirectedRequest, "Misdirected request")
 			return
 		}
@@ -61,7 +80,7 @@ func (h *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		textError(w, http.StatusUnauthorized, "Authorization required")
 		return
 	}
-	out := outgoing(r, h.scheme)
+	out := outgoing(r, scheme)
 	st, sent, err := pc.streamFor(t, r, out)
 	if err != nil {
 		s.stats.noProxy.Add(1)

@@ -165,6 +165,9 @@ func (c *control) takeProxy(t *tunnel, clientAddr string, cancel <-chan struct{}
 		return nil, err
 	}
 	msg = append(msg, first...)
+	if c.mux.enabled() {
+		return c.openStream(msg, cancel)
+	}
 	var deadline time.Time
 	for attempt := 0; attempt < 20; attempt++ {
 		var p *pooledProxy

@@ -184,6 +184,10 @@ func (s *Server) proxyTCP(t *tunnel, pc *publicConn) {
 		return
 	}
 	st := newStream(t, conn)
+	if ms, ok := conn.(*muxStream); ok {
+		spliceHalf(pc, st, ms)
+		return
+	}
 	splice(pc, st, nil, nil)
 	st.close()
 }

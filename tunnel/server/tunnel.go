@@ -152,6 +152,9 @@ func (s *Server) claimHTTP(c *control, proto string, req *wire.ReqTunnel) (*tunn
 	s.mu.Lock()
 	prev := c.affinity[proto]
 	s.mu.Unlock()
+	if prev == "" {
+		prev = s.sharedAffinity(c, proto)
+	}
 	for try := 0; try < 6; try++ {
 		name := prev
 		if try > 0 || name == "" {
@@ -175,7 +178,7 @@ func (s *Server) claimHTTP(c *control, proto string, req *wire.ReqTunnel) (*tunn
 			s.mu.Unlock()
 			return t, nil
 		}
-		if errors.Is(err, ErrTooManyAccountTunnels) || errors.Is(err, errClientGone) {
+		if errors.Is(err, ErrTooManyAccountTunnels) || errors.Is(err, errClientGone) || errors.Is(err, ErrStoreUnavailable) || errors.Is(err, ErrHeldByPrevious) {
 			return nil, err // another name would not help
 		}
 	}
@@ -209,6 +212,19 @@ func (s *Server) reservedToOther(sub, account string) bool {
 // register adds t to c and to the routing table unless its URL is taken.
 func (s *Server) register(c *control, t *tunnel) (*tunnel, error) {
 	t.ctl = c
+	// The shared claim comes first, outside the lock (registry.go).
+	if err := s.claimShared(c, t); err != nil {
+		return nil, err
+	}
+	got, err := s.registerLocal(c, t)
+	if err != nil {
+		s.releaseShared(t)
+	}
+	return got, err
+}
+
+// registerLocal is register's local part.
+func (s *Server) registerLocal(c *control, t *tunnel) (*tunnel, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	select {
@@ -253,6 +269,7 @@ func (s *Server) unroute(t *tunnel) {
 		delete(s.tunnels, t.url)
 		s.indexName(t, -1)
 		s.refundTunnel(t)
+		s.releaseShared(t)
 	}
 }
 

@@ -100,6 +100,9 @@ func (s *Server) handleTunnelConn(raw net.Conn, key netip.Prefix) {
 	case *wire.RegProxy:
 		s.active.remove(tc)
 		s.registerProxy(tc, m)
+	case *wire.RegMux:
+		s.active.remove(tc)
+		s.registerMux(tc, m)
 	default:
 		s.log.Warn("tunnel connection: unexpected first message", "remote", remote, "type", msg.Type())
 		tc.Close()

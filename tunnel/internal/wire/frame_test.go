@@ -220,3 +220,56 @@ func (r *oneByte) Read(p []byte) (int, error) {
 	r.b = r.b[1:]
 	return 1, nil
 }
+
+// Without an offer, Auth and AuthResp encode exactly as the 1.7 peers'
+// (the captured frames above); with one, the field comes last.
+func TestMuxFieldsOnlyWhenSet(t *testing.T) {
+	b, err := Encode(&Auth{Version: "2", MmVersion: "1.7", Mux: MuxSmux})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"Type":"Auth","Payload":{"Version":"2","MmVersion":"1.7","User":"","Password":"","OS":"","Arch":"","ClientId":"","Mux":"smux/2"}}`; string(b[8:]) != want {
+		t.Fatalf("Auth with Mux = %s, want %s", b[8:], want)
+	}
+	b, _ = Encode(&AuthResp{Version: "2", MmVersion: "1.7", ClientId: "x"})
+	if strings.Contains(string(b), "Mux") {
+		t.Fatalf("AuthResp without Mux carries the field: %s", b[8:])
+	}
+}
+
+// FuzzNegotiation decodes arbitrary Auth bodies and the Mux offer in them:
+// never a panic, and only ever "" or MuxSmux chosen.
+func FuzzNegotiation(f *testing.F) {
+	for _, s := range []string{
+		`{"Type":"Auth","Payload":{"Version":"2","Mux":"smux/2"}}`,
+		`{"Type":"Auth","Payload":{"Version":"2","mux":"yamux/1, smux/2"}}`,
+		`{"Type":"Auth","Payload":{"Version":"2","Mux":["smux/2"]}}`,
+		`{"Type":"Auth","Payload":{"Version":"2","Mux":"smux/1"}}`,
+		`{"Type":"AuthResp","Payload":{"ClientId":"a","Mux":"smux/2"}}`,
+		`{"Type":"RegMux","Payload":{"ClientId":"a"}}`,
+		`{"Type":"RegMux","Payload":null}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		m, err := Decode([]byte(body))
+		if err != nil {
+			return
+		}
+		var offer string
+		switch m := m.(type) {
+		case *Auth:
+			offer = m.Mux
+		case *AuthResp:
+			offer = m.Mux
+		default:
+			return
+		}
+		if got := ChooseMux(offer); got != "" && got != MuxSmux {
+			t.Fatalf("ChooseMux(%q) = %q", offer, got)
+		}
+		if got := ChooseMux(offer); got == MuxSmux && !strings.Contains(offer, MuxSmux) {
+			t.Fatalf("ChooseMux(%q) chose what was not offered", offer)
+		}
+	})
+}

@@ -7,7 +7,7 @@ const (
 	MmVersion = "1.7"
 )
 
-// Message is one of the nine protocol messages.
+// Message is one of the nine protocol messages, or httpmw's RegMux.
 type Message interface {
 	// Type is the name the envelope carries, such as "Auth".
 	Type() string
@@ -22,6 +22,12 @@ type Auth struct {
 	OS        string
 	Arch      string
 	ClientId  string // "" for a new session; the previous one to resume
+
+	// Mux offers multiplexed proxy streams (httpmw only; see mux.go):
+	// a comma-separated list such as "smux/2". Empty, it is left out of
+	// the frame, which is then byte for byte the 1.7 client's. The 1.7
+	// server ignores the field (encoding/json drops unknown fields).
+	Mux string `json:",omitempty"`
 }
 
 // AuthResp answers Auth (server to client).
@@ -30,6 +36,10 @@ type AuthResp struct {
 	MmVersion string
 	ClientId  string
 	Error     string
+
+	// Mux is the multiplexing the server accepted from Auth.Mux; only
+	// ever set for a client that offered it, so a 1.7 client never sees it.
+	Mux string `json:",omitempty"`
 }
 
 // ReqTunnel asks for a tunnel (client to server, control).
@@ -58,6 +68,14 @@ type RegProxy struct {
 	ClientId string
 }
 
+// RegMux is the first message on a client's multiplexed connection
+// (client to server; httpmw only, after AuthResp accepted Mux). The
+// server then opens one stream on it per public connection, each starting
+// with StartProxy as a proxy connection does.
+type RegMux struct {
+	ClientId string
+}
+
 // StartProxy hands a public connection to a pooled proxy (server to client,
 // proxy connection); raw bytes follow it.
 type StartProxy struct {
@@ -78,6 +96,7 @@ func (*NewTunnel) Type() string  { return "NewTunnel" }
 func (*ReqProxy) Type() string   { return "ReqProxy" }
 func (*RegProxy) Type() string   { return "RegProxy" }
 func (*StartProxy) Type() string { return "StartProxy" }
+func (*RegMux) Type() string     { return "RegMux" }
 func (*Ping) Type() string       { return "Ping" }
 func (*Pong) Type() string       { return "Pong" }
 
@@ -99,6 +118,8 @@ func newMessage(typ string) Message {
 		return new(RegProxy)
 	case "StartProxy":
 		return new(StartProxy)
+	case "RegMux":
+		return new(RegMux)
 	case "Ping":
 		return new(Ping)
 	case "Pong":
