@@ -256,6 +256,10 @@ func appendHeaderVar(b []byte, k string) []byte {
 
 // splitHostPort is net.SplitHostPort that tolerates a missing port.
 func splitHostPort(hp string) (host, port string) {
+	if !strings.Contains(hp, ":") {
+		// The usual Host without a port: no error to allocate.
+		return strings.TrimSuffix(strings.TrimPrefix(hp, "["), "]"), ""
+	}
 	if h, p, err := net.SplitHostPort(hp); err == nil {
 		return h, p
 	}
