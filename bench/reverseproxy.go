@@ -112,8 +112,9 @@ var rpGoSides = map[string]rpProxy{
 
 // A child started by rpStartGo serves the side named in rpServeEnv in
 // front of the upstreams in rpUpEnv ("a,b"). When rpProfEnv names a file
-// prefix, the child writes a CPU profile (prefix.cpu) and an allocation
-// profile (prefix.alloc) of its run there, to profile a proxy under wrk.
+// prefix, a child (this one or fcgi's) writes a CPU profile (prefix.cpu)
+// and an allocation profile (prefix.alloc) of its run there, to profile a
+// front under wrk.
 const (
 	rpServeEnv = "HTTPMW_BENCH_RP_SERVE"
 	rpUpEnv    = "HTTPMW_BENCH_RP_UP"
@@ -149,18 +150,7 @@ func rpServe(side string) {
 		fatal(err)
 	}
 	defer stop()
-	prof := os.Getenv(rpProfEnv)
-	if prof != "" {
-		runtime.MemProfileRate = 64 << 10
-		f, err := os.Create(prof + ".cpu")
-		if err != nil {
-			fatal(err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fatal(err)
-		}
-	}
+	defer startProfile()()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fatal(err)
@@ -170,8 +160,26 @@ func rpServe(side string) {
 	fmt.Println("http://" + ln.Addr().String() + "/")
 	io.Copy(io.Discard, os.Stdin) // until the parent closes it, or dies
 	srv.Close()
-	if prof != "" {
+}
+
+// startProfile starts the profiles rpProfEnv asks for, if any, and returns
+// what writes them.
+func startProfile() (stop func()) {
+	prof := os.Getenv(rpProfEnv)
+	if prof == "" {
+		return func() {}
+	}
+	runtime.MemProfileRate = 64 << 10
+	cpu, err := os.Create(prof + ".cpu")
+	if err != nil {
+		fatal(err)
+	}
+	if err := pprof.StartCPUProfile(cpu); err != nil {
+		fatal(err)
+	}
+	return func() {
 		pprof.StopCPUProfile()
+		cpu.Close()
 		f, err := os.Create(prof + ".alloc")
 		if err != nil {
 			fatal(err)
@@ -289,7 +297,7 @@ func rpLoadAll(conns int) (map[string]Figures, map[string]error) {
 			if !ok || errs[name] != nil {
 				continue
 			}
-			f, err := rpWrkRound(target, conns, pids[name]())
+			f, err := wrkRound(target, conns, rpDuration, pids[name]())
 			if err != nil {
 				errs[name] = err
 				continue
@@ -389,14 +397,15 @@ func rpUpstreams() (a, b string, stop func(), err error) {
 	}, nil
 }
 
-// rpWrkRound runs wrk once against url and reads req/s, the latency
-// percentiles, and the CPU time the processes pids used per request.
-func rpWrkRound(url string, conns int, pids []int) (Figures, error) {
+// wrkRound runs wrk -t1 once against url for d and reads req/s, the
+// latency percentiles, and the CPU time the processes pids used per
+// request.
+func wrkRound(url string, conns int, d time.Duration, pids []int) (Figures, error) {
 	before, err := cpuTime(pids)
 	if err != nil {
 		return nil, err
 	}
-	out, err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(conns), "-d"+rpDuration.String(), "--latency", url).CombinedOutput()
+	out, err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(conns), "-d"+d.String(), "--latency", url).CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("wrk: %w: %s", err, out)
 	}
