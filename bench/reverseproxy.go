@@ -64,6 +64,7 @@ func reverseproxyComparisons() []Comparison {
 				{rpPlainName, load(rpPlainName)},
 				{rpNginxName, load(rpNginxName)},
 				{rpCaddyName, load(rpCaddyName)},
+				{rpInHandler, load(rpInHandler)},
 			},
 		})
 	}
@@ -76,6 +77,7 @@ func reverseproxyComparisons() []Comparison {
 				{rpLeanName, inProcess(rpLeanName)},
 				{rpTunedName, inProcess(rpTunedName)},
 				{rpPlainName, inProcess(rpPlainName)},
+				{rpInHandler, inProcess(rpInHandler)},
 			},
 		},
 		{
@@ -100,12 +102,14 @@ const (
 	rpPlainName = "httputil.ReverseProxy, DefaultTransport"
 	rpNginxName = "nginx 1 worker, keepalive"
 	rpCaddyName = "Caddy 2 reverse_proxy"
+	rpInHandler = "in-handler HTTP/1.1 client (prototype)"
 )
 
 // rpGoSides are the proxies built in Go, by name, as rpServe builds them.
 var rpGoSides = map[string]rpProxy{
 	rpOursName:  rpOurs,
 	rpLeanName:  func(a, b string) (http.Handler, func(), error) { return newLeanProxy(a, b), func() {}, nil },
+	rpInHandler: func(a, b string) (http.Handler, func(), error) { return newInHandlerProxy(a, b), func() {}, nil },
 	rpTunedName: rpTuned,
 	rpPlainName: rpPlain,
 }
@@ -221,7 +225,7 @@ func rpStartGo(bin, side, a, b string) (url string, pid int, stop func(), err er
 // shared machine hits every contender alike; each reports its median round
 // (by req/s, with that round's CPU per request and latencies).
 func rpLoadAll(conns int) (map[string]Figures, map[string]error) {
-	names := []string{rpOursName, rpLeanName, rpTunedName, rpPlainName, rpNginxName, rpCaddyName}
+	names := []string{rpOursName, rpLeanName, rpTunedName, rpPlainName, rpNginxName, rpCaddyName, rpInHandler}
 	errs := map[string]error{}
 	fail := func(err error) (map[string]Figures, map[string]error) {
 		for _, n := range names {
@@ -254,7 +258,7 @@ func rpLoadAll(conns int) (map[string]Figures, map[string]error) {
 	if err != nil {
 		return fail(err)
 	}
-	for _, name := range []string{rpOursName, rpLeanName, rpTunedName, rpPlainName} {
+	for _, name := range []string{rpOursName, rpLeanName, rpTunedName, rpPlainName, rpInHandler} {
 		url, pid, stop, err := rpStartGo(self, name, a, b)
 		if err != nil {
 			errs[name] = err
@@ -571,7 +575,7 @@ func rpInProcessAll() (map[string]Figures, map[string]error) {
 	}
 	best := map[string]Figures{}
 	for range 3 {
-		for _, name := range []string{rpOursName, rpLeanName, rpTunedName, rpPlainName} {
+		for _, name := range []string{rpOursName, rpLeanName, rpTunedName, rpPlainName, rpInHandler} {
 			h, ok := handlers[name]
 			if !ok || errs[name] != nil {
 				continue
