@@ -61,7 +61,7 @@ func fcgiComparisons() []Comparison {
 
 const (
 	fcgiConns    = 16
-	fcgiRounds   = 3
+	fcgiRounds   = 5
 	fcgiDuration = 2 * time.Second
 
 	fcgiServeEnv    = "HTTPMW_BENCH_FCGI_SERVE"    // side to serve, one of the Go sides below
@@ -124,8 +124,8 @@ func fcgiLoadAll(children int) (map[string]Figures, map[string]error) {
 		}
 	}
 	rounds := map[string][]Figures{}
-	for range fcgiRounds {
-		for _, name := range names {
+	for round := range fcgiRounds {
+		for _, name := range rotated(names, round) {
 			if _, ok := urls[name]; !ok || errs[name] != nil {
 				continue
 			}

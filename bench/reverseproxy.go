@@ -43,7 +43,7 @@ import (
 // round.
 const (
 	rpDuration = 2 * time.Second
-	rpRounds   = 5
+	rpRounds   = 7
 	rpBodySize = 1024
 )
 
@@ -295,8 +295,8 @@ func rpLoadAll(conns int) (map[string]Figures, map[string]error) {
 		}
 	}
 	rounds := map[string][]Figures{}
-	for range rpRounds {
-		for _, name := range names {
+	for round := range rpRounds {
+		for _, name := range rotated(names, round) {
 			target, ok := targets[name]
 			if !ok || errs[name] != nil {
 				continue
@@ -315,6 +315,14 @@ func rpLoadAll(conns int) (map[string]Figures, map[string]error) {
 		median[name] = rs[len(rs)/2]
 	}
 	return median, errs
+}
+
+// rotated is names starting at its round-th element, wrapping around: each
+// round starts with another side, so that no side is always the one
+// measured first (after the warm-up, or after the busiest neighbour).
+func rotated(names []string, round int) []string {
+	k := round % len(names)
+	return append(slices.Clone(names[k:]), names[:k]...)
 }
 
 // rpProxy builds one in-process contender in front of upstreams a and b:
