@@ -92,12 +92,22 @@ func (p *pool) takeIdle() *conn {
 		if more {
 			p.signal() // another waiter may take the next one
 		}
-		if time.Since(c.idleSince) < p.s.IdleTimeout && c.alive() {
+		idle := time.Since(c.idleSince)
+		if idle < p.s.IdleTimeout && c.br.Buffered() == 0 && (idle < peekAfter || c.alive()) {
 			return c
 		}
 		p.discard(c)
 	}
 }
+
+// peekAfter is how long a connection must have been idle before takeIdle
+// looks at its socket (alive, one system call). A busy pool hands
+// connections back and forth within microseconds, where the look would
+// find nothing on almost every request; a connection that did die in that
+// moment costs a GET one resend (try) and never carries a POST, which
+// always takes a fresh connection. The look pays off for connections that
+// sat idle through a php-fpm restart.
+const peekAfter = 2 * time.Millisecond
 
 func (p *pool) signal() {
 	select {
