@@ -1,6 +1,7 @@
 package reverseproxy
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -250,6 +251,11 @@ func (p *Proxy) copyBody(w *respwriter.Writer, res *http.Response, every time.Du
 			return nil
 		}
 		if rerr != nil {
+			if !errors.Is(rerr, context.Canceled) {
+				// The caller never hears of it: the client's
+				// connection is aborted, nothing is returned.
+				p.rp.ErrorLog.Printf("reverseproxy: upstream body broke after the response began: %v", rerr)
+			}
 			return rerr
 		}
 	}
