@@ -25,20 +25,28 @@ type exchange struct {
 	// 1xx responses go to the client while the round trip is on; the
 	// Transport reports them from a goroutine of its own.
 	w       http.ResponseWriter
-	trace   httptrace.ClientTrace
-	on1xx   func(int, textproto.MIMEHeader) error // x.got1xx, made once
+	trace   *httptrace.ClientTrace // made once, read-only after
 	mu      sync.Mutex
 	rtEnded bool
 }
 
-// start1xx arms the trace that passes 1xx responses on. The trace is set
-// afresh each time: WithClientTrace may compose it with an outer one.
-func (x *exchange) start1xx() {
-	if x.on1xx == nil {
-		x.on1xx = x.got1xx
+// traced returns ctx with the trace that passes 1xx responses on. The
+// exchange's own trace is made once and never written again: the
+// Transport may still read it (its PutIdleConn hook, say) after the
+// response was copied and the exchange went back to its pool. Under a
+// trace of the caller's, WithClientTrace composes the two into the one it
+// is given, so that case gets a trace of its own.
+func (x *exchange) traced(ctx context.Context) context.Context {
+	if x.trace == nil {
+		x.trace = &httptrace.ClientTrace{Got1xxResponse: x.got1xx}
 	}
+	x.mu.Lock()
 	x.rtEnded = false
-	x.trace = httptrace.ClientTrace{Got1xxResponse: x.on1xx}
+	x.mu.Unlock()
+	if httptrace.ContextClientTrace(ctx) != nil {
+		return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{Got1xxResponse: x.trace.Got1xxResponse})
+	}
+	return httptrace.WithClientTrace(ctx, x.trace)
 }
 
 // end1xx stops passing 1xx responses on: the final one has arrived.
@@ -82,7 +90,6 @@ func (p *Proxy) getExchange(in *http.Request) *exchange {
 
 func (p *Proxy) putExchange(x *exchange) {
 	x.in, x.host, x.tried, x.err, x.w = nil, nil, nil, nil, nil
-	x.trace = httptrace.ClientTrace{}
 	x.triedBuf = [4]*balancer.Host{}
 	x.body.init(nil, nil, nil, nil, 0, 0)
 	x.body.active.Store(false)

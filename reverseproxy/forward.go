@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptrace"
 	"net/textproto"
 	"net/url"
 	"strings"
@@ -93,8 +92,7 @@ var errUnaskedSwitch = errors.New("reverseproxy: upstream switched protocols una
 // client's, capped so that a HeaderUp "add" copies instead of writing into
 // them.
 func (p *Proxy) outgoing(in *http.Request, x *exchange) *http.Request {
-	x.start1xx()
-	out := in.WithContext(httptrace.WithClientTrace(in.Context(), &x.trace))
+	out := in.WithContext(x.traced(in.Context()))
 	u := *in.URL
 	u.RawQuery = cleanQuery(u.RawQuery)
 	out.URL, out.RequestURI, out.Close = &u, "", false
