@@ -9,8 +9,7 @@ import (
 	"github.com/httpmw/httpmw/balancer"
 )
 
-// balancing is the RoundTripper httputil.ReverseProxy is given for upgrade
-// requests; forward calls its roundTrip directly. It picks an
+// balancing is the RoundTripper httputil.ReverseProxy is given: it picks an
 // upstream for each try, sends the request with the real Transport, reports
 // the outcome to the pool, and retries where that is safe:
 //   - a failed dial on another upstream, always (the request never left),
@@ -24,15 +23,11 @@ import (
 type balancing Proxy
 
 func (b *balancing) RoundTrip(out *http.Request) (*http.Response, error) {
+	p := (*Proxy)(b)
 	x := exchangeFrom(out.Context())
 	if x == nil { // not from serve: no way to balance
 		return nil, balancer.ErrNoUpstream
 	}
-	return (*Proxy)(b).roundTrip(x, out)
-}
-
-// roundTrip is RoundTrip for the exchange x.
-func (p *Proxy) roundTrip(x *exchange, out *http.Request) (*http.Response, error) {
 	ctx := out.Context()
 
 	var buffered []byte // a body kept for replay

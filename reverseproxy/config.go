@@ -83,14 +83,13 @@ type Config struct {
 	// TLS configures connections to https upstreams, RootCAs for a private
 	// CA say. nil means the system roots.
 	TLS *tls.Config
-	// FlushInterval is how often a response body is flushed to the
-	// client, as in httputil.ReverseProxy: 0 flushes streams of unknown
-	// length and text/event-stream at once and buffers the rest; a
-	// negative value flushes after every write.
+	// FlushInterval is passed to httputil.ReverseProxy: 0 flushes streams of
+	// unknown length and text/event-stream at once and buffers the rest;
+	// a negative value flushes after every write.
 	FlushInterval time.Duration
 
-	// ErrorLog receives errors that cannot be returned, such as a broken
-	// websocket copy. nil means log.Default().
+	// ErrorLog receives errors httputil.ReverseProxy cannot return, such as
+	// a broken websocket copy. nil means log.Default().
 	ErrorLog func(format string, args ...any)
 }
 

@@ -1,8 +1,6 @@
 // Package reverseproxy forwards requests to a balanced pool of upstream
-// servers, as Caddy's proxy directive does, on net/http's Transport. It
-// follows net/http/httputil's ReverseProxy rules (hop-by-hop fields, 1xx,
-// trailers, flushing, re-encoded unparsable queries) on a leaner path of
-// its own, and hands websocket and other upgrade requests to httputil:
+// servers, as Caddy's proxy directive does, on net/http/httputil's
+// ReverseProxy (with Rewrite, not the deprecated Director):
 //
 //	proxy, err := reverseproxy.New(reverseproxy.Config{
 //		Path:    "/api",
@@ -19,8 +17,6 @@
 //	http.ListenAndServe(":8080", httpmw.ToHTTP(proxy.Middleware(next)))
 //
 // What it does beyond httputil.ReverseProxy:
-//   - less work per request: header values shared rather than copied both
-//     ways, no per-request context value, pooled copy buffers;
 //   - balancing and health checks through package balancer, retries on
 //     another upstream (a failed dial always; other failures only for
 //     idempotent requests whose body can be sent again), TryDuration;

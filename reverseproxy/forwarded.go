@@ -1,8 +1,7 @@
 package reverseproxy
 
 import (
-	"net"
-	"net/http"
+	"net/http/httputil"
 	"net/netip"
 	"strings"
 )
@@ -30,33 +29,24 @@ func (t trusted) contains(remoteAddr string) bool {
 	return false
 }
 
-// setForwarded fills X-Forwarded-For, -Proto and -Host in h, the header
-// going upstream, from which the client's copies were removed. From a
+// setForwarded fills X-Forwarded-For, -Proto and -Host. httputil has
+// removed the client's copies from pr.Out before Rewrite runs; from a
 // trusted peer they are put back, the peer's address appended to the
 // chain, and its -Proto and -Host kept. Anyone else's are replaced with
 // what this proxy saw, so a client cannot claim another address.
-func (p *Proxy) setForwarded(in *http.Request, h http.Header) {
-	trusted := p.trusted.contains(in.RemoteAddr)
-	vals := make([]string, 3) // one allocation for the three fields
-	if ip, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
-		if prior := in.Header["X-Forwarded-For"]; trusted && len(prior) > 0 {
-			ip = strings.Join(prior, ", ") + ", " + ip
-		}
-		vals[0] = ip
-		h["X-Forwarded-For"] = vals[0:1:1]
-	} else {
-		delete(h, "X-Forwarded-For")
+func (p *Proxy) setForwarded(pr *httputil.ProxyRequest) {
+	in, out := pr.In, pr.Out
+	if !p.trusted.contains(in.RemoteAddr) {
+		pr.SetXForwarded()
+		return
 	}
-	vals[1], vals[2] = in.Host, "http"
-	if in.TLS != nil {
-		vals[2] = "https"
+	if prior := in.Header["X-Forwarded-For"]; len(prior) > 0 {
+		out.Header["X-Forwarded-For"] = []string{strings.Join(prior, ", ")}
 	}
-	h["X-Forwarded-Host"], h["X-Forwarded-Proto"] = vals[1:2:2], vals[2:3:3]
-	if trusted {
-		for _, k := range [...]string{"X-Forwarded-Host", "X-Forwarded-Proto"} {
-			if v := in.Header[k]; len(v) > 0 && v[0] != "" {
-				h[k] = v[:1:1]
-			}
+	pr.SetXForwarded() // appends the peer to the chain, sets Host and Proto
+	for _, h := range [...]string{"X-Forwarded-Host", "X-Forwarded-Proto"} {
+		if v := in.Header[h]; len(v) > 0 && v[0] != "" {
+			out.Header[h] = v[:1:1]
 		}
 	}
 }

@@ -40,7 +40,6 @@ type Proxy struct {
 	tryInterval  time.Duration
 
 	exchanges sync.Pool
-	bufs      bufferPool
 }
 
 // target is how requests reach one upstream.
@@ -151,8 +150,8 @@ func New(c Config) (*Proxy, error) {
 		Rewrite:        p.rewrite,
 		Transport:      (*balancing)(p),
 		FlushInterval:  c.FlushInterval,
-		BufferPool:     &p.bufs,
-		ModifyResponse: p.modifyUpgrade,
+		BufferPool:     &bufferPool{},
+		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.recordError,
 		ErrorLog:       log.New(logWriter(logf), "", 0),
 	}
@@ -244,26 +243,10 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, next httpmw.Handle
 		defer respwriter.Put(rw)
 	}
 	x := p.getExchange(r)
-	var broken error
-	if isUpgrade(r) {
-		// httputil's upgrade handling, hooks and all: the exchange
-		// reaches them in the request's context.
-		p.rp.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
-	} else {
-		x.w = rw
-		broken = p.forward(rw, r, x)
-	}
-	x.body.release() // in case the body was not closed
+	p.rp.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
+	x.body.release() // in case httputil did not close the body
 	status, err := p.outcome(x, rw, r.Context())
 	p.putExchange(x)
-	if broken != nil {
-		if r.Context().Value(http.ServerContextKey) != nil {
-			// The response is cut short: only an aborted connection
-			// tells the client it is not whole. net/http recovers this.
-			panic(http.ErrAbortHandler)
-		}
-		return 0, fmt.Errorf("reverseproxy: after the response began: %w", broken)
-	}
 	return status, err
 }
 

@@ -9,21 +9,17 @@ import (
 // rewrite is httputil's Rewrite hook: the path, the X-Forwarded-* headers
 // and the HeaderUp rules. The upstream is not known yet; the balancing
 // transport fills in the URL's scheme and host for each try.
-func (p *Proxy) rewrite(pr *httputil.ProxyRequest) { p.rewriteOut(pr.In, pr.Out) }
-
-// rewriteOut is the part of building out from in that both paths share:
-// the path, the X-Forwarded-* fields (the client's were removed) and the
-// HeaderUp rules.
-func (p *Proxy) rewriteOut(in, out *http.Request) {
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
+	out := pr.Out
 	if p.without != "" {
 		out.URL.Path = stripPrefix(out.URL.Path, p.without)
 		if out.URL.RawPath != "" {
 			out.URL.RawPath = stripPrefix(out.URL.RawPath, p.without)
 		}
 	}
-	p.setForwarded(in, out.Header)
+	p.setForwarded(pr)
 	if len(p.headerUp) > 0 {
-		apply(p.headerUp, out.Header, &out.Host, &fill{req: in})
+		apply(p.headerUp, out.Header, &out.Host, &fill{req: pr.In})
 	}
 }
 
@@ -39,18 +35,11 @@ func stripPrefix(path, prefix string) string {
 	return rest
 }
 
-// modifyUpgrade is httputil's ModifyResponse hook, for upgrade requests.
-func (p *Proxy) modifyUpgrade(res *http.Response) error {
-	if x := exchangeFrom(res.Request.Context()); x != nil {
-		p.modifyResponse(x, res)
-	}
-	return nil
-}
-
 // modifyResponse applies HeaderDown and the sticky cookie.
-func (p *Proxy) modifyResponse(x *exchange, res *http.Response) {
-	if x.host == nil {
-		return
+func (p *Proxy) modifyResponse(res *http.Response) error {
+	x := exchangeFrom(res.Request.Context())
+	if x == nil || x.host == nil {
+		return nil
 	}
 	if len(p.headerDown) > 0 {
 		apply(p.headerDown, res.Header, nil, &fill{req: x.in, res: res, upstream: p.targets[x.host.Index()].label})
@@ -58,4 +47,5 @@ func (p *Proxy) modifyResponse(x *exchange, res *http.Response) {
 	if ck := p.pool.StickyCookie(x.in, x.host); ck != nil {
 		res.Header.Add("Set-Cookie", ck.String())
 	}
+	return nil
 }
