@@ -2,14 +2,17 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,27 +23,36 @@ import (
 	"github.com/httpmw/httpmw/fcgi"
 )
 
-// fcgiComparisons sets fcgi against nginx's fastcgi_pass with keepalive and
-// against plain gofast (SimpleClientFactory: one connection per request)
-// and Caddy 2's php_fastcgi when a caddy binary is installed,
-// all serving `<?php echo "Hello World\n";` from a php-fpm with 24 static
-// children, at 16 and at 64 client connections.
+// fcgiComparisons sets fcgi against nginx's fastcgi_pass with keepalive, the
+// leanest FastCGI forwarder (leanfcgi.go), plain gofast (SimpleClientFactory:
+// one connection per request) and Caddy 2's php_fastcgi when a caddy binary
+// is installed, all serving `<?php echo "Hello World\n";` from a php-fpm
+// with pm static and 5, 8 or 16 children, loaded by wrk -t1 with fcgiConns
+// connections. httpmw runs twice: with MaxConns sized to the children, and
+// with the PHP preset's default, to show what sizing buys.
 //
-// Every side gets its own php-fpm, started from the same config and
-// stopped after, so no side inherits another's connections or workers. The
-// servers run as their own processes, ours and gofast's by re-running this
-// binary (see fcgiServeEnv), so that peak RSS is the server's alone and the
-// load generator does not share its process.
+// Every side gets its own php-fpm, started from the same config, so no side
+// inherits another's connections or workers. The fronts run as their own
+// processes, ours, the leanest and gofast's by re-running this binary (see
+// fcgiServeEnv), so that their CPU time and peak RSS, read from /proc, are
+// theirs alone: "CPU µs/req" is the front's CPU time over the requests wrk
+// completed (php-fpm's is not counted). All sides run at once and take
+// fcgiRounds turns, one after the other in each round; each reports its
+// median round.
 func fcgiComparisons() []Comparison {
 	var all []Comparison
-	for _, conns := range []int{16, 64} {
+	for _, children := range []int{5, 8, 16} {
+		load := measuredTogether(func() (map[string]Figures, map[string]error) { return fcgiLoadAll(children) })
 		all = append(all, Comparison{
-			Package: "fcgi", Case: fmt.Sprintf("php hello world, %d conns", conns),
-			Ours: fcgiRun(fcgiStartGo("httpmw"), conns),
+			Package: "fcgi", Case: fmt.Sprintf("php hello world, %d php-fpm children, wrk -c%d", children, fcgiConns),
+			Ours: load(fcgiOurs),
 			Peers: []Peer{
-				{"nginx fastcgi_pass keepalive", fcgiRun(fcgiStartNginx, conns)},
-				{"plain gofast", fcgiRun(fcgiStartGo("gofast"), conns)},
-				{"Caddy 2 php_fastcgi", fcgiRun(fcgiStartCaddy, conns)},
+				{fcgiBaseline, load(fcgiBaseline)},
+				{fcgiOursDefault, load(fcgiOursDefault)},
+				{fcgiLean, load(fcgiLean)},
+				{fcgiNginx, load(fcgiNginx)},
+				{fcgiGofast, load(fcgiGofast)},
+				{fcgiCaddy, load(fcgiCaddy)},
 			},
 		})
 	}
@@ -48,66 +60,138 @@ func fcgiComparisons() []Comparison {
 }
 
 const (
-	fcgiChildren       = 24
-	fcgiNginxKeepalive = 8
-	fcgiServeEnv       = "HTTPMW_BENCH_FCGI_SERVE" // side to serve: "httpmw" or "gofast"
-	fcgiFPMEnv         = "HTTPMW_BENCH_FCGI_FPM"   // php-fpm's address, for the child
-	fcgiRootEnv        = "HTTPMW_BENCH_FCGI_ROOT"  // document root, for the child
+	fcgiConns    = 16
+	fcgiRounds   = 5
+	fcgiDuration = 2 * time.Second
+
+	fcgiServeEnv    = "HTTPMW_BENCH_FCGI_SERVE"    // side to serve, one of the Go sides below
+	fcgiFPMEnv      = "HTTPMW_BENCH_FCGI_FPM"      // php-fpm's address, for the child
+	fcgiRootEnv     = "HTTPMW_BENCH_FCGI_ROOT"     // document root, for the child
+	fcgiChildrenEnv = "HTTPMW_BENCH_FCGI_CHILDREN" // php-fpm's pm.max_children, for the child
+
+	fcgiOurs        = "httpmw"
+	fcgiOursDefault = "httpmw, PHP preset's default MaxConns"
+	fcgiLean        = "leanest FastCGI forwarder"
+	fcgiNginx       = "nginx 1 worker, fastcgi_pass keepalive"
+	fcgiGofast      = "plain gofast"
+	fcgiCaddy       = "Caddy 2 php_fastcgi"
+
+	// fcgiBaselineEnv, when set, names a binary of this bench built from
+	// an earlier commit: its httpmw side (MaxConns sized to the children)
+	// joins the rows as fcgiBaseline, in the same rounds, for a
+	// before/after comparison that sees the same neighbours.
+	fcgiBaselineEnv = "HTTPMW_BENCH_FCGI_BASELINE"
+	fcgiBaseline    = "httpmw at baseline build"
 )
 
-// fcgiServer starts a web server in front of php-fpm at fpmAddr serving
-// root, and returns its URL, its pid (for peak RSS) and how to stop it.
-type fcgiServer func(dir, root, fpmAddr string) (url string, pids func() []int, stop func(), err error)
+// fcgiServer starts a web server in front of php-fpm at fpmAddr (with
+// children workers) serving root, and returns its URL, its pids (for CPU
+// time and peak RSS) and how to stop it.
+type fcgiServer func(dir, root, fpmAddr string, children int) (url string, pids func() []int, stop func(), err error)
 
-// fcgiRun starts php-fpm and a server, warms up, then measures.
-func fcgiRun(start fcgiServer, conns int) Runner {
-	return func() (Figures, error) {
-		dir, err := os.MkdirTemp("", "httpmw-bench-fcgi-")
+// fcgiLoadAll starts every side, each on its own php-fpm with children
+// workers, warms them up, and measures them in turns.
+func fcgiLoadAll(children int) (map[string]Figures, map[string]error) {
+	names := []string{fcgiOurs, fcgiOursDefault, fcgiLean, fcgiNginx, fcgiGofast, fcgiCaddy}
+	starts := map[string]fcgiServer{
+		fcgiOurs: fcgiStartGo(fcgiOurs), fcgiOursDefault: fcgiStartGo(fcgiOursDefault),
+		fcgiLean: fcgiStartGo(fcgiLean), fcgiGofast: fcgiStartGo(fcgiGofast),
+		fcgiNginx: fcgiStartNginx, fcgiCaddy: fcgiStartCaddy,
+	}
+	errs := map[string]error{}
+	if _, err := exec.LookPath("wrk"); err != nil {
+		for _, n := range names {
+			errs[n] = errors.New("wrk not installed (apt-get install wrk)")
+		}
+		return nil, errs
+	}
+	if bin := os.Getenv(fcgiBaselineEnv); bin != "" {
+		names = append([]string{fcgiBaseline}, names...)
+		starts[fcgiBaseline] = fcgiStartBinary(bin, fcgiOurs)
+	}
+	urls := map[string]string{}
+	pids := map[string]func() []int{}
+	for _, name := range names {
+		url, p, stop, err := fcgiStartSide(starts[name], children)
 		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		root := filepath.Join(dir, "root")
-		if err := os.Mkdir(root, 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(root, "hello.php"), []byte(`<?php echo "Hello World\n";`), 0o644); err != nil {
-			return nil, err
-		}
-		fpmAddr, stopFPM, err := fcgiStartFPM(dir)
-		if err != nil {
-			return nil, err
-		}
-		defer stopFPM()
-		url, pids, stop, err := start(dir, root, fpmAddr)
-		if err != nil {
-			return nil, err
+			errs[name] = err
+			continue
 		}
 		defer stop()
-		url += "/hello.php"
-		if _, err := Load(url, conns, 500*time.Millisecond, nil); err != nil {
-			return nil, fmt.Errorf("warm-up: %w", err)
+		urls[name], pids[name] = url, p
+		if err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(fcgiConns), "-d1s", url).Run(); err != nil {
+			errs[name] = fmt.Errorf("wrk warm-up: %w", err)
 		}
-		f, err := Load(url, conns, 4*time.Second, nil)
-		if err != nil {
-			return nil, err
-		}
-		var rss float64
-		for _, pid := range pids() {
-			kb, err := PeakRSS(pid)
-			if err != nil {
-				return nil, err
-			}
-			rss += kb
-		}
-		f["peak RSS KiB"] = rss
-		return f, nil
 	}
+	rounds := map[string][]Figures{}
+	for round := range fcgiRounds {
+		for _, name := range rotated(names, round) {
+			if _, ok := urls[name]; !ok || errs[name] != nil {
+				continue
+			}
+			f, err := wrkRound(urls[name], fcgiConns, fcgiDuration, pids[name]())
+			if err != nil {
+				errs[name] = err
+				continue
+			}
+			rounds[name] = append(rounds[name], f)
+		}
+	}
+	median := map[string]Figures{}
+	for name, rs := range rounds {
+		slices.SortFunc(rs, func(x, y Figures) int { return cmp.Compare(x["req/s"], y["req/s"]) })
+		median[name] = rs[len(rs)/2]
+		var rss float64
+		for _, pid := range pids[name]() {
+			if kb, err := PeakRSS(pid); err == nil {
+				rss += kb
+			}
+		}
+		median[name]["peak RSS KiB"] = rss
+	}
+	return median, errs
 }
 
-// fcgiStartFPM starts php-fpm (pm static, fcgiChildren workers) on a free
+// fcgiStartSide makes a temp dir with the script, starts php-fpm and the
+// front, and returns the script's URL.
+func fcgiStartSide(start fcgiServer, children int) (string, func() []int, func(), error) {
+	dir, err := os.MkdirTemp("", "httpmw-bench-fcgi-")
+	if err != nil {
+		return "", nil, nil, err
+	}
+	cleanup := []func(){func() { os.RemoveAll(dir) }}
+	stop := func() {
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			cleanup[i]()
+		}
+	}
+	root := filepath.Join(dir, "root")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		stop()
+		return "", nil, nil, err
+	}
+	if err := os.WriteFile(filepath.Join(root, "hello.php"), []byte(`<?php echo "Hello World\n";`), 0o644); err != nil {
+		stop()
+		return "", nil, nil, err
+	}
+	fpmAddr, stopFPM, err := fcgiStartFPM(dir, children)
+	if err != nil {
+		stop()
+		return "", nil, nil, err
+	}
+	cleanup = append(cleanup, stopFPM)
+	url, pids, stopFront, err := start(dir, root, fpmAddr, children)
+	if err != nil {
+		stop()
+		return "", nil, nil, err
+	}
+	cleanup = append(cleanup, stopFront)
+	return url + "/hello.php", pids, stop, nil
+}
+
+// fcgiStartFPM starts php-fpm (pm static, children workers) on a free
 // loopback port and waits until it accepts.
-func fcgiStartFPM(dir string) (addr string, stop func(), err error) {
+func fcgiStartFPM(dir string, children int) (addr string, stop func(), err error) {
 	bin, err := exec.LookPath("php-fpm8.2")
 	if err != nil {
 		if bin, err = exec.LookPath("/usr/sbin/php-fpm8.2"); err != nil {
@@ -130,7 +214,7 @@ listen = %[2]s
 listen.backlog = 1024
 pm = static
 pm.max_children = %[3]d
-`, dir, addr, fcgiChildren)), 0o644)
+`, dir, addr, children)), 0o644)
 	if err != nil {
 		return "", nil, err
 	}
@@ -146,13 +230,11 @@ pm.max_children = %[3]d
 	return addr, stop, nil
 }
 
-// fcgiStartNginx runs nginx in the foreground with fastcgi_pass to php-fpm
-// over kept-alive connections, the usual production setup. keepalive is
-// per worker, and php-fpm ties a worker to each kept-alive connection: with
-// two nginx workers, 8 each keeps 16 of php-fpm's 24 busy at most, the
-// same as our 16 clients. (With keepalive 16, nginx starved php-fpm at 64
-// client connections and answered 504 after fastcgi_read_timeout.)
-func fcgiStartNginx(dir, root, fpmAddr string) (string, func() []int, func(), error) {
+// fcgiStartNginx runs nginx, one worker, in the foreground with fastcgi_pass
+// to php-fpm over kept-alive connections, the usual production setup.
+// php-fpm ties a worker to each kept-alive connection, so keepalive is the
+// number of children: one connection each, as MaxConns for ours.
+func fcgiStartNginx(dir, root, fpmAddr string, children int) (string, func() []int, func(), error) {
 	bin, err := nginxBinary()
 	if err != nil {
 		return "", nil, nil, err
@@ -163,7 +245,7 @@ func fcgiStartNginx(dir, root, fpmAddr string) (string, func() []int, func(), er
 	}
 	conf := filepath.Join(dir, "nginx.conf")
 	err = os.WriteFile(conf, []byte(fmt.Sprintf(`daemon off;
-worker_processes auto;
+worker_processes 1;
 pid %[1]s/nginx.pid;
 error_log %[1]s/nginx-error.log warn;
 events { worker_connections 4096; }
@@ -204,7 +286,7 @@ http {
 		}
 	}
 }
-`, dir, fpmAddr, addr, root, fcgiNginxKeepalive)), 0o644)
+`, dir, fpmAddr, addr, root, children)), 0o644)
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -222,7 +304,7 @@ http {
 }
 
 // fcgiStartCaddy runs Caddy 2's php_fastcgi, its own preset for PHP.
-func fcgiStartCaddy(dir, root, fpmAddr string) (string, func() []int, func(), error) {
+func fcgiStartCaddy(dir, root, fpmAddr string, _ int) (string, func() []int, func(), error) {
 	addr, pid, stop, err := startCaddy(dir, fmt.Sprintf("\troot * %s\n\tphp_fastcgi %s", root, fpmAddr))
 	if err != nil {
 		return "", nil, nil, err
@@ -230,17 +312,26 @@ func fcgiStartCaddy(dir, root, fpmAddr string) (string, func() []int, func(), er
 	return "http://" + addr, func() []int { return []int{pid} }, stop, nil
 }
 
-// fcgiStartGo re-runs this binary as a server for side ("httpmw" or
-// "gofast"); the child prints its address and serves until its stdin
-// closes, so it cannot outlive the bench.
+// fcgiStartGo re-runs this binary as a server for one of the Go sides; the
+// child prints its address and serves until its stdin closes, so it cannot
+// outlive the bench.
 func fcgiStartGo(side string) fcgiServer {
-	return func(dir, root, fpmAddr string) (string, func() []int, func(), error) {
-		self, err := os.Executable()
-		if err != nil {
+	self, err := os.Executable()
+	if err != nil {
+		return func(string, string, string, int) (string, func() []int, func(), error) {
 			return "", nil, nil, err
 		}
-		cmd := exec.Command(self)
-		cmd.Env = append(os.Environ(), fcgiServeEnv+"="+side, fcgiFPMEnv+"="+fpmAddr, fcgiRootEnv+"="+root)
+	}
+	return fcgiStartBinary(self, side)
+}
+
+// fcgiStartBinary is fcgiStartGo with bin, this bench or an older build of
+// it, as the child.
+func fcgiStartBinary(bin, side string) fcgiServer {
+	return func(dir, root, fpmAddr string, children int) (string, func() []int, func(), error) {
+		cmd := exec.Command(bin)
+		cmd.Env = append(os.Environ(), fcgiServeEnv+"="+side, fcgiFPMEnv+"="+fpmAddr, fcgiRootEnv+"="+root,
+			fcgiChildrenEnv+"="+strconv.Itoa(children))
 		cmd.Stderr = os.Stderr
 		stdin, err := cmd.StdinPipe()
 		if err != nil {
@@ -266,18 +357,23 @@ func fcgiStartGo(side string) fcgiServer {
 // fcgiServe is the child's side of fcgiStartGo.
 func fcgiServe(side string) {
 	fpmAddr, root := os.Getenv(fcgiFPMEnv), os.Getenv(fcgiRootEnv)
+	children, _ := strconv.Atoi(os.Getenv(fcgiChildrenEnv))
 	var h http.Handler
 	switch side {
-	case "httpmw":
+	case fcgiOurs, fcgiOursDefault:
 		cfg := fcgi.PHP(root, fpmAddr)
-		cfg.MaxConns = fcgiChildren
+		if side == fcgiOurs {
+			cfg.MaxConns = children // one connection per php-fpm child
+		}
 		f, err := fcgi.New(cfg)
 		if err != nil {
 			fatal(err)
 		}
 		defer f.Close()
 		h = httpmw.ToHTTP(f)
-	case "gofast":
+	case fcgiLean:
+		h = newLeanFCGI(root, fpmAddr, children)
+	case fcgiGofast:
 		h = gofast.NewHandler(
 			gofast.NewPHPFS(root)(gofast.BasicSession),
 			gofast.SimpleClientFactory(gofast.SimpleConnFactory("tcp", fpmAddr)),
@@ -289,7 +385,8 @@ func fcgiServe(side string) {
 	if err != nil {
 		fatal(err)
 	}
-	srv := &http.Server{Handler: h}
+	defer startProfile()()
+	srv := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
 	go srv.Serve(ln)
 	fmt.Println("http://" + ln.Addr().String())
 	io.Copy(io.Discard, os.Stdin) // until the parent closes it, or dies

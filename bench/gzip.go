@@ -43,17 +43,25 @@ func gzipComparisons() []Comparison {
 	}
 	all = append(all, loopbackComparison("json 20KB over loopback", "application/json", jsonPayload(20<<10)))
 	for _, size := range []int{2 << 10, 20 << 10, 100 << 10} {
-		all = append(all, zstdComparison(fmt.Sprintf("zstd json %dKB", size>>10), "application/json", jsonPayload(size)))
+		all = append(all, zstdComparison(fmt.Sprintf("zstd json %dKB", size>>10), "zstd", "application/json", jsonPayload(size)))
+	}
+	for _, size := range []int{2 << 10, 20 << 10, 100 << 10} {
+		all = append(all, zstdComparison(fmt.Sprintf("zstd json %dKB, browser Accept-Encoding", size>>10), browserAcceptEncoding, "application/json", jsonPayload(size)))
 	}
 	return all
 }
 
-// zstdComparison is the same for a client that accepts zstd only, against
-// gzhttp, the one peer that speaks it, both at zstd's default speed
-// (our Level 5, gzhttp's ZstdCompressionLevel 2).
-func zstdComparison(name, ct string, body []byte) Comparison {
+// browserAcceptEncoding is what Chrome and Firefox send: every side must
+// pick zstd from it.
+const browserAcceptEncoding = "gzip, deflate, br, zstd"
+
+// zstdComparison is the same for a client whose Accept-Encoding ae leads
+// to zstd (zstd alone, or a browser's list), against gzhttp, the one peer
+// that speaks it, both at zstd's default speed (our Level 5, gzhttp's
+// ZstdCompressionLevel 2).
+func zstdComparison(name, ae, ct string, body []byte) Comparison {
 	app := payloadHandler(ct, body)
-	return sideBySide(name, body, "zstd", []side{
+	return sideBySide(name, body, ae, "zstd", []side{
 		{"httpmw", ourCompressor(app)},
 		{"klauspost gzhttp", func() (http.Handler, error) {
 			wrap, err := gzhttp.NewWrapper(gzhttp.ZstdCompressionLevel(int(zstd.SpeedDefault)), gzhttp.MinSize(512))
@@ -67,7 +75,7 @@ func zstdComparison(name, ct string, body []byte) Comparison {
 
 func gzipComparison(name, ct string, body []byte) Comparison {
 	app := payloadHandler(ct, body)
-	return sideBySide(name, body, "gzip", []side{
+	return sideBySide(name, body, "gzip", "gzip", []side{
 		{"httpmw", ourCompressor(app)},
 		{"klauspost gzhttp", func() (http.Handler, error) {
 			wrap, err := gzhttp.NewWrapper(gzhttp.CompressionLevel(gzipLevel), gzhttp.MinSize(512))
@@ -185,7 +193,7 @@ type side struct {
 // one after the other, two sides would see different neighbours, while
 // in turns they see the same. ns/op is the fastest round (the least
 // disturbed), "ns/op median" the median round.
-func sideBySide(name string, body []byte, enc string, sides []side) Comparison {
+func sideBySide(name string, body []byte, ae, enc string, sides []side) Comparison {
 	var (
 		once sync.Once
 		figs = make([]Figures, len(sides))
@@ -193,7 +201,7 @@ func sideBySide(name string, body []byte, enc string, sides []side) Comparison {
 	)
 	runner := func(i int) Runner {
 		return func() (Figures, error) {
-			once.Do(func() { measureSides(sides, body, enc, figs, errs) })
+			once.Do(func() { measureSides(sides, body, ae, enc, figs, errs) })
 			return figs[i], errs[i]
 		}
 	}
@@ -228,9 +236,10 @@ const (
 	roundTime = 5 * time.Millisecond
 )
 
-// measureSides checks that every side encodes body correctly with enc
-// (the only coding the request accepts), then measures them all.
-func measureSides(sides []side, body []byte, enc string, figs []Figures, errs []error) {
+// measureSides checks that every side encodes body correctly with enc,
+// the coding it must pick from the request's Accept-Encoding ae, then
+// measures them all.
+func measureSides(sides []side, body []byte, ae, enc string, figs []Figures, errs []error) {
 	type contestant struct {
 		i     int
 		serve func()
@@ -245,7 +254,7 @@ func measureSides(sides []side, body []byte, enc string, figs []Figures, errs []
 			continue
 		}
 		r := httptest.NewRequest("GET", "/data", nil)
-		r.Header.Set("Accept-Encoding", enc)
+		r.Header.Set("Accept-Encoding", ae)
 		w := &countingWriter{h: http.Header{}, keep: new(bytes.Buffer)}
 		h.ServeHTTP(w, r)
 		if ce := w.h.Get("Content-Encoding"); ce != enc {

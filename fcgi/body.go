@@ -46,13 +46,13 @@ func (b *requestBody) close() {
 //
 // The caller must close the body; a spool file is already unlinked, so
 // closing it frees its disk space whatever ends the request.
-func (s *settings) readBody(w http.ResponseWriter, r *http.Request) (*requestBody, int, error) {
-	b := &requestBody{length: -1}
+func (s *settings) readBody(w http.ResponseWriter, r *http.Request) (requestBody, int, error) {
+	b := requestBody{length: -1}
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
-		return b, 0, nil
+		return b, 0, nil // no body: no buffer, no reader, no allocation
 	}
 	if r.ContentLength > s.MaxSpool {
-		return nil, http.StatusRequestEntityTooLarge, ErrBodyTooLarge
+		return b, http.StatusRequestEntityTooLarge, ErrBodyTooLarge
 	}
 	src := &timedReader{r: r.Body, rc: http.NewResponseController(w), d: s.BodyTimeout}
 	in := io.Reader(src)
@@ -70,7 +70,7 @@ func (s *settings) readBody(w http.ResponseWriter, r *http.Request) (*requestBod
 	n, err := readUpTo(in, mem)
 	if err != nil {
 		status, err := bodyFailure(r, err)
-		return nil, status, err
+		return b, status, err
 	}
 	total := int64(n)
 	if total <= s.SpoolMemory {
@@ -78,7 +78,7 @@ func (s *settings) readBody(w http.ResponseWriter, r *http.Request) (*requestBod
 	} else {
 		f, err := os.CreateTemp(s.TempDir, "fcgi-body-*")
 		if err != nil {
-			return nil, http.StatusInternalServerError, fmt.Errorf("fcgi: spooling body: %w", err)
+			return b, http.StatusInternalServerError, fmt.Errorf("fcgi: spooling body: %w", err)
 		}
 		// Unlinked at once: the space is freed when f is closed, even if
 		// the process dies first.
@@ -88,18 +88,18 @@ func (s *settings) readBody(w http.ResponseWriter, r *http.Request) (*requestBod
 		total, status, err = s.spool(f, mem[:n], in, r)
 		if err != nil {
 			f.Close()
-			return nil, status, err
+			return b, status, err
 		}
 		b.r = f
 	}
 	if total > s.MaxSpool {
 		b.close()
-		return nil, http.StatusRequestEntityTooLarge, ErrBodyTooLarge
+		return b, http.StatusRequestEntityTooLarge, ErrBodyTooLarge
 	}
 	if r.ContentLength > 0 && total != r.ContentLength {
 		b.close()
 		status, err := bodyFailure(r, io.ErrUnexpectedEOF)
-		return nil, status, err
+		return b, status, err
 	}
 	// The body is read: lift the deadline, so that it cannot end the
 	// connection (and with it the request's context) while the script runs.

@@ -91,8 +91,9 @@ type Config struct {
 
 	// MaxConns caps the open connections to each endpoint; requests beyond
 	// it wait for one. php-fpm ties a worker to every kept-alive
-	// connection, so keep it at or below pm.max_children minus whatever
-	// else talks to that pool. Zero means 5, the Debian pool's default.
+	// connection, so set it to pm.max_children minus whatever else talks
+	// to that pool (see "Sizing MaxConns" in the package doc). Zero means
+	// 5, the Debian pool's default.
 	MaxConns int
 
 	// IdleTimeout closes a pooled connection left unused this long, which

@@ -16,6 +16,13 @@ type conn struct {
 	nc   net.Conn
 	br   *bufio.Reader
 	wbuf []byte // request records are assembled here, then written at once
+	hbuf []byte // the CGI header of the response being read
+	rhdr [headerLen]byte
+
+	raw      syscall.RawConn // for alive, nil when nc has none
+	peek     func(fd uintptr) bool
+	peekBuf  [1]byte
+	peekDead bool
 
 	readTimeout  time.Duration
 	writeTimeout time.Duration
@@ -30,6 +37,11 @@ type conn struct {
 func newConn(nc net.Conn, s *settings) *conn {
 	c := &conn{nc: nc, readTimeout: s.ReadTimeout, writeTimeout: s.WriteTimeout}
 	c.br = bufio.NewReaderSize(deadlineReader{c}, 16<<10)
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.raw, c.peek = raw, c.peekFD // made once: alive runs per request
+		}
+	}
 	return c
 }
 
@@ -84,27 +96,26 @@ func (c *conn) alive() bool {
 	if c.br.Buffered() > 0 {
 		return false
 	}
-	sc, ok := c.nc.(syscall.Conn)
-	if !ok {
-		return true
+	if c.peek == nil {
+		_, isSyscall := c.nc.(syscall.Conn)
+		return !isSyscall // no way to look: assume alive, as before
 	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return false
+	c.peekDead = false
+	err := c.raw.Read(c.peek)
+	return err == nil && !c.peekDead
+}
+
+// peekFD looks at the socket without reading or waiting: anything there
+// (an error, EOF, or bytes nobody asked for) means the connection is dead.
+func (c *conn) peekFD(fd uintptr) bool {
+	n, _, err := syscall.Recvfrom(int(fd), c.peekBuf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	switch {
+	case err == syscall.EAGAIN || err == syscall.EWOULDBLOCK:
+		// Nothing to read: the healthy idle state.
+	case err != nil || n >= 0:
+		c.peekDead = true
 	}
-	alive := true
-	var buf [1]byte
-	err = raw.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		switch {
-		case err == syscall.EAGAIN || err == syscall.EWOULDBLOCK:
-			// Nothing to read: the healthy idle state.
-		case err != nil || n == 0 || n > 0:
-			alive = false // error, EOF, or bytes nobody asked for
-		}
-		return true // never wait for readiness
-	})
-	return err == nil && alive
+	return true // never wait for readiness
 }
 
 var _ io.Reader = deadlineReader{}

@@ -40,6 +40,30 @@
 // client that stops reading the response loses it after SendTimeout,
 // which frees the connection it held.
 //
+// # Sizing MaxConns
+//
+// php-fpm gives each connection a worker of its own for as long as the
+// connection is kept alive, and a worker serves one connection at a time.
+// So MaxConns, the connections kept to one endpoint, is the number of
+// php-fpm workers this Handler can keep busy:
+//   - With pm = static, set MaxConns to pm.max_children (less whatever
+//     else talks to the same pool: another front, a cron over FastCGI).
+//     The default, 5, matches Debian's stock pool; a pool with 16
+//     children behind the default leaves 11 of them idle while requests
+//     queue here.
+//   - With pm = dynamic or ondemand, the same: pm.max_children is the
+//     ceiling php-fpm will grow to, and idle connections close after
+//     IdleTimeout, which lets it shrink again.
+//   - Above pm.max_children, the extra connections are accepted by the
+//     kernel but wait in php-fpm's listen backlog for a free worker: the
+//     requests on them queue there, unseen, with their ReadTimeout running,
+//     instead of here. Nothing is gained.
+//   - With several endpoints, MaxConns applies to each.
+//
+// The bench (bench/fcgi.go) measures a PHP hello world with 5, 8 and 16
+// children, MaxConns sized to them and at the default, beside nginx and
+// the leanest forwarder Go can be.
+//
 // Output is streamed: what PHP flush()es reaches the client at once.
 // Request bodies are read whole before a connection is taken, in memory up
 // to SpoolMemory and in an unlinked temporary file beyond, so slow uploads

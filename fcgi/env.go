@@ -71,7 +71,18 @@ func (s *settings) buildParams(p *params, r *http.Request, t target) error {
 		scheme = "https"
 	}
 	var serverAddr string
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+	switch la := r.Context().Value(http.LocalAddrContextKey).(type) {
+	case *net.TCPAddr: // the usual listener, read without formatting host:port
+		if len(la.IP) > 0 {
+			serverAddr = la.IP.String()
+		}
+		if la.Zone != "" {
+			serverAddr += "%" + la.Zone
+		}
+		if serverPort == "" {
+			serverPort = strconv.Itoa(la.Port)
+		}
+	case net.Addr:
 		var localPort string
 		serverAddr, localPort = splitHostPort(la.String())
 		if serverPort == "" {
@@ -256,6 +267,10 @@ func appendHeaderVar(b []byte, k string) []byte {
 
 // splitHostPort is net.SplitHostPort that tolerates a missing port.
 func splitHostPort(hp string) (host, port string) {
+	if !strings.Contains(hp, ":") {
+		// The usual Host without a port: no error to allocate.
+		return strings.TrimSuffix(strings.TrimPrefix(hp, "["), "]"), ""
+	}
 	if h, p, err := net.SplitHostPort(hp); err == nil {
 		return h, p
 	}

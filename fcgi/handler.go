@@ -105,7 +105,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next httpmw.Hand
 	if p.rec, err = appendParams(p.rec[:0], p.b); err != nil {
 		return http.StatusRequestHeaderFieldsTooLarge, fmt.Errorf("%w: %w", ErrHeaderTooLarge, err)
 	}
-	return h.roundTrip(w, r, p.rec, body)
+	return h.roundTrip(w, r, p.rec, &body)
 }
 
 // paramsStatus is the status for a buildParams error.
@@ -274,19 +274,28 @@ func (h *Handler) exchange(x *exchange, p []byte, body *requestBody) (reusable b
 	// When the cancel ran or is running, the connection's deadline may be
 	// poisoned at any moment: it cannot go back to the pool.
 	reusable = stop() && err == nil
+	if err != nil {
+		err = classifyExchange(x.r, err)
+	}
+	return reusable, err
+}
+
+// classifyExchange wraps an exchange's failure in the error that says whose
+// fault it was. (Apart, so that a success does not pay for the variables
+// errors.As needs.)
+func classifyExchange(r *http.Request, err error) error {
 	var ne net.Error
 	var ce *clientError
 	var be *bodyError
 	switch {
-	case err == nil, errors.As(err, &ce), errors.As(err, &be), errors.Is(err, ErrBadResponse):
-	case x.r.Context().Err() != nil:
-		err = fmt.Errorf("fcgi: client gone: %w", err)
+	case errors.As(err, &ce), errors.As(err, &be), errors.Is(err, ErrBadResponse):
+		return err
+	case r.Context().Err() != nil:
+		return fmt.Errorf("fcgi: client gone: %w", err)
 	case errors.As(err, &ne) && ne.Timeout():
-		err = fmt.Errorf("%w: %w", ErrTimeout, err)
-	default:
-		err = fmt.Errorf("%w: %w", ErrBadResponse, err)
+		return fmt.Errorf("%w: %w", ErrTimeout, err)
 	}
-	return reusable, err
+	return fmt.Errorf("%w: %w", ErrBadResponse, err)
 }
 
 // okStatus is what serve returns once a response is written: its status

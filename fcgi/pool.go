@@ -20,8 +20,9 @@ type pool struct {
 	s                *settings
 	dialer           net.Dialer
 
-	slots  chan struct{} // one token per open connection, idle or busy
-	notify chan struct{} // capacity 1: a connection went idle
+	slots   chan struct{} // one token per open connection, idle or busy
+	notify  chan struct{} // capacity 1: a connection went idle
+	handoff chan *conn    // unbuffered: a connection passed straight to a waiting request
 
 	mu     sync.Mutex
 	idle   []*conn     // oldest first; taken from the end
@@ -32,9 +33,10 @@ type pool struct {
 func newPool(network, address string, s *settings) *pool {
 	return &pool{
 		network: network, address: address, s: s,
-		dialer: net.Dialer{Timeout: s.DialTimeout},
-		slots:  make(chan struct{}, s.MaxConns),
-		notify: make(chan struct{}, 1),
+		dialer:  net.Dialer{Timeout: s.DialTimeout},
+		slots:   make(chan struct{}, s.MaxConns),
+		notify:  make(chan struct{}, 1),
+		handoff: make(chan *conn),
 	}
 }
 
@@ -63,6 +65,12 @@ func (p *pool) get(ctx context.Context, fresh bool) (*conn, error) {
 			defer timer.Stop()
 		}
 		select {
+		case c := <-p.handoff:
+			if !fresh {
+				return c, nil
+			}
+			_ = c.close()
+			return p.dial(ctx) // in the handed connection's slot
 		case <-p.notify:
 		case p.slots <- struct{}{}:
 			return p.dial(ctx)
@@ -92,12 +100,22 @@ func (p *pool) takeIdle() *conn {
 		if more {
 			p.signal() // another waiter may take the next one
 		}
-		if time.Since(c.idleSince) < p.s.IdleTimeout && c.alive() {
+		idle := time.Since(c.idleSince)
+		if idle < p.s.IdleTimeout && c.br.Buffered() == 0 && (idle < peekAfter || c.alive()) {
 			return c
 		}
 		p.discard(c)
 	}
 }
+
+// peekAfter is how long a connection must have been idle before takeIdle
+// looks at its socket (alive, one system call). A busy pool hands
+// connections back and forth within microseconds, where the look would
+// find nothing on almost every request; a connection that did die in that
+// moment costs a GET one resend (try) and never carries a POST, which
+// always takes a fresh connection. The look pays off for connections that
+// sat idle through a php-fpm restart.
+const peekAfter = 2 * time.Millisecond
 
 func (p *pool) signal() {
 	select {
@@ -134,6 +152,15 @@ func (p *pool) put(c *conn) {
 		p.mu.Unlock()
 		p.discard(c)
 		return
+	}
+	// A request waiting for a connection (the pool is saturated) gets
+	// this one directly: one wakeup, no trip through the idle list and
+	// its checks, which a connection that just finished cleanly passes.
+	select {
+	case p.handoff <- c:
+		p.mu.Unlock()
+		return
+	default:
 	}
 	p.idle = append(p.idle, c)
 	if p.reaper == nil {

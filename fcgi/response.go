@@ -61,7 +61,13 @@ func (x *exchange) clearSendDeadline() {
 // PHP flush() reaches the client at once, while a burst of records (a
 // whole small page) still goes out in one write, with a Content-Length.
 func (x *exchange) readResponse() error {
-	var hb [headerLen]byte
+	hb := &x.c.rhdr
+	x.hdr = x.c.hbuf[:0]
+	defer func() {
+		if cap(x.hdr) <= 16<<10 {
+			x.c.hbuf = x.hdr[:0] // kept for the next response on x.c
+		}
+	}()
 	for {
 		if x.unflushed && x.c.br.Buffered() < headerLen {
 			// The next read may wait for the script: send what it
@@ -72,7 +78,7 @@ func (x *exchange) readResponse() error {
 			}
 			x.unflushed = false
 		}
-		h, err := readRecordHeader(x.c.br, &hb)
+		h, err := readRecordHeader(x.c.br, hb)
 		if err != nil {
 			return err
 		}
@@ -177,7 +183,10 @@ func (x *exchange) flush() error {
 		f.Flush()
 		return nil
 	}
-	err := http.NewResponseController(x.w).Flush()
+	if x.rc == nil {
+		x.rc = http.NewResponseController(x.w)
+	}
+	err := x.rc.Flush()
 	if errors.Is(err, http.ErrNotSupported) {
 		return nil
 	}
@@ -245,7 +254,7 @@ func parseCGIHeader(b []byte, h http.Header) (int, error) {
 		if !validFieldValue(value) {
 			return 0, fmt.Errorf("%w: control character in header value", ErrBadResponse)
 		}
-		key := textproto.CanonicalMIMEHeaderKey(string(line[:colon]))
+		key := canonicalKey(line[:colon])
 		switch key {
 		case "Status":
 			if len(value) < 3 {
@@ -271,6 +280,24 @@ func parseCGIHeader(b []byte, h http.Header) (int, error) {
 		}
 	}
 	return status, nil
+}
+
+// commonFields are the header names PHP and its frameworks send most, in
+// canonical form: canonicalKey returns these without an allocation.
+var commonFields = [...]string{
+	"Content-Type", "X-Powered-By", "Status", "Location", "Set-Cookie",
+	"Cache-Control", "Expires", "Pragma", "Content-Length", "Last-Modified",
+	"Etag", "Vary", "Content-Encoding", "Content-Disposition",
+}
+
+// canonicalKey is textproto.CanonicalMIMEHeaderKey for a valid field name.
+func canonicalKey(name []byte) string {
+	for _, k := range commonFields {
+		if len(k) == len(name) && bytes.EqualFold(name, []byte(k)) {
+			return k
+		}
+	}
+	return textproto.CanonicalMIMEHeaderKey(string(name))
 }
 
 func validFieldName(b []byte) bool {

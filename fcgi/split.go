@@ -78,7 +78,10 @@ func lowerASCII(c byte) byte {
 // cleanRequestPath is path.Clean on a rooted path that keeps a trailing
 // slash, the mark of a directory request.
 func cleanRequestPath(p string) string {
-	c := path.Clean("/" + p)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	c := path.Clean(p) // p itself, with no allocation, when already clean
 	if c != "/" && strings.HasSuffix(p, "/") {
 		c += "/"
 	}

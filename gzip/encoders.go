@@ -47,12 +47,18 @@ func newCodecPools(level int) *codecPools {
 	p.pools[encZstd].New = func() any {
 		c := new(codec)
 		// Concurrency 1 keeps the encoder synchronous: no goroutines to
-		// outlive a response. The options are valid, so this cannot fail.
+		// outlive a response. No content checksum, as libzstd (and so
+		// nginx's and most servers' zstd) writes none by default: RFC 8878
+		// makes it optional, every decoder reads frames without it, and
+		// the connection (TCP, TLS) already checks the bytes; it would
+		// cost a second pass over the body. The options are valid, so
+		// this cannot fail.
 		c.zs, _ = zstd.NewWriter(&c.out,
 			zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)),
 			zstd.WithEncoderConcurrency(1),
 			zstd.WithWindowSize(zstdWindow),
 			zstd.WithLowerEncoderMem(true),
+			zstd.WithEncoderCRC(false),
 		)
 		return c
 	}
