@@ -16,8 +16,8 @@ type Compressor struct {
 	c *compressor
 }
 
-// New returns a Compressor for c, or a *ConfigError naming the first bad
-// field.
+// New returns a Compressor for c, or an *httpmw.ConfigError naming the
+// first bad field.
 func New(c Config) (*Compressor, error) {
 	s, err := c.settings()
 	if err != nil {
