@@ -6,6 +6,7 @@ import (
 
 	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/internal/cfgerr"
+	"github.com/httpmw/httpmw/internal/httptoken"
 )
 
 func invalid(field, format string, args ...any) error {
@@ -88,7 +89,7 @@ func (c Config) rules() ([]rule, error) {
 				e.op, e.name = opLate, f.Name[1:]
 				cr.late = true
 			}
-			if !validName(e.name) {
+			if !httptoken.IsToken(e.name) {
 				return nil, invalid(field+".Name", "%q is not a valid header name", f.Name)
 			}
 			if e.op != opDel && !validValue(e.value) {
@@ -100,23 +101,6 @@ func (c Config) rules() ([]rule, error) {
 		out = append(out, cr)
 	}
 	return out, nil
-}
-
-// validName reports whether s is an RFC 9110 token.
-func validName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // validValue refuses CR, LF, NUL and the other controls, which would split

@@ -6,6 +6,7 @@ import (
 
 	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/internal/cfgerr"
+	"github.com/httpmw/httpmw/internal/httptoken"
 )
 
 // Defaults used when a Config field is left at its zero value.
@@ -60,7 +61,7 @@ func (c Config) settings() (*settings, error) {
 	if s.header == "" {
 		s.header = DefaultHeader
 	}
-	if !validHeaderName(s.header) {
+	if !httptoken.IsToken(s.header) {
 		return nil, invalid("Header", "%q: not a header name", c.Header)
 	}
 	s.header = textproto.CanonicalMIMEHeaderKey(s.header)
@@ -71,18 +72,4 @@ func (c Config) settings() (*settings, error) {
 		return nil, invalid("MaxRedirects", "must not be negative, got %d", c.MaxRedirects)
 	}
 	return s, nil
-}
-
-// validHeaderName reports whether s is an RFC 9110 token.
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
