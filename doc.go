@@ -49,7 +49,8 @@
 //   - Config is an input whose zero fields work: each field's comment says
 //     what zero means, and the defaults are named constants (DefaultX).
 //     Only what no default can guess is required (gitsync's URL and Dest,
-//     tunnel's Server).
+//     the upstreams of balancer and reverseproxy, tunnel's Server, a public
+//     listener of tunnel/server).
 //     So no package needs a DefaultConfig function; tunnel's spells out
 //     the same defaults as its zero Config, for ngrok 1.7 users.
 //   - New checks the whole Config first, touching nothing (no file, socket
