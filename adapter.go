@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/httpmw/httpmw/internal/ascii"
 	"github.com/httpmw/httpmw/internal/respwriter"
 )
 
@@ -48,6 +49,33 @@ func Chain(mws ...Middleware) Middleware {
 		return next
 	}
 }
+
+// NotFound is the next handler of a chain's last middleware: it answers
+// 404 with nothing written, so the caller (the Adapter at the edge)
+// writes the page. A package's terminal ServeHTTP is its Middleware
+// ending in HandlerFunc(NotFound).
+func NotFound(http.ResponseWriter, *http.Request) (int, error) {
+	return http.StatusNotFound, nil
+}
+
+// ConfigError is the error every package's constructor returns for a bad
+// configuration field, such as
+//
+//	browse: Config.Hide[0]: empty pattern
+//
+// errors.As finds it whichever package returned it.
+type ConfigError struct {
+	Package string // the package, such as "browse"
+	Field   string // the field's path from the struct given, such as "Config.Hide[0]"
+	Err     error  // what is wrong with it
+}
+
+// Error is "package: field: reason".
+func (e *ConfigError) Error() string { return e.Package + ": " + e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns Err, so errors.Is finds a package's sentinel errors
+// (logger.ErrUnknownPlaceholder) through it.
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // PanicError is what the Adapter reports when a handler panics.
 type PanicError struct {
@@ -209,32 +237,13 @@ func (m Path) Matches(p string) bool {
 	}
 	head := p[:len(base)]
 	if m.IgnoreCase {
-		if !equalFoldASCII(head, base) {
+		if !ascii.EqualFold(head, base) {
 			return false
 		}
 	} else if head != base {
 		return false
 	}
 	return len(p) == len(base) || p[len(base)] == '/'
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if lowerASCII(a[i]) != lowerASCII(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func lowerASCII(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
 }
 
 // cleanPath is path.Clean for request paths: rooted, no trailing slash,

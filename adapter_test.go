@@ -350,3 +350,48 @@ func asciiLower(s string) string {
 	}
 	return string(b)
 }
+
+// The root doc's chi idiom: one adapter around a Chain, so the outer
+// middleware sees the status an inner one left unwritten, and the edge
+// writes the page once. NotFound ends a chain that way too.
+func TestChiOneEdge(t *testing.T) {
+	var seen []int
+	var mu sync.Mutex
+	observe := func(next httpmw.Handler) httpmw.Handler {
+		return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
+			status, err := next.ServeHTTP(w, r)
+			mu.Lock()
+			seen = append(seen, status)
+			mu.Unlock()
+			return status, err
+		})
+	}
+	refuse := func(next httpmw.Handler) httpmw.Handler {
+		return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
+			if r.URL.Path == "/gone" {
+				return httpmw.NotFound(w, r)
+			}
+			return next.ServeHTTP(w, r)
+		})
+	}
+	r := chi.NewRouter()
+	r.Use(httpmw.ToHTTPMiddleware(httpmw.Chain(observe, refuse)))
+	r.Get("/*", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+
+	res, err := srv.Client().Get(srv.URL + "/gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound || string(body) != "404 Not Found\n" {
+		t.Fatalf("got %d %q, want the edge's one 404 page", res.StatusCode, body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 || seen[0] != http.StatusNotFound {
+		t.Fatalf("the outer middleware saw %v, want [404]", seen)
+	}
+}

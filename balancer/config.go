@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/textproto"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/cfgerr"
+	"github.com/httpmw/httpmw/internal/httptoken"
 )
 
 // Policy names how a Pool chooses among its available upstreams. The names
@@ -158,88 +160,55 @@ const (
 // validate checks c and returns the first problem, naming the field.
 func (c *Config) validate() error {
 	if len(c.Upstreams) == 0 {
-		return fmt.Errorf("balancer: Config.Upstreams: at least one upstream is required")
+		return cfgerr.New("balancer", "Config.Upstreams", "at least one upstream is required")
 	}
 	for i, u := range c.Upstreams {
 		if _, err := ParseAddr(u.Addr); err != nil {
-			return fmt.Errorf("balancer: Config.Upstreams[%d].Addr: %w", i, err)
+			return cfgerr.New("balancer", fmt.Sprintf("Config.Upstreams[%d].Addr", i), "%w", err)
 		}
 		if u.Weight < 0 || u.Weight > maxWeight {
-			return fmt.Errorf("balancer: Config.Upstreams[%d].Weight: must be 0-%d, got %d", i, maxWeight, u.Weight)
+			return cfgerr.New("balancer", fmt.Sprintf("Config.Upstreams[%d].Weight", i), "must be 0-%d, got %d", maxWeight, u.Weight)
 		}
 		if u.MaxConns < 0 {
-			return fmt.Errorf("balancer: Config.Upstreams[%d].MaxConns: must not be negative, got %d", i, u.MaxConns)
+			return cfgerr.New("balancer", fmt.Sprintf("Config.Upstreams[%d].MaxConns", i), "must not be negative, got %d", u.MaxConns)
 		}
 	}
 	if c.Policy != "" && !c.Policy.known() {
-		return fmt.Errorf("balancer: Config.Policy: unknown policy %q", c.Policy)
+		return cfgerr.New("balancer", "Config.Policy", "unknown policy %q", c.Policy)
 	}
-	if c.Policy == PolicyHeader && !validHeaderName(c.HashHeader) {
-		return fmt.Errorf("balancer: Config.HashHeader: a header name is required by policy %q, got %q", c.Policy, c.HashHeader)
+	if c.Policy == PolicyHeader && !httptoken.IsToken(c.HashHeader) {
+		return cfgerr.New("balancer", "Config.HashHeader", "a header name is required by policy %q, got %q", c.Policy, c.HashHeader)
 	}
-	if c.CookieName != "" && !validCookieName(c.CookieName) {
-		return fmt.Errorf("balancer: Config.CookieName: invalid cookie name %q", c.CookieName)
+	if c.CookieName != "" && !httptoken.IsToken(c.CookieName) {
+		return cfgerr.New("balancer", "Config.CookieName", "invalid cookie name %q", c.CookieName)
 	}
 	a := c.Active
 	if a.Path != "" && a.Path[0] != '/' {
-		return fmt.Errorf("balancer: Config.Active.Path: must start with \"/\", got %q", a.Path)
+		return cfgerr.New("balancer", "Config.Active.Path", "must start with \"/\", got %q", a.Path)
 	}
 	if a.Interval < 0 {
-		return fmt.Errorf("balancer: Config.Active.Interval: must not be negative, got %v", a.Interval)
+		return cfgerr.New("balancer", "Config.Active.Interval", "must not be negative, got %v", a.Interval)
 	}
 	if a.Timeout < 0 {
-		return fmt.Errorf("balancer: Config.Active.Timeout: must not be negative, got %v", a.Timeout)
+		return cfgerr.New("balancer", "Config.Active.Timeout", "must not be negative, got %v", a.Timeout)
 	}
 	if a.Status != 0 && (a.Status < 100 || a.Status > 999) {
-		return fmt.Errorf("balancer: Config.Active.Status: must be 100-999, got %d", a.Status)
+		return cfgerr.New("balancer", "Config.Active.Status", "must be 100-999, got %d", a.Status)
 	}
 	p := c.Passive
 	if p.FailWindow < 0 {
-		return fmt.Errorf("balancer: Config.Passive.FailWindow: must not be negative, got %v", p.FailWindow)
+		return cfgerr.New("balancer", "Config.Passive.FailWindow", "must not be negative, got %v", p.FailWindow)
 	}
 	for _, s := range p.UnhealthyStatus {
 		if s < 100 || s > 999 {
-			return fmt.Errorf("balancer: Config.Passive.UnhealthyStatus: must be 100-999, got %d", s)
+			return cfgerr.New("balancer", "Config.Passive.UnhealthyStatus", "must be 100-999, got %d", s)
 		}
 	}
 	if p.UnhealthyLatency < 0 {
-		return fmt.Errorf("balancer: Config.Passive.UnhealthyLatency: must not be negative, got %v", p.UnhealthyLatency)
+		return cfgerr.New("balancer", "Config.Passive.UnhealthyLatency", "must not be negative, got %v", p.UnhealthyLatency)
 	}
 	return nil
 }
 
 // maxWeight keeps the weighted round robin cycle small enough to precompute.
 const maxWeight = 1000
-
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTokenByte(s[i]) {
-			return false
-		}
-	}
-	return textproto.CanonicalMIMEHeaderKey(s) != ""
-}
-
-func validCookieName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isTokenByte(s[i]) {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// isTokenByte reports whether c may appear in an RFC 9110 token.
-func isTokenByte(c byte) bool {
-	if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
-		return true
-	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
-}

@@ -19,7 +19,7 @@ type Auth struct {
 	challenge []string // the WWW-Authenticate value
 }
 
-// New validates c and returns the middleware, or a *ConfigError naming
+// New validates c and returns the middleware, or a *httpmw.ConfigError naming
 // the first bad field.
 func New(c Config) (*Auth, error) {
 	rules, realm, err := c.rules()

@@ -161,8 +161,8 @@ func TestConfigErrors(t *testing.T) {
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("got %v, want %s", err, tt.want)
 		}
-		if !errors.Is(err, basicauth.ErrInvalidConfig) {
-			t.Errorf("%v is not ErrInvalidConfig", err)
+		if !errors.As(err, new(*httpmw.ConfigError)) {
+			t.Errorf("%v is not an *httpmw.ConfigError", err)
 		}
 	}
 	if _, err := basicauth.New(basicauth.Config{}); err != nil {

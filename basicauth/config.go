@@ -2,36 +2,19 @@ package basicauth
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // DefaultRealm is the realm sent when Config.Realm is empty.
 const DefaultRealm = "Restricted"
 
-// ErrInvalidConfig matches, with errors.Is, every error New returns.
-var ErrInvalidConfig = errors.New("basicauth: invalid config")
-
-// ConfigError is the error New returns for a bad Config field, such as
-// "basicauth: Config.Rules[0].User: must not contain a colon".
-type ConfigError struct {
-	Field  string // the Config field, such as "Rules[0].Password"
-	Reason string
-}
-
-// Error names the field and what is wrong with it.
-func (e *ConfigError) Error() string { return "basicauth: Config." + e.Field + ": " + e.Reason }
-
-// Is reports whether target is ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
-
 func invalid(field, format string, args ...any) error {
-	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	return cfgerr.New("basicauth", "Config."+field, format, args...)
 }
 
 // Config lists who may see which paths. Its zero value protects nothing.

@@ -110,7 +110,7 @@ func ourCompressor(app http.Handler) func() (http.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		return httpmw.ToHTTP(mw(httpmw.FromHTTP(app))), nil
+		return httpmw.ToHTTP(mw.Middleware(httpmw.FromHTTP(app))), nil
 	}
 }
 

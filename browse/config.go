@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // DefaultIndexNames are the files served for a folder when Config.IndexNames
@@ -106,25 +107,25 @@ type Config struct {
 func (c *Config) validate() error {
 	for i, name := range c.IndexNames {
 		if name == "" || strings.ContainsAny(name, "/\\\x00") || name == "." || name == ".." {
-			return fmt.Errorf("browse: Config.IndexNames[%d]: %q is not a file name", i, name)
+			return cfgerr.New("browse", fmt.Sprintf("Config.IndexNames[%d]", i), "%q is not a file name", name)
 		}
 	}
 	for i, p := range c.ListingPaths {
 		if !strings.HasPrefix(p, "/") {
-			return fmt.Errorf("browse: Config.ListingPaths[%d]: %q must start with \"/\"", i, p)
+			return cfgerr.New("browse", fmt.Sprintf("Config.ListingPaths[%d]", i), "%q must start with \"/\"", p)
 		}
 	}
 	for i, p := range c.Hide {
 		if p == "" {
-			return fmt.Errorf("browse: Config.Hide[%d]: empty pattern", i)
+			return cfgerr.New("browse", fmt.Sprintf("Config.Hide[%d]", i), "empty pattern")
 		}
 		if _, err := path.Match(p, ""); err != nil {
-			return fmt.Errorf("browse: Config.Hide[%d]: %q: %w", i, p, err)
+			return cfgerr.New("browse", fmt.Sprintf("Config.Hide[%d]", i), "%q: %w", p, err)
 		}
 	}
 	if c.Template != nil {
 		if err := CheckTemplate(c.Template); err != nil {
-			return fmt.Errorf("browse: Config.Template: %w", err)
+			return cfgerr.New("browse", "Config.Template", "%w", err)
 		}
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/httpmw/httpmw/internal/ascii"
 )
 
 // entry is one listed file, kept small: a page is held as these, never as
@@ -162,7 +164,7 @@ func appendNaturalKey(b []byte, s string) []byte {
 			start := len(b)
 			b = append(b, s[i:j]...)
 			for k := start; k < len(b); k++ {
-				b[k] = lowerASCII(b[k])
+				b[k] = ascii.Lower(b[k])
 			}
 			i = j
 			continue
@@ -183,13 +185,6 @@ func appendNaturalKey(b []byte, s string) []byte {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-func lowerASCII(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
 
 // pushBounded adds e to h, a max-heap (by cmp) of at most n entries: the
 // n entries that sort first among all pushed so far.

@@ -3,6 +3,8 @@ package browse
 import (
 	"cmp"
 	"strings"
+
+	"github.com/httpmw/httpmw/internal/ascii"
 )
 
 // The reference for the listing's name order, written the direct way: the
@@ -53,7 +55,7 @@ func compareNatural(a, b string) int {
 			i, j = ei, ej
 			continue
 		}
-		if x, y = lowerASCII(x), lowerASCII(y); x != y {
+		if x, y = ascii.Lower(x), ascii.Lower(y); x != y {
 			if x < y {
 				return -1
 			}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // Server serves the files of one folder. It is an httpmw.Handler meant for
@@ -44,10 +45,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	t, err := openTree(dir)
 	if errors.Is(err, ErrNotFolder) {
-		return nil, fmt.Errorf("browse: Config.Root: %q: %w", dir, ErrNotFolder)
+		return nil, cfgerr.New("browse", "Config.Root", "%q: %w", dir, ErrNotFolder)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("browse: Config.Root: %w", err)
+		return nil, cfgerr.New("browse", "Config.Root", "%w", err)
 	}
 	s := &Server{
 		indexNames:  cfg.IndexNames,
@@ -101,9 +102,10 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// ServeHTTP serves the file, index page or listing at r.URL.Path. It
-// answers 404 (unwritten) for what does not exist or is hidden, and 405 for
-// methods other than GET and HEAD.
+// ServeHTTP serves the file, index page or listing at r.URL.Path. It is
+// Middleware ending in httpmw.NotFound: what does not exist or is hidden
+// is 404, unwritten. Methods other than GET and HEAD get 405 (with Allow),
+// also unwritten.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) (int, error) {
 	return s.serve(w, r, nil)
 }
@@ -118,6 +120,7 @@ func (s *Server) Middleware(next httpmw.Handler) httpmw.Handler {
 	})
 }
 
+// serve answers r; next is Middleware's next handler, nil for ServeHTTP.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, next httpmw.Handler) (int, error) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		if next != nil {
@@ -210,10 +213,10 @@ func open(root *os.Root, name string) (*os.File, error) {
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, next httpmw.Handler) (int, error) {
-	if next != nil {
-		return next.ServeHTTP(w, r)
+	if next == nil {
+		return httpmw.NotFound(w, r)
 	}
-	return http.StatusNotFound, nil
+	return next.ServeHTTP(w, r)
 }
 
 // fsError answers a failed filesystem access: what is not there is

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/clientip"
 )
 
 // Listing is the data a custom Config.Template is executed with. It has
@@ -118,12 +119,7 @@ func (l *Listing) Cookie(name string) string {
 func (l *Listing) Header(name string) string { return l.Req.Header.Get(name) }
 
 // IP is the client's address, without the port (the direct peer's).
-func (l *Listing) IP() string {
-	if host, _, err := net.SplitHostPort(l.Req.RemoteAddr); err == nil {
-		return host
-	}
-	return l.Req.RemoteAddr
-}
+func (l *Listing) IP() string { return clientip.Host(l.Req.RemoteAddr) }
 
 // URI is the request target as the client sent it.
 func (l *Listing) URI() string { return l.Req.RequestURI }

@@ -86,7 +86,7 @@ func (s *siteConfig) build(ctx context.Context, closers *[]io.Closer) (httpmw.Ha
 		if err != nil {
 			return nil, errorf(s.gzipPos, "%v", err)
 		}
-		outer = append(outer, compress)
+		outer = append(outer, compress.Middleware)
 	}
 
 	if s.errors != nil {

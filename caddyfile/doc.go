@@ -1,11 +1,11 @@
 // Package caddyfile runs Caddy 0.7 Caddyfiles on httpmw's middleware.
 //
-//	cfg, err := caddyfile.LoadFile("Caddyfile", nil)
+//	inst, err := caddyfile.LoadFile("Caddyfile", nil)
 //	if err != nil {
 //		log.Fatal(err) // Caddyfile:7:3: proxy: policy: unknown policy "fastest"; ...
 //	}
-//	defer cfg.Close()
-//	for _, s := range cfg.Servers { // one per port; sites chosen by Host
+//	defer inst.Close()
+//	for _, s := range inst.Servers { // one per port; sites chosen by Host
 //		go http.ListenAndServe(s.Addr, s.Handler)
 //	}
 //

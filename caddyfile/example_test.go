@@ -59,13 +59,13 @@ files.example:2015 {
 	defer api.Close()
 	vars := map[string]string{"SITE": dir, "API": api.Listener.Addr().String()}
 
-	cfg, err := caddyfile.Load("Caddyfile", []byte(src), func(k string) string { return vars[k] })
+	inst, err := caddyfile.Load("Caddyfile", []byte(src), func(k string) string { return vars[k] })
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer cfg.Close()
-	srv := cfg.Servers[0]
+	defer inst.Close()
+	srv := inst.Servers[0]
 	fmt.Println(srv.Addr, srv.Sites)
 
 	ts := httptest.NewServer(srv.Handler) // in production: http.ListenAndServe(srv.Addr, srv.Handler)

@@ -11,9 +11,11 @@ import (
 	"github.com/httpmw/httpmw"
 )
 
-// Config is a loaded Caddyfile: one Server per listen address, each routing
-// its sites by Host. Close it to stop what the directives started.
-type Config struct {
+// Instance is a loaded Caddyfile, running: one Server per listen address,
+// each routing its sites by Host, and whatever the directives started (git
+// syncers, health checks, FastCGI pools). Close it to stop them. (Caddy
+// calls the same thing an Instance; every Config in httpmw is an input.)
+type Instance struct {
 	// Servers are in the order their addresses first appear in the file.
 	Servers []Server
 
@@ -43,13 +45,13 @@ type Server struct {
 // An error is a *ParseError naming the file, line and column, and nothing is
 // left running after it. Relative paths (root, log files, templates) are
 // relative to the working directory, as in Caddy.
-func Load(name string, src []byte, env func(string) string) (*Config, error) {
+func Load(name string, src []byte, env func(string) string) (*Instance, error) {
 	sites, err := check(name, src, env)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Config{cancel: cancel}
+	c := &Instance{cancel: cancel}
 	byAddr := map[string]*vhosts{}
 	for _, s := range sites {
 		h, err := s.cfg.build(ctx, &c.closers)
@@ -82,7 +84,7 @@ func Load(name string, src []byte, env func(string) string) (*Config, error) {
 }
 
 // LoadFile is Load for a file on disk.
-func LoadFile(path string, env func(string) string) (*Config, error) {
+func LoadFile(path string, env func(string) string) (*Instance, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -103,7 +105,7 @@ func Validate(name string, src []byte, env func(string) string) error {
 // Close stops everything the directives started (git syncers, health
 // checks, FastCGI pools) and closes the log files and folders. Stop serving
 // the Handlers first, so the last requests are logged. Close is idempotent.
-func (c *Config) Close() error {
+func (c *Instance) Close() error {
 	if c.cancel != nil {
 		c.cancel()
 	}

@@ -17,7 +17,7 @@ import (
 
 // serve loads src and serves each of its Servers on a loopback listener
 // (the file's ports are ignored), returning their base URLs in order.
-func serve(t *testing.T, src string, vars map[string]string) (*Config, []string) {
+func serve(t *testing.T, src string, vars map[string]string) (*Instance, []string) {
 	t.Helper()
 	cfg, err := Load("Caddyfile", []byte(src), env(vars))
 	if err != nil {

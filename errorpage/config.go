@@ -1,36 +1,20 @@
 package errorpage
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // DefaultMaxPageSize bounds a page file when Config.MaxPageSize is 0.
 const DefaultMaxPageSize = 1 << 20
 
-// ErrInvalidConfig matches, with errors.Is, every error New returns.
-var ErrInvalidConfig = errors.New("errorpage: invalid config")
-
-// ConfigError is the error New returns for a bad Config field, such as
-// "errorpage: Config.Pages: 200: not an error status (400-599)".
-type ConfigError struct {
-	Field  string // the Config field, such as "Pages"
-	Reason string
-}
-
-// Error names the field and what is wrong with it.
-func (e *ConfigError) Error() string { return "errorpage: Config." + e.Field + ": " + e.Reason }
-
-// Is reports whether target is ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
-
 func invalid(field, format string, args ...any) error {
-	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	return cfgerr.New("errorpage", "Config."+field, format, args...)
 }
 
 // Config tells Pages what to render and where to log. Its zero value

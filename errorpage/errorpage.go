@@ -18,7 +18,7 @@ type Pages struct {
 	dir *os.Root // Root opened once; nil when it is followed at each error
 }
 
-// New validates c and returns Pages, or a *ConfigError naming the first
+// New validates c and returns Pages, or a *httpmw.ConfigError naming the first
 // bad field. Missing page files are not an error here: they are looked
 // for at each error, and their absence is logged then.
 func New(c Config) (*Pages, error) {

@@ -1,33 +1,16 @@
 package ext
 
 import (
-	"errors"
-	"fmt"
 	"strings"
+
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // DefaultExt is what Config.Ext means when nil.
 var DefaultExt = []string{".html"}
 
-// ErrInvalidConfig matches, with errors.Is, every error New returns for a
-// bad field.
-var ErrInvalidConfig = errors.New("ext: invalid config")
-
-// ConfigError is the error New returns for a bad Config field, such as
-// `ext: Config.Ext: "html": must start with "."`.
-type ConfigError struct {
-	Field  string // the Config field, such as "Ext"
-	Reason string
-}
-
-// Error names the field and what is wrong with it.
-func (e *ConfigError) Error() string { return "ext: Config." + e.Field + ": " + e.Reason }
-
-// Is reports whether target is ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
-
 func invalid(field, format string, args ...any) error {
-	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	return cfgerr.New("ext", "Config."+field, format, args...)
 }
 
 // Config says where the files are and which extensions to try. Its zero

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw/balancer"
+	"github.com/httpmw/httpmw/internal/ascii"
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // Config describes one FastCGI site, in the words of Caddy 0.x's
@@ -168,7 +170,7 @@ func (c Config) settings() (*settings, error) {
 	}
 	for i, e := range s.Endpoints {
 		if _, _, err := parseEndpoint(e); err != nil {
-			return nil, fmt.Errorf("fcgi: Config.Endpoints[%d]: %w", i, err)
+			return nil, cfgerr.New("fcgi", fmt.Sprintf("Config.Endpoints[%d]", i), "%w", err)
 		}
 	}
 	root := s.Root
@@ -177,16 +179,16 @@ func (c Config) settings() (*settings, error) {
 	}
 	abs, err := filepath.Abs(root)
 	if err != nil {
-		return nil, fmt.Errorf("fcgi: Config.Root: %w", err)
+		return nil, cfgerr.New("fcgi", "Config.Root", "%w", err)
 	}
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("fcgi: Config.Root: %q is not a directory", root)
+		return nil, cfgerr.New("fcgi", "Config.Root", "%q is not a directory", root)
 	}
 	s.root = abs
 	s.remote = abs
 	if s.UpstreamRoot != "" {
 		if !filepath.IsAbs(s.UpstreamRoot) || strings.ContainsRune(s.UpstreamRoot, 0) {
-			return nil, fmt.Errorf("fcgi: Config.UpstreamRoot: must be an absolute path, got %q", s.UpstreamRoot)
+			return nil, cfgerr.New("fcgi", "Config.UpstreamRoot", "must be an absolute path, got %q", s.UpstreamRoot)
 		}
 		s.remote = filepath.Clean(s.UpstreamRoot)
 	}
@@ -196,27 +198,27 @@ func (c Config) settings() (*settings, error) {
 		s.Ext, s.Split, s.Index = p.Ext, p.Split, p.Index
 	}
 	if s.ext, err = suffixOption(s.Ext); err != nil {
-		return nil, fmt.Errorf("fcgi: Config.Ext: %w", err)
+		return nil, cfgerr.New("fcgi", "Config.Ext", "%w", err)
 	}
 	if s.split, err = suffixOption(s.Split); err != nil {
-		return nil, fmt.Errorf("fcgi: Config.Split: %w", err)
+		return nil, cfgerr.New("fcgi", "Config.Split", "%w", err)
 	}
 	for i, idx := range s.Index {
 		if idx == "" || strings.ContainsAny(idx, "/\x00") || idx == "." || idx == ".." {
-			return nil, fmt.Errorf("fcgi: Config.Index[%d]: %q must be a plain file name", i, idx)
+			return nil, cfgerr.New("fcgi", fmt.Sprintf("Config.Index[%d]", i), "%q must be a plain file name", idx)
 		}
 	}
 	for k, v := range s.Env {
 		if k == "" || strings.ContainsAny(k, "=\x00") || strings.ContainsRune(v, 0) {
-			return nil, fmt.Errorf("fcgi: Config.Env: %q: names must be non-empty without '=' or NUL, values without NUL", k)
+			return nil, cfgerr.New("fcgi", "Config.Env", "%q: names must be non-empty without '=' or NUL, values without NUL", k)
 		}
 		if pairSize(len(k), len(v)) > maxContent {
-			return nil, fmt.Errorf("fcgi: Config.Env: %q: name and value exceed one FastCGI record (%d bytes)", k, maxContent)
+			return nil, cfgerr.New("fcgi", "Config.Env", "%q: name and value exceed one FastCGI record (%d bytes)", k, maxContent)
 		}
 	}
 	for i, e := range s.Except {
 		if !strings.HasPrefix(e, "/") {
-			return nil, fmt.Errorf("fcgi: Config.Except[%d]: %q must start with '/'", i, e)
+			return nil, cfgerr.New("fcgi", fmt.Sprintf("Config.Except[%d]", i), "%q must start with '/'", e)
 		}
 		s.except = append(s.except, e)
 	}
@@ -233,23 +235,23 @@ func (c Config) settings() (*settings, error) {
 		{"SendTimeout", &s.SendTimeout, 60 * time.Second},
 	} {
 		if *d.v < 0 {
-			return nil, fmt.Errorf("fcgi: Config.%s: must not be negative, got %v", d.name, *d.v)
+			return nil, cfgerr.New("fcgi", "Config."+d.name, "must not be negative, got %v", *d.v)
 		}
 		if *d.v == 0 {
 			*d.v = d.def
 		}
 	}
 	if s.MaxConns < 0 {
-		return nil, fmt.Errorf("fcgi: Config.MaxConns: must not be negative, got %d", s.MaxConns)
+		return nil, cfgerr.New("fcgi", "Config.MaxConns", "must not be negative, got %d", s.MaxConns)
 	}
 	if s.MaxConns == 0 {
 		s.MaxConns = 5
 	}
 	if s.SpoolMemory < 0 {
-		return nil, fmt.Errorf("fcgi: Config.SpoolMemory: must not be negative, got %d", s.SpoolMemory)
+		return nil, cfgerr.New("fcgi", "Config.SpoolMemory", "must not be negative, got %d", s.SpoolMemory)
 	}
 	if s.MaxSpool < 0 {
-		return nil, fmt.Errorf("fcgi: Config.MaxSpool: must not be negative, got %d", s.MaxSpool)
+		return nil, cfgerr.New("fcgi", "Config.MaxSpool", "must not be negative, got %d", s.MaxSpool)
 	}
 	if s.SpoolMemory == 0 {
 		s.SpoolMemory = 16 << 10
@@ -259,7 +261,7 @@ func (c Config) settings() (*settings, error) {
 	}
 	if s.TempDir != "" {
 		if fi, err := os.Stat(s.TempDir); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("fcgi: Config.TempDir: %q is not a directory", s.TempDir)
+			return nil, cfgerr.New("fcgi", "Config.TempDir", "%q is not a directory", s.TempDir)
 		}
 	}
 	if s.ServerSoftware == "" {
@@ -282,7 +284,7 @@ func suffixOption(v string) (string, error) {
 		if c >= 0x80 || c < 0x20 || c == '/' || c == 0x7f {
 			return "", fmt.Errorf("must be printable ASCII without '/', got %q", v)
 		}
-		b[i] = lowerASCII(c)
+		b[i] = ascii.Lower(c)
 	}
 	return string(b), nil
 }

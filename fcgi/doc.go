@@ -30,8 +30,10 @@
 // records itself rather than through gofast's Client, which costs four
 // goroutines, two pipes and about 200 KB of buffers per request, cannot
 // tell stderr from a broken connection, and never flushes; gofast's
-// ClientPool is avoided too, as it leaks connections under load. A
-// kept-alive connection found dead, as after a php-fpm restart, is
+// ClientPool is avoided too, as it leaks connections under load. So the
+// package does not import gofast: gofast is the peer it is tested against
+// (security_test.go uses it to show what php-fpm does unguarded) and
+// benchmarked against (bench/). A kept-alive connection found dead, as after a php-fpm restart, is
 // replaced; a GET (or other idempotent request) that found it closed
 // before the server answered is sent once more on a fresh connection,
 // while a POST always goes on a fresh one and is never sent twice. With

@@ -16,6 +16,7 @@ import (
 
 	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/balancer"
+	"github.com/httpmw/httpmw/internal/ascii"
 )
 
 // Handler sends matching requests to FastCGI servers such as php-fpm. It
@@ -58,21 +59,18 @@ func (h *Handler) Close() error {
 // signature is httpmw.Middleware's: use h.Middleware in httpmw.Chain.
 func (h *Handler) Middleware(next httpmw.Handler) httpmw.Handler {
 	if next == nil {
-		next = notFound
+		next = httpmw.HandlerFunc(httpmw.NotFound)
 	}
 	return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
 		return h.serve(w, r, next)
 	})
 }
 
-// ServeHTTP is h.Middleware(nil): requests that do not match get 404.
+// ServeHTTP is Middleware ending in httpmw.NotFound: requests that do not
+// match get 404, unwritten.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) (int, error) {
-	return h.serve(w, r, notFound)
+	return h.serve(w, r, httpmw.HandlerFunc(httpmw.NotFound))
 }
-
-var notFound = httpmw.HandlerFunc(func(http.ResponseWriter, *http.Request) (int, error) {
-	return http.StatusNotFound, nil
-})
 
 // serve implements the Handler contract: >= 400 means nothing written.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next httpmw.Handler) (int, error) {
@@ -141,7 +139,7 @@ func (h *Handler) route(urlPath string) (target, int, error) {
 	}
 	script, pathInfo, ok := splitScript(p, h.s.split)
 	if !ok {
-		if h.s.ext == "" || !hasSuffixFoldASCII(p, h.s.ext) {
+		if h.s.ext == "" || !ascii.HasSuffixFold(p, h.s.ext) {
 			return target{}, 0, nil
 		}
 		script, pathInfo = p, ""

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	"github.com/yookoala/gofast"
 )
 
 // FastCGI record layout (FastCGI 1.0 spec, section 3.3): an 8-byte header,
@@ -27,7 +25,10 @@ const (
 	// connection, as php-fpm does not multiplex.
 	requestID = 1
 
-	flagKeepConn = 1
+	// roleResponder is FCGI_RESPONDER (section 6.2), the only role this
+	// client plays; flagKeepConn is FCGI_KEEP_CONN (section 5.1).
+	roleResponder = 1
+	flagKeepConn  = 1
 )
 
 // errProtocol marks a FastCGI stream we cannot make sense of.
@@ -55,8 +56,7 @@ func appendPadding(b []byte, n int) []byte {
 // appendBeginRequest appends FCGI_BEGIN_REQUEST for a keep-alive responder.
 func appendBeginRequest(b []byte) []byte {
 	b = appendRecordHeader(b, recBeginRequest, 8)
-	role := uint16(gofast.RoleResponder)
-	return append(b, byte(role>>8), byte(role), flagKeepConn, 0, 0, 0, 0, 0)
+	return append(b, byte(roleResponder>>8), byte(roleResponder), flagKeepConn, 0, 0, 0, 0, 0)
 }
 
 // appendPairLen appends a name-value pair length: one byte below 128,

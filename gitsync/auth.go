@@ -19,7 +19,7 @@ const defaultUser = "git"
 func authMethod(cfg Config) (transport.AuthMethod, error) {
 	ep, err := transport.NewEndpoint(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("gitsync: Config.URL: %w", err)
+		return nil, configError("URL", "%w", err)
 	}
 	a := cfg.Auth
 	switch ep.Protocol {
@@ -28,7 +28,7 @@ func authMethod(cfg Config) (transport.AuthMethod, error) {
 		if a.PasswordFile != "" {
 			b, err := os.ReadFile(a.PasswordFile)
 			if err != nil {
-				return nil, fmt.Errorf("gitsync: Auth.PasswordFile: %w", err)
+				return nil, configError("Auth.PasswordFile", "%w", err)
 			}
 			password = strings.TrimRight(string(b), "\r\n")
 		}
@@ -43,7 +43,7 @@ func authMethod(cfg Config) (transport.AuthMethod, error) {
 		if a.SSHKeyFile != "" {
 			k, err := gitssh.NewPublicKeysFromFile(user, a.SSHKeyFile, a.SSHKeyPassphrase)
 			if err != nil {
-				return nil, fmt.Errorf("gitsync: Auth.SSHKeyFile: %w", err)
+				return nil, configError("Auth.SSHKeyFile", "%w", err)
 			}
 			auth, hk = k, &k.HostKeyCallbackHelper
 		} else {
@@ -62,7 +62,7 @@ func authMethod(cfg Config) (transport.AuthMethod, error) {
 			}
 			cb, err := gitssh.NewKnownHostsCallback(files...)
 			if err != nil {
-				return nil, fmt.Errorf("gitsync: Auth.KnownHostsFile: %w", err)
+				return nil, configError("Auth.KnownHostsFile", "%w", err)
 			}
 			hk.HostKeyCallback = cb
 		}

@@ -1,13 +1,15 @@
 package gitsync
 
 import (
+	"cmp"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // Config describes one repository to keep deployed. Only URL and Dest are
@@ -124,26 +126,21 @@ const (
 	defaultThenTimeout = time.Minute
 )
 
-func configError(field, format string, args ...any) error {
-	return fmt.Errorf("gitsync: Config.%s: %s", field, fmt.Sprintf(format, args...))
-}
-
-// validate checks c and returns a copy with defaults filled in.
-func (c Config) validate() (Config, error) {
+// validate checks every field without touching the system; the error
+// names the first bad one.
+func (c Config) validate() error {
 	if c.URL == "" {
-		return c, configError("URL", "required")
+		return configError("URL", "required")
 	}
 	if strings.ContainsAny(c.URL, "\n\r\x00") {
-		return c, configError("URL", "contains a control character")
+		return configError("URL", "contains a control character")
 	}
 	if c.Dest == "" {
-		return c, configError("Dest", "required")
+		return configError("Dest", "required")
 	}
-	abs, err := filepath.Abs(c.Dest)
-	if err != nil {
-		return c, configError("Dest", "%v", err)
+	if _, err := filepath.Abs(c.Dest); err != nil {
+		return configError("Dest", "%v", err)
 	}
-	c.Dest = abs
 	n := 0
 	for _, set := range []bool{c.Branch != "", c.Tag != "", c.NewestTag} {
 		if set {
@@ -151,36 +148,55 @@ func (c Config) validate() (Config, error) {
 		}
 	}
 	if n > 1 {
-		return c, configError("Branch", "Branch, Tag and NewestTag are exclusive; set one")
+		return configError("Branch", "Branch, Tag and NewestTag are exclusive; set one")
 	}
 	for field, ref := range map[string]string{"Branch": c.Branch, "Tag": c.Tag} {
 		if ref != "" && !validRefName(ref) {
-			return c, configError(field, "%q is not a valid ref name", ref)
+			return configError(field, "%q is not a valid ref name", ref)
 		}
 	}
-	if c.Link == "" {
-		c.Link = defaultLink
+	if link := cmp.Or(c.Link, defaultLink); link != filepath.Base(link) || link == "." || link == ".." || strings.HasPrefix(link, ".") {
+		return configError("Link", "must be a plain file name not starting with a dot, got %q", c.Link)
 	}
-	if c.Link != filepath.Base(c.Link) || c.Link == "." || c.Link == ".." || strings.HasPrefix(c.Link, ".") {
-		return c, configError("Link", "must be a plain file name not starting with a dot, got %q", c.Link)
+	if c.RetryMin < 0 {
+		return configError("RetryMin", "must not be negative, got %v", c.RetryMin)
 	}
+	if c.RetryMax < 0 {
+		return configError("RetryMax", "must not be negative, got %v", c.RetryMax)
+	}
+	if retryMin := cmp.Or(c.RetryMin, defaultRetryMin); c.RetryMax != 0 && c.RetryMax < retryMin {
+		return configError("RetryMax", "must be at least RetryMin (%v), got %v", retryMin, c.RetryMax)
+	}
+	if len(c.Then) > 0 && c.Then[0] == "" {
+		return configError("Then", "the command (first element) is empty")
+	}
+	if c.ThenTimeout < 0 {
+		return configError("ThenTimeout", "must not be negative, got %v", c.ThenTimeout)
+	}
+	if c.Auth.SSHKeyFile == "" && c.Auth.SSHKeyPassphrase != "" {
+		return configError("Auth.SSHKeyPassphrase", "set without Config.Auth.SSHKeyFile")
+	}
+	if c.Auth.Password != "" && c.Auth.PasswordFile != "" {
+		return configError("Auth.PasswordFile", "set together with Config.Auth.Password; set one")
+	}
+	return nil
+}
+
+func configError(field, format string, args ...any) error {
+	return cfgerr.New("gitsync", "Config."+field, format, args...)
+}
+
+// withDefaults returns a valid c with its zero fields resolved.
+func (c Config) withDefaults() Config {
+	c.Dest, _ = filepath.Abs(c.Dest)
+	c.Link = cmp.Or(c.Link, defaultLink)
 	if c.Depth == 0 {
 		c.Depth = 1
 	} else if c.Depth < 0 {
 		c.Depth = 0 // go-git: 0 is the full history
 	}
-	if c.Interval == 0 {
-		c.Interval = defaultInterval
-	}
-	if c.RetryMin < 0 {
-		return c, configError("RetryMin", "must not be negative, got %v", c.RetryMin)
-	}
-	if c.RetryMax < 0 {
-		return c, configError("RetryMax", "must not be negative, got %v", c.RetryMax)
-	}
-	if c.RetryMin == 0 {
-		c.RetryMin = defaultRetryMin
-	}
+	c.Interval = cmp.Or(c.Interval, defaultInterval)
+	c.RetryMin = cmp.Or(c.RetryMin, defaultRetryMin)
 	if c.RetryMax == 0 {
 		c.RetryMax = defaultRetryMax
 		if c.Interval > 0 && c.Interval < c.RetryMax {
@@ -188,28 +204,11 @@ func (c Config) validate() (Config, error) {
 		}
 		c.RetryMax = max(c.RetryMax, c.RetryMin)
 	}
-	if c.RetryMax < c.RetryMin {
-		return c, configError("RetryMax", "must be at least RetryMin (%v), got %v", c.RetryMin, c.RetryMax)
-	}
-	if len(c.Then) > 0 && c.Then[0] == "" {
-		return c, configError("Then", "the command (first element) is empty")
-	}
-	if c.ThenTimeout < 0 {
-		return c, configError("ThenTimeout", "must not be negative, got %v", c.ThenTimeout)
-	}
-	if c.ThenTimeout == 0 {
-		c.ThenTimeout = defaultThenTimeout
-	}
-	if c.Auth.SSHKeyFile == "" && c.Auth.SSHKeyPassphrase != "" {
-		return c, configError("Auth.SSHKeyPassphrase", "set without Auth.SSHKeyFile")
-	}
-	if c.Auth.Password != "" && c.Auth.PasswordFile != "" {
-		return c, configError("Auth.PasswordFile", "set together with Auth.Password; set one")
-	}
+	c.ThenTimeout = cmp.Or(c.ThenTimeout, defaultThenTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	return c, nil
+	return c
 }
 
 // validRefName is a conservative subset of git check-ref-format: enough to

@@ -55,14 +55,16 @@ func TestConfigValidation(t *testing.T) {
 }
 
 func TestConfigDefaults(t *testing.T) {
-	c, err := Config{URL: "https://example.com/r.git", Dest: "rel"}.validate()
-	must(t, err)
+	c := Config{URL: "https://example.com/r.git", Dest: "rel"}
+	must(t, c.validate())
+	c = c.withDefaults()
 	if c.Depth != 1 || c.Interval != time.Hour || c.Link != "current" || c.ThenTimeout != time.Minute ||
 		c.RetryMin != time.Second || c.RetryMax != 5*time.Minute || c.Logger == nil || !strings.HasPrefix(c.Dest, "/") {
 		t.Fatalf("defaults = %+v", c)
 	}
-	c, err = Config{URL: "u", Dest: "/d", Depth: -1, Interval: 10 * time.Second}.validate()
-	must(t, err)
+	c = Config{URL: "u", Dest: "/d", Depth: -1, Interval: 10 * time.Second}
+	must(t, c.validate())
+	c = c.withDefaults()
 	if c.Depth != 0 || c.RetryMax != 10*time.Second {
 		t.Fatalf("Depth -1 -> %d (want 0: full history), RetryMax %v (want Interval)", c.Depth, c.RetryMax)
 	}

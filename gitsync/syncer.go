@@ -35,10 +35,10 @@ type Syncer struct {
 // New checks cfg and returns a Syncer that has not touched the disk or the
 // network yet; call Start (or Sync) to clone.
 func New(cfg Config) (*Syncer, error) {
-	cfg, err := cfg.validate()
-	if err != nil {
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.withDefaults()
 	closing, close := context.WithCancel(context.Background())
 	return &Syncer{cfg: cfg, kick: make(chan struct{}, 1), closing: closing, close: close}, nil
 }

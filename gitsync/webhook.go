@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // WebhookConfig configures the handler a push notification is sent to.
@@ -50,7 +51,7 @@ var _ httpmw.Handler = (*Webhook)(nil)
 // last sync found it (any branch before a sync found it).
 func (s *Syncer) Webhook(cfg WebhookConfig) (*Webhook, error) {
 	if cfg.MaxBody < 0 {
-		return nil, fmt.Errorf("gitsync: WebhookConfig.MaxBody: must not be negative, got %d", cfg.MaxBody)
+		return nil, cfgerr.New("gitsync", "WebhookConfig.MaxBody", "must not be negative, got %d", cfg.MaxBody)
 	}
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = defaultMaxBody

@@ -1,9 +1,9 @@
 package gzip
 
 import (
-	"errors"
-	"fmt"
 	"strings"
+
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // Defaults used when a Config field is left at its zero value.
@@ -24,22 +24,6 @@ const (
 	Gzip = "gzip"
 	Zstd = "zstd"
 )
-
-// ErrInvalidConfig matches, with errors.Is, every error New returns.
-var ErrInvalidConfig = errors.New("gzip: invalid config")
-
-// ConfigError is the error New returns for a bad Config field, such as
-// "gzip: Config.Level: must be 1-9, got 12".
-type ConfigError struct {
-	Field  string // the Config field, such as "Level"
-	Reason string
-}
-
-// Error names the field and what is wrong with it.
-func (e *ConfigError) Error() string { return "gzip: Config." + e.Field + ": " + e.Reason }
-
-// Is reports whether target is ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
 
 // Config tells the middleware what to compress and how. Its zero value
 // compresses text-like responses of 512 bytes or more with zstd or gzip
@@ -141,7 +125,7 @@ type settings struct {
 }
 
 func invalid(field, format string, args ...any) error {
-	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	return cfgerr.New("gzip", "Config."+field, format, args...)
 }
 
 // settings validates c and resolves its defaults.

@@ -3,6 +3,8 @@ package gzip
 import (
 	"errors"
 	"testing"
+
+	"github.com/httpmw/httpmw"
 )
 
 func TestNewRejectsBadConfig(t *testing.T) {
@@ -31,9 +33,9 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		if err.Error() != tt.want {
 			t.Errorf("New(%+v) error %q, want %q", tt.c, err, tt.want)
 		}
-		var ce *ConfigError
-		if !errors.Is(err, ErrInvalidConfig) || !errors.As(err, &ce) {
-			t.Errorf("New(%+v) error %v is not ErrInvalidConfig / *ConfigError", tt.c, err)
+		var ce *httpmw.ConfigError
+		if !errors.As(err, &ce) {
+			t.Errorf("New(%+v) error %v is not an *httpmw.ConfigError", tt.c, err)
 		}
 	}
 }

@@ -6,9 +6,9 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	http.ListenAndServe(":8080", httpmw.ToHTTP(compress(site)))
+//	http.ListenAndServe(":8080", httpmw.ToHTTP(compress.Middleware(site)))
 //
-// or, in a chi router, r.Use(httpmw.ToHTTPMiddleware(compress)).
+// or, in a chi router, r.Use(httpmw.ToHTTPMiddleware(compress.Middleware)).
 //
 // The coding follows the request's Accept-Encoding (RFC 9110, 12.5.3):
 // the highest q-value wins, ties go to Config.Prefer's order, q=0

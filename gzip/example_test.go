@@ -21,7 +21,7 @@ func Example() {
 		_, err := io.WriteString(w, strings.Repeat("all work and no play\n", 100))
 		return http.StatusOK, err
 	})
-	srv := httptest.NewServer(httpmw.ToHTTP(compress(page)))
+	srv := httptest.NewServer(httpmw.ToHTTP(compress.Middleware(page)))
 	defer srv.Close()
 
 	// Go's client asks for gzip and decodes it on its own.

@@ -31,7 +31,7 @@ func FuzzWriter(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		mws = append(mws, mw)
+		mws = append(mws, mw.Middleware)
 	}
 	f.Fuzz(func(t *testing.T, body, chunks []byte, minLength uint16, zstdClient bool) {
 		h := mws[int(minLength)%len(mws)](httpmwFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -102,7 +102,7 @@ func FuzzETagLists(f *testing.F) {
 		}
 		mw, _ := gzip.New(gzip.Config{})
 		var seen string
-		h := mw(httpmwFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := mw.Middleware(httpmwFunc(func(w http.ResponseWriter, r *http.Request) {
 			seen = r.Header.Get("If-None-Match")
 			w.Header().Set("ETag", `"v1"`)
 			w.WriteHeader(http.StatusNotModified)

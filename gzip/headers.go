@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/httpmw/httpmw/internal/ascii"
 	"github.com/httpmw/httpmw/internal/vary"
 )
 
@@ -37,7 +38,7 @@ func hasToken(values []string, token string) bool {
 			var item string
 			item, v = cutByte(v, ',')
 			item, _ = cutByte(item, '=') // "no-transform" has no value; others may
-			if equalFold(trimOWS(item), token) {
+			if ascii.EqualFold(trimOWS(item), token) {
 				return true
 			}
 		}

@@ -129,7 +129,7 @@ func compressed(t *testing.T, c gzip.Config, h httpmw.Handler) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return httpmw.ToHTTP(mw(h))
+	return httpmw.ToHTTP(mw.Middleware(h))
 }
 
 // serve returns a handler writing body with the given headers.

@@ -6,24 +6,36 @@ import (
 	"sync"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/ascii"
 )
 
-// New returns a middleware that compresses responses as c describes, or
-// a *ConfigError naming the first bad field.
-func New(c Config) (httpmw.Middleware, error) {
+// Compressor compresses the responses of the handlers its Middleware
+// wraps. It is safe for concurrent use and holds nothing to close: its
+// encoders are pooled and go with the garbage collector. Make one with New.
+type Compressor struct {
+	c *compressor
+}
+
+// New returns a Compressor for c, or an *httpmw.ConfigError naming the
+// first bad field.
+func New(c Config) (*Compressor, error) {
 	s, err := c.settings()
 	if err != nil {
 		return nil, err
 	}
-	shared := &compressor{
+	return &Compressor{c: &compressor{
 		settings: s,
 		codecs:   newCodecPools(s.level),
 		writers:  sync.Pool{New: func() any { return new(responseWriter) }},
 		copyBufs: sync.Pool{New: func() any { return new([copyBufSize]byte) }},
-	}
-	return func(next httpmw.Handler) httpmw.Handler {
-		return &handler{compressor: shared, next: next}
-	}, nil
+	}}, nil
+}
+
+// Middleware compresses the responses of next that Config selects
+// (path, extension, media type, size) for clients that accept gzip or
+// zstd; every other request and response passes through untouched.
+func (z *Compressor) Middleware(next httpmw.Handler) httpmw.Handler {
+	return &handler{compressor: z.c, next: next}
 }
 
 // copyBufSize is the chunk ReadFrom reads while compressing.
@@ -97,7 +109,7 @@ func (s *settings) routeCompressible(p string) bool {
 	}
 	ext := path.Ext(p)
 	for _, e := range s.ext {
-		if equalFold(ext, e) {
+		if ascii.EqualFold(ext, e) {
 			return true
 		}
 	}

@@ -1,5 +1,10 @@
 package gzip
 
+import (
+	"github.com/httpmw/httpmw/internal/ascii"
+	"github.com/httpmw/httpmw/internal/httptoken"
+)
+
 // encoding is a content coding this package can produce.
 type encoding uint8
 
@@ -25,9 +30,9 @@ func (e encoding) String() string {
 // for anything unknown.
 func encodingByName(name string) encoding {
 	switch {
-	case equalFold(name, Gzip):
+	case ascii.EqualFold(name, Gzip):
 		return encGzip
-	case equalFold(name, Zstd):
+	case ascii.EqualFold(name, Zstd):
 		return encZstd
 	}
 	return identity
@@ -94,7 +99,7 @@ func parseAcceptEncoding(values []string) (weights [numEncodings]int, star int, 
 				}
 				continue // empty list elements are allowed
 			}
-			if !isToken(name) {
+			if !httptoken.IsToken(name) {
 				return weights, unlisted, false
 			}
 			w := fullWeight
@@ -105,9 +110,9 @@ func parseAcceptEncoding(values []string) (weights [numEncodings]int, star int, 
 			}
 			var slot *int
 			switch {
-			case equalFold(name, "gzip"), equalFold(name, "x-gzip"):
+			case ascii.EqualFold(name, "gzip"), ascii.EqualFold(name, "x-gzip"):
 				slot = &weights[encGzip]
-			case equalFold(name, "zstd"):
+			case ascii.EqualFold(name, "zstd"):
 				slot = &weights[encZstd]
 			case name == "*":
 				slot = &star
@@ -136,10 +141,10 @@ func parseWeight(params string) (int, bool) {
 		}
 		key, val := cutByte(p, '=')
 		key, val = trimOWS(key), trimOWS(val)
-		if !isToken(key) || val == "" {
+		if !httptoken.IsToken(key) || val == "" {
 			return 0, false
 		}
-		if !equalFold(key, "q") {
+		if !ascii.EqualFold(key, "q") {
 			continue
 		}
 		q, ok := parseQValue(val)
@@ -197,40 +202,4 @@ func trimOWS(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
-}
-
-// isToken reports whether s is an RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
-			continue
-		}
-		switch c {
-		case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-			continue
-		}
-		return false
-	}
-	return true
-}
-
-// equalFold is strings.EqualFold for ASCII, where b is lower case.
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		c := a[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -1,6 +1,11 @@
 package gzip
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/httpmw/httpmw/internal/ascii"
+	"github.com/httpmw/httpmw/internal/httptoken"
+)
 
 // typePattern is one media type pattern of Config.Types or SkipTypes:
 // "text/html", "text/*", "application/*+json", "*/*".
@@ -20,20 +25,20 @@ func parseTypeSet(list []string) (typeSet, error) {
 			set = append(set, typePattern{})
 			continue
 		}
-		typ, sub := cutByte(lowerASCII(raw), '/')
+		typ, sub := cutByte(ascii.ToLower(raw), '/')
 		var p typePattern
 		switch {
 		case typ == "*":
-		case isToken(typ):
+		case httptoken.IsToken(typ):
 			p.typ = typ
 		default:
 			return nil, fmt.Errorf("%q: want type/subtype, type/* or */*", raw)
 		}
 		switch {
 		case sub == "*":
-		case len(sub) > 2 && sub[0] == '*' && sub[1] == '+' && isToken(sub[1:]):
+		case len(sub) > 2 && sub[0] == '*' && sub[1] == '+' && httptoken.IsToken(sub[1:]):
 			p.sub, p.suffix = sub[1:], true
-		case isToken(sub) && sub != "":
+		case httptoken.IsToken(sub) && sub != "":
 			p.sub = sub
 		default:
 			return nil, fmt.Errorf("%q: want type/subtype, type/* or */*", raw)
@@ -49,29 +54,19 @@ func (s typeSet) contains(ct string) bool {
 	mt, _ := cutByte(ct, ';')
 	typ, sub := cutByte(trimOWS(mt), '/')
 	for _, p := range s {
-		if p.typ != "" && !equalFold(typ, p.typ) {
+		if p.typ != "" && !ascii.EqualFold(typ, p.typ) {
 			continue
 		}
 		switch {
 		case p.sub == "":
 			return true
 		case p.suffix:
-			if len(sub) > len(p.sub) && equalFold(sub[len(sub)-len(p.sub):], p.sub) {
+			if len(sub) > len(p.sub) && ascii.EqualFold(sub[len(sub)-len(p.sub):], p.sub) {
 				return true
 			}
-		case equalFold(sub, p.sub):
+		case ascii.EqualFold(sub, p.sub):
 			return true
 		}
 	}
 	return false
-}
-
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }

@@ -117,7 +117,7 @@ func (b *bareWriter) WriteHeader(code int)        { b.code = code }
 func TestFlushNeverPanics(t *testing.T) {
 	mw, _ := gzip.New(gzip.Config{})
 	var flushErr, hijackErr error
-	h := mw(httpmwFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := mw.Middleware(httpmwFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, strings.Repeat("a", 1000))
 		w.(http.Flusher).Flush()

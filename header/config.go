@@ -1,31 +1,16 @@
 package header
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
+	"github.com/httpmw/httpmw/internal/httptoken"
 )
 
-// ErrInvalidConfig matches, with errors.Is, every error New returns.
-var ErrInvalidConfig = errors.New("header: invalid config")
-
-// ConfigError is the error New returns for a bad Config field, such as
-// `header: Config.Rules[0].Fields[1].Name: "X Y" is not a valid header name`.
-type ConfigError struct {
-	Field  string // the Config field, such as "Rules[0].Path"
-	Reason string
-}
-
-// Error names the field and what is wrong with it.
-func (e *ConfigError) Error() string { return "header: Config." + e.Field + ": " + e.Reason }
-
-// Is reports whether target is ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
-
 func invalid(field, format string, args ...any) error {
-	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	return cfgerr.New("header", "Config."+field, format, args...)
 }
 
 // Config lists the header rules. Its zero value changes nothing.
@@ -104,7 +89,7 @@ func (c Config) rules() ([]rule, error) {
 				e.op, e.name = opLate, f.Name[1:]
 				cr.late = true
 			}
-			if !validName(e.name) {
+			if !httptoken.IsToken(e.name) {
 				return nil, invalid(field+".Name", "%q is not a valid header name", f.Name)
 			}
 			if e.op != opDel && !validValue(e.value) {
@@ -116,23 +101,6 @@ func (c Config) rules() ([]rule, error) {
 		out = append(out, cr)
 	}
 	return out, nil
-}
-
-// validName reports whether s is an RFC 9110 token.
-func validName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // validValue refuses CR, LF, NUL and the other controls, which would split

@@ -14,7 +14,7 @@ type Headers struct {
 	rules []rule
 }
 
-// New validates c and returns the middleware, or a *ConfigError naming
+// New validates c and returns the middleware, or a *httpmw.ConfigError naming
 // the first bad field.
 func New(c Config) (*Headers, error) {
 	rules, err := c.rules()

@@ -1,12 +1,12 @@
 package inner
 
 import (
-	"errors"
-	"fmt"
 	"net/textproto"
 	"strings"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
+	"github.com/httpmw/httpmw/internal/httptoken"
 )
 
 // Defaults used when a Config field is left at its zero value.
@@ -19,24 +19,8 @@ const (
 	DefaultMaxRedirects = 10
 )
 
-// ErrInvalidConfig matches, with errors.Is, every error New returns.
-var ErrInvalidConfig = errors.New("inner: invalid config")
-
-// ConfigError is the error New returns for a bad Config field, such as
-// "inner: Config.Paths: \"private\": must start with /".
-type ConfigError struct {
-	Field  string // the Config field, such as "Paths"
-	Reason string
-}
-
-// Error names the field and what is wrong with it.
-func (e *ConfigError) Error() string { return "inner: Config." + e.Field + ": " + e.Reason }
-
-// Is reports whether target is ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
-
 func invalid(field, format string, args ...any) error {
-	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	return cfgerr.New("inner", "Config."+field, format, args...)
 }
 
 // Config says which paths are internal and how a backend redirects to
@@ -77,7 +61,7 @@ func (c Config) settings() (*settings, error) {
 	if s.header == "" {
 		s.header = DefaultHeader
 	}
-	if !validHeaderName(s.header) {
+	if !httptoken.IsToken(s.header) {
 		return nil, invalid("Header", "%q: not a header name", c.Header)
 	}
 	s.header = textproto.CanonicalMIMEHeaderKey(s.header)
@@ -88,18 +72,4 @@ func (c Config) settings() (*settings, error) {
 		return nil, invalid("MaxRedirects", "must not be negative, got %d", c.MaxRedirects)
 	}
 	return s, nil
-}
-
-// validHeaderName reports whether s is an RFC 9110 token.
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }

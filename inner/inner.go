@@ -19,7 +19,7 @@ type Internal struct {
 	writers sync.Pool // *writer
 }
 
-// New validates c and returns an Internal, or a *ConfigError naming the
+// New validates c and returns an Internal, or a *httpmw.ConfigError naming the
 // first bad field.
 func New(c Config) (*Internal, error) {
 	s, err := c.settings()

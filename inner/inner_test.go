@@ -31,8 +31,8 @@ func TestConfigErrors(t *testing.T) {
 			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 				t.Fatalf("New: %v, want %q...", err, tc.want)
 			}
-			if !errors.Is(err, ErrInvalidConfig) {
-				t.Fatalf("%v is not ErrInvalidConfig", err)
+			if !errors.As(err, new(*httpmw.ConfigError)) {
+				t.Fatalf("%v is not an *httpmw.ConfigError", err)
 			}
 		})
 	}

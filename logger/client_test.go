@@ -2,7 +2,6 @@ package logger
 
 import (
 	"net/http"
-	"net/netip"
 	"testing"
 )
 
@@ -92,17 +91,5 @@ func TestSpoofedHeaderOverTCP(t *testing.T) {
 		if got := out.only(t); got != tc.want {
 			t.Errorf("trusted %v: logged %q, want %q", tc.trusted, got, tc.want)
 		}
-	}
-}
-
-func TestHopsKeepTheNearest(t *testing.T) {
-	p := &proxies{nets: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
-	var h hops
-	h.add(netip.MustParseAddr("203.0.113.1"), true) // lost: too far
-	for range maxHops {
-		h.add(netip.MustParseAddr("10.0.0.1"), true)
-	}
-	if got := h.client(netip.MustParseAddr("10.0.0.9"), p); got != netip.MustParseAddr("10.0.0.1") {
-		t.Fatalf("got %v", got)
 	}
 }

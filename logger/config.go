@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
 	"net/textproto"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
+	"github.com/httpmw/httpmw/internal/clientip"
 )
 
 // Named formats, usable as the whole Config.Format or inside a longer one
@@ -131,13 +132,9 @@ var ErrClosed = errors.New("logger: closed")
 
 const defaultQueueSize = 4096
 
-func fieldErr(field string, format string, args ...any) error {
-	return fmt.Errorf("logger: Config.%s: "+format, append([]any{field}, args...)...)
-}
-
-// validate checks the fields that need no resources and returns the parsed
-// trusted-proxy list.
-func (c *Config) validate() ([]netip.Prefix, error) {
+// validate checks every field without touching the system; the error
+// names the first bad one.
+func (c *Config) validate() error {
 	if c.Slog != nil {
 		for _, f := range []struct {
 			name string
@@ -147,79 +144,59 @@ func (c *Config) validate() ([]netip.Prefix, error) {
 			{"Rotate", c.Rotate != Rotation{}}, {"Async", c.Async}, {"ReopenOn", c.ReopenOn != nil},
 		} {
 			if f.set {
-				return nil, fieldErr(f.name, "%w: cannot be used with Config.Slog", ErrConflict)
+				return cfgerr.New("logger", "Config."+f.name, "%w: cannot be used with Config.Slog", ErrConflict)
 			}
 		}
 	}
 	if c.Output != nil && c.File != "" {
-		return nil, fieldErr("File", "%w: cannot be used with Config.Output", ErrConflict)
+		return cfgerr.New("logger", "Config.File", "%w: cannot be used with Config.Output", ErrConflict)
 	}
 	toFile := c.Output == nil && c.File != "" && c.File != "stdout" && c.File != "stderr"
 	if c.Rotate != (Rotation{}) && !toFile {
-		return nil, fieldErr("Rotate", "%w: needs Config.File to be a file path", ErrConflict)
+		return cfgerr.New("logger", "Config.Rotate", "%w: needs Config.File to be a file path", ErrConflict)
 	}
 	if c.ReopenOn != nil && !toFile {
-		return nil, fieldErr("ReopenOn", "%w: needs Config.File to be a file path", ErrConflict)
+		return cfgerr.New("logger", "Config.ReopenOn", "%w: needs Config.File to be a file path", ErrConflict)
 	}
 	if c.Rotate.MaxSize < 0 {
-		return nil, fieldErr("Rotate.MaxSize", "must not be negative, got %d", c.Rotate.MaxSize)
+		return cfgerr.New("logger", "Config.Rotate.MaxSize", "must not be negative, got %d", c.Rotate.MaxSize)
 	}
 	if c.Rotate.MaxAge < 0 {
-		return nil, fieldErr("Rotate.MaxAge", "must not be negative, got %v", c.Rotate.MaxAge)
+		return cfgerr.New("logger", "Config.Rotate.MaxAge", "must not be negative, got %v", c.Rotate.MaxAge)
 	}
 	if c.Rotate.MaxBackups < 0 {
-		return nil, fieldErr("Rotate.MaxBackups", "must not be negative, got %d", c.Rotate.MaxBackups)
+		return cfgerr.New("logger", "Config.Rotate.MaxBackups", "must not be negative, got %d", c.Rotate.MaxBackups)
 	}
 	if c.QueueSize < 0 {
-		return nil, fieldErr("QueueSize", "must not be negative, got %d", c.QueueSize)
+		return cfgerr.New("logger", "Config.QueueSize", "must not be negative, got %d", c.QueueSize)
 	}
 	if c.QueueSize > 0 && !c.Async {
-		return nil, fieldErr("QueueSize", "%w: needs Config.Async", ErrConflict)
+		return cfgerr.New("logger", "Config.QueueSize", "%w: needs Config.Async", ErrConflict)
 	}
 	for i, p := range c.Except {
 		if !strings.HasPrefix(p, "/") {
-			return nil, fieldErr(fmt.Sprintf("Except[%d]", i), "must start with \"/\", got %q", p)
+			return cfgerr.New("logger", fmt.Sprintf("Config.Except[%d]", i), "must start with \"/\", got %q", p)
 		}
 	}
 	switch textproto.CanonicalMIMEHeaderKey(c.ClientIPHeader) {
 	case "", "X-Forwarded-For", "X-Real-Ip", "Forwarded":
 	default:
-		return nil, fieldErr("ClientIPHeader", "must be X-Forwarded-For, X-Real-IP or Forwarded, got %q", c.ClientIPHeader)
+		return cfgerr.New("logger", "Config.ClientIPHeader", "must be X-Forwarded-For, X-Real-IP or Forwarded, got %q", c.ClientIPHeader)
 	}
 	for i, name := range c.RedactQuery {
 		if name == "" {
-			return nil, fieldErr(fmt.Sprintf("RedactQuery[%d]", i), "must not be empty")
+			return cfgerr.New("logger", fmt.Sprintf("Config.RedactQuery[%d]", i), "must not be empty")
 		}
 	}
-	return parseTrusted(c.TrustedProxies)
+	_, err := c.trustedProxies()
+	return err
 }
 
-// parseTrusted turns CIDRs and bare addresses into prefixes.
-func parseTrusted(list []string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for i, s := range list {
-		s = strings.TrimSpace(s)
-		var p netip.Prefix
-		var err error
-		if strings.Contains(s, "/") {
-			p, err = netip.ParsePrefix(s)
-		} else {
-			var a netip.Addr
-			a, err = netip.ParseAddr(s)
-			p = netip.PrefixFrom(a, a.BitLen())
-		}
-		if err != nil {
-			return nil, fieldErr(fmt.Sprintf("TrustedProxies[%d]", i), "%q is neither a CIDR nor an address", list[i])
-		}
-		if p.Addr().Is4In6() {
-			// ::ffff:10.0.0.0/104 is how some write a v4 range in v6 form.
-			bits := p.Bits() - 96
-			if bits < 0 {
-				return nil, fieldErr(fmt.Sprintf("TrustedProxies[%d]", i), "%q covers more than the IPv4-mapped range", list[i])
-			}
-			p = netip.PrefixFrom(p.Addr().Unmap(), bits)
-		}
-		out = append(out, p.Masked())
+// trustedProxies parses Config.TrustedProxies.
+func (c *Config) trustedProxies() (clientip.Trusted, error) {
+	t, i, err := clientip.ParseTrusted(c.TrustedProxies)
+	if err != nil {
+		return nil, cfgerr.New("logger", fmt.Sprintf("Config.TrustedProxies[%d]", i), "%v", err)
 	}
-	return out, nil
+	return t, nil
 }

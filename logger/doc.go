@@ -71,4 +71,18 @@
 // Config.Slog sends structured records to a *slog.Logger instead:
 // request (remote, method, host, uri, proto, user_agent, referer),
 // response (status, size) and duration.
+//
+// # Rotation
+//
+// Config.Rotate rotates by size and Config.ReopenOn reopens the file for
+// logrotate. Both are written here rather than taken from lumberjack
+// (gopkg.in/natefinch/lumberjack.v2), the usual choice, for three of its
+// documented behaviours: Close does not stop the goroutine it starts for
+// pruning (lumberjack issues 56 and 205, open since 2017), which a Logger
+// made per site and closed on reload would leak; a Write larger than
+// MaxSize fails, so an Async batch of queued lines could be lost where
+// this file splits it at line ends; and sizes count in megabytes and ages
+// in days, too coarse for tests and small disks. Rotation here runs on the
+// writing goroutine, starts none, and never splits or drops a line. There
+// is no time-based rotation: use logrotate with ReopenOn for that.
 package logger

@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+
+	"github.com/httpmw/httpmw/internal/cfgerr"
+	"github.com/httpmw/httpmw/internal/httptoken"
 )
 
 // opKind is one piece of a compiled format.
@@ -100,7 +103,7 @@ func parseFormat(s string) (*format, error) {
 		if c != '{' {
 			if (c < 0x20 && c != '\t') || c == 0x7f {
 				// A newline here would split every line in two.
-				return nil, fieldErr("Format", "%w: control character %q at offset %d", ErrBadFormat, c, i)
+				return nil, cfgerr.New("logger", "Config.Format", "%w: control character %q at offset %d", ErrBadFormat, c, i)
 			}
 			if lit < 0 {
 				lit = i
@@ -110,7 +113,7 @@ func parseFormat(s string) (*format, error) {
 		}
 		end := strings.IndexByte(s[i+1:], '}')
 		if end < 0 {
-			return nil, fieldErr("Format", "%w: unclosed \"{\" at offset %d", ErrBadFormat, i)
+			return nil, cfgerr.New("logger", "Config.Format", "%w: unclosed \"{\" at offset %d", ErrBadFormat, i)
 		}
 		flush(i)
 		name := s[i+1 : i+1+end]
@@ -154,28 +157,14 @@ func placeholderOps(name string) ([]op, error) {
 	if k, ok := placeholders[name]; ok {
 		return []op{{kind: k}}, nil
 	}
-	if len(name) > 1 && (name[0] == '>' || name[0] == '<') && validHeaderName(name[1:]) {
+	if len(name) > 1 && (name[0] == '>' || name[0] == '<') && httptoken.IsToken(name[1:]) {
 		kind := opRequestHeader
 		if name[0] == '<' {
 			kind = opResponseHeader
 		}
 		return []op{{kind: kind, text: textproto.CanonicalMIMEHeaderKey(name[1:])}}, nil
 	}
-	return nil, fieldErr("Format", "%w %q", ErrUnknownPlaceholder, "{"+name+"}")
-}
-
-// validHeaderName reports whether s is an RFC 9110 token.
-func validHeaderName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return s != ""
+	return nil, cfgerr.New("logger", "Config.Format", "%w %q", ErrUnknownPlaceholder, "{"+name+"}")
 }
 
 // sensitiveHeaders are never written, whatever the format asks: their

@@ -205,19 +205,25 @@ func TestSlogRecord(t *testing.T) {
 	}
 }
 
-// blockingWriter holds every Write until released.
+// blockingWriter holds every Write until released, and says on entered
+// that a Write has begun.
 type blockingWriter struct {
 	release chan struct{}
+	entered chan struct{} // buffered: one signal per Write, never blocks
 	writes
 }
 
 func (b *blockingWriter) Write(p []byte) (int, error) {
+	select {
+	case b.entered <- struct{}{}:
+	default:
+	}
 	<-b.release
 	return b.writes.Write(p)
 }
 
 func TestAsyncDropsWhenFullAndCloseFlushes(t *testing.T) {
-	w := &blockingWriter{release: make(chan struct{}), writes: writes{batched: true}}
+	w := &blockingWriter{release: make(chan struct{}), entered: make(chan struct{}, 1), writes: writes{batched: true}}
 	l, err := New(Config{Format: "{path}", Output: w, Async: true, QueueSize: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -227,14 +233,16 @@ func TestAsyncDropsWhenFullAndCloseFlushes(t *testing.T) {
 		r, _ := http.NewRequestWithContext(context.Background(), "GET", path, nil)
 		h.ServeHTTP(discardWriter{http.Header{}}, r)
 	}
-	// The writer goroutine takes a batch of at most three lines (one, and
-	// the two queued behind it) and blocks writing it; the queue then holds
-	// two more; the rest must be dropped without blocking.
-	for i := range 10 {
+	// The writer goroutine takes the first line and blocks writing it
+	// (waited for, so the batch is that line alone); the queue then holds
+	// two more, and the other seven must be dropped without blocking.
+	serveOne("/a")
+	<-w.entered
+	for i := 1; i < 10; i++ {
 		serveOne("/" + string(rune('a'+i)))
 	}
-	if d := l.Dropped(); d < 5 || d > 8 {
-		t.Fatalf("dropped %d of 10 with a queue of 2 and at most 3 lines in flight", d)
+	if d := l.Dropped(); d != 7 {
+		t.Fatalf("dropped %d of 10 with a queue of 2 and one line in flight, want 7", d)
 	}
 	close(w.release)
 	if err := l.Close(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // Logger writes one access log line (or slog record) per request that
@@ -40,7 +41,10 @@ func New(cfg Config) (*Logger, error) { return newLogger(cfg, nil) }
 // newLogger is New with a hook the tests use to learn that a signal was
 // handled; nil in production.
 func newLogger(cfg Config, afterReopen func(error)) (*Logger, error) {
-	nets, err := cfg.validate()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	nets, err := cfg.trustedProxies()
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +84,7 @@ func newLogger(cfg Config, afterReopen func(error)) (*Logger, error) {
 		out = os.Stderr
 	default:
 		if l.file, err = openLogFile(cfg.File, cfg.Rotate, l.clock.now, l.reportAlways); err != nil {
-			return nil, fieldErr("File", "%w", err)
+			return nil, cfgerr.New("logger", "Config.File", "%w", err)
 		}
 		out = l.file
 	}

@@ -1,30 +1,15 @@
 package redir
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
-// ErrInvalidConfig matches, with errors.Is, every error New returns.
-var ErrInvalidConfig = errors.New("redir: invalid config")
-
-// ConfigError is the error New returns for a bad Config field, such as
-// "redir: Config.Rules[0].Code: 304 is not a redirect status".
-type ConfigError struct {
-	Field  string // the Config field, such as "Rules[0].To"
-	Reason string
-}
-
-// Error names the field and what is wrong with it.
-func (e *ConfigError) Error() string { return "redir: Config." + e.Field + ": " + e.Reason }
-
-// Is reports whether target is ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
-
 func invalid(field, format string, args ...any) error {
-	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	return cfgerr.New("redir", "Config."+field, format, args...)
 }
 
 // Config lists the redirects. Its zero value redirects nothing.

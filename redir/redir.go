@@ -14,7 +14,7 @@ type Redirects struct {
 	rules []rule
 }
 
-// New validates c and returns the middleware, or a *ConfigError naming
+// New validates c and returns the middleware, or a *httpmw.ConfigError naming
 // the first bad field.
 func New(c Config) (*Redirects, error) {
 	rules, err := c.rules()

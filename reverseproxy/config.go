@@ -4,11 +4,11 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
-	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/httpmw/httpmw/balancer"
+	"github.com/httpmw/httpmw/internal/cfgerr"
+	"github.com/httpmw/httpmw/internal/clientip"
 )
 
 // Config configures a Proxy. Set Balancer.Upstreams (or Pool); every other
@@ -130,46 +130,44 @@ const (
 func (c *Config) validate() error {
 	if c.Pool == nil {
 		if len(c.Balancer.Upstreams) == 0 {
-			return fmt.Errorf("reverseproxy: Config.Balancer.Upstreams: at least one upstream is required (or set Config.Pool)")
+			return cfgerr.New("reverseproxy", "Config.Balancer.Upstreams", "at least one upstream is required (or set Config.Pool)")
 		}
 		for i, u := range c.Balancer.Upstreams {
 			if err := checkScheme(u.Addr); err != nil {
-				return fmt.Errorf("reverseproxy: Config.Balancer.Upstreams[%d].Addr: %w", i, err)
+				return cfgerr.New("reverseproxy", fmt.Sprintf("Config.Balancer.Upstreams[%d].Addr", i), "%w", err)
 			}
 		}
 	} else {
 		for i, h := range c.Pool.Hosts() {
 			if err := checkScheme(h.String()); err != nil {
-				return fmt.Errorf("reverseproxy: Config.Pool: upstream %d: %w", i, err)
+				return cfgerr.New("reverseproxy", "Config.Pool", "upstream %d: %w", i, err)
 			}
 		}
 	}
 	if c.Path != "" && c.Path[0] != '/' {
-		return fmt.Errorf("reverseproxy: Config.Path: must start with \"/\", got %q", c.Path)
+		return cfgerr.New("reverseproxy", "Config.Path", "must start with \"/\", got %q", c.Path)
 	}
 	if c.Without != "" && c.Without[0] != '/' {
-		return fmt.Errorf("reverseproxy: Config.Without: must start with \"/\", got %q", c.Without)
+		return cfgerr.New("reverseproxy", "Config.Without", "must start with \"/\", got %q", c.Without)
 	}
 	for i, e := range c.Except {
 		if e == "" || e[0] != '/' {
-			return fmt.Errorf("reverseproxy: Config.Except[%d]: must start with \"/\", got %q", i, e)
+			return cfgerr.New("reverseproxy", fmt.Sprintf("Config.Except[%d]", i), "must start with \"/\", got %q", e)
 		}
 	}
-	for _, t := range c.TrustedProxies {
-		if _, err := parseTrusted(t); err != nil {
-			return fmt.Errorf("reverseproxy: Config.TrustedProxies: %w", err)
-		}
+	if _, i, err := clientip.ParseTrusted(c.TrustedProxies); err != nil {
+		return cfgerr.New("reverseproxy", fmt.Sprintf("Config.TrustedProxies[%d]", i), "%v", err)
 	}
 	if c.MaxBodyBytes < 0 {
-		return fmt.Errorf("reverseproxy: Config.MaxBodyBytes: must not be negative, got %d", c.MaxBodyBytes)
+		return cfgerr.New("reverseproxy", "Config.MaxBodyBytes", "must not be negative, got %d", c.MaxBodyBytes)
 	}
 	for name, d := range map[string]time.Duration{"TryDuration": c.TryDuration, "TryInterval": c.TryInterval, "DialTimeout": c.DialTimeout, "Timeout": c.Timeout} {
 		if d < 0 {
-			return fmt.Errorf("reverseproxy: Config.%s: must not be negative, got %v", name, d)
+			return cfgerr.New("reverseproxy", "Config."+name, "must not be negative, got %v", d)
 		}
 	}
 	if c.MaxIdleConnsPerHost < 0 {
-		return fmt.Errorf("reverseproxy: Config.MaxIdleConnsPerHost: must not be negative, got %d", c.MaxIdleConnsPerHost)
+		return cfgerr.New("reverseproxy", "Config.MaxIdleConnsPerHost", "must not be negative, got %d", c.MaxIdleConnsPerHost)
 	}
 	return nil
 }
@@ -184,21 +182,4 @@ func checkScheme(addr string) error {
 		return nil
 	}
 	return fmt.Errorf("scheme %q cannot be proxied to; use http or https", a.Scheme)
-}
-
-// parseTrusted reads one TrustedProxies entry: a CIDR or a single address.
-func parseTrusted(s string) (netip.Prefix, error) {
-	s = strings.TrimSpace(s)
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, err
-		}
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, err
-	}
-	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }

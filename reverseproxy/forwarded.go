@@ -2,31 +2,18 @@ package reverseproxy
 
 import (
 	"net/http/httputil"
-	"net/netip"
 	"strings"
+
+	"github.com/httpmw/httpmw/internal/clientip"
 )
 
-// trusted is the list of peers whose X-Forwarded-* headers are believed.
-type trusted []netip.Prefix
-
-func (t trusted) contains(remoteAddr string) bool {
-	if len(t) == 0 {
+// trusts reports whether the peer at remoteAddr is one of TrustedProxies.
+func (p *Proxy) trusts(remoteAddr string) bool {
+	if len(p.trusted) == 0 {
 		return false
 	}
-	ap, err := netip.ParseAddrPort(remoteAddr)
-	var a netip.Addr
-	if err == nil {
-		a = ap.Addr()
-	} else if a, err = netip.ParseAddr(remoteAddr); err != nil {
-		return false
-	}
-	a = a.Unmap()
-	for _, p := range t {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
+	a, ok := clientip.Peer(remoteAddr)
+	return ok && p.trusted.Contains(a)
 }
 
 // setForwarded fills X-Forwarded-For, -Proto and -Host. httputil has
@@ -36,7 +23,7 @@ func (t trusted) contains(remoteAddr string) bool {
 // what this proxy saw, so a client cannot claim another address.
 func (p *Proxy) setForwarded(pr *httputil.ProxyRequest) {
 	in, out := pr.In, pr.Out
-	if !p.trusted.contains(in.RemoteAddr) {
+	if !p.trusts(in.RemoteAddr) {
 		pr.SetXForwarded()
 		return
 	}

@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+
+	"github.com/httpmw/httpmw/internal/cfgerr"
+	"github.com/httpmw/httpmw/internal/httptoken"
 )
 
 // template is a header value with placeholders, parsed once by New.
@@ -117,10 +120,8 @@ func placeholderPart(name string, response bool) (part, error) {
 	}
 	if len(name) > 1 && (name[0] == '>' || name[0] == '<') {
 		h := name[1:]
-		for i := 0; i < len(h); i++ {
-			if !isTokenByte(h[i]) {
-				return part{}, fmt.Errorf("%w {%s}: invalid header name", errPlaceholder, name)
-			}
+		if !httptoken.IsToken(h) {
+			return part{}, fmt.Errorf("%w {%s}: invalid header name", errPlaceholder, name)
 		}
 		if name[0] == '<' {
 			if !response {
@@ -214,14 +215,6 @@ func (p *part) value(f *fill) string {
 	return ""
 }
 
-// isTokenByte reports whether c may appear in an RFC 9110 token.
-func isTokenByte(c byte) bool {
-	if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
 // headerRule is a HeaderRule ready to apply.
 type headerRule struct {
 	op    HeaderOp
@@ -232,18 +225,18 @@ type headerRule struct {
 func compileRules(field string, rules []HeaderRule, response bool) ([]headerRule, error) {
 	out := make([]headerRule, 0, len(rules))
 	for i, r := range rules {
-		if r.Name == "" || strings.IndexFunc(r.Name, func(c rune) bool { return c > 127 || !isTokenByte(byte(c)) }) >= 0 {
-			return nil, fmt.Errorf("reverseproxy: Config.%s[%d].Name: invalid header name %q", field, i, r.Name)
+		if !httptoken.IsToken(r.Name) {
+			return nil, cfgerr.New("reverseproxy", fmt.Sprintf("Config.%s[%d].Name", field, i), "invalid header name %q", r.Name)
 		}
 		if r.Op < HeaderSet || r.Op > HeaderDelete {
-			return nil, fmt.Errorf("reverseproxy: Config.%s[%d].Op: unknown operation %d", field, i, r.Op)
+			return nil, cfgerr.New("reverseproxy", fmt.Sprintf("Config.%s[%d].Op", field, i), "unknown operation %d", r.Op)
 		}
 		if strings.ContainsAny(r.Value, "\r\n\x00") {
-			return nil, fmt.Errorf("reverseproxy: Config.%s[%d].Value: must not contain CR, LF or NUL", field, i)
+			return nil, cfgerr.New("reverseproxy", fmt.Sprintf("Config.%s[%d].Value", field, i), "must not contain CR, LF or NUL")
 		}
 		t, err := compileTemplate(r.Value, response)
 		if err != nil {
-			return nil, fmt.Errorf("reverseproxy: Config.%s[%d].Value: %w", field, i, err)
+			return nil, cfgerr.New("reverseproxy", fmt.Sprintf("Config.%s[%d].Value", field, i), "%w", err)
 		}
 		out = append(out, headerRule{op: r.Op, name: textproto.CanonicalMIMEHeaderKey(r.Name), value: t})
 	}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/balancer"
+	"github.com/httpmw/httpmw/internal/cfgerr"
+	"github.com/httpmw/httpmw/internal/clientip"
 	"github.com/httpmw/httpmw/internal/respwriter"
 )
 
@@ -30,7 +32,7 @@ type Proxy struct {
 	ownTr     *http.Transport
 	rp        *httputil.ReverseProxy
 
-	trusted      trusted
+	trusted      clientip.Trusted
 	headerUp     []headerRule
 	headerDown   []headerRule
 	upstreamHost bool
@@ -68,10 +70,7 @@ func New(c Config) (*Proxy, error) {
 	for _, e := range c.Except {
 		p.except = append(p.except, httpmw.Path{Base: e})
 	}
-	for _, t := range c.TrustedProxies {
-		prefix, _ := parseTrusted(t) // validated
-		p.trusted = append(p.trusted, prefix)
-	}
+	p.trusted, _, _ = clientip.ParseTrusted(c.TrustedProxies) // validated
 	var err error
 	if p.headerUp, err = compileRules("HeaderUp", c.HeaderUp, false); err != nil {
 		return nil, err
@@ -137,7 +136,7 @@ func New(c Config) (*Proxy, error) {
 		}
 		if p.pool, err = balancer.New(bc); err != nil {
 			p.closeTransport()
-			return nil, fmt.Errorf("reverseproxy: Config.Balancer: %w", err)
+			return nil, cfgerr.New("reverseproxy", "Config.Balancer", "%w", err)
 		}
 		p.ownPool = true
 	}
@@ -186,10 +185,11 @@ func (p *Proxy) closeTransport() {
 // Pool is the pool the Proxy balances over, to look at its hosts' health.
 func (p *Proxy) Pool() *balancer.Pool { return p.pool }
 
-// ServeHTTP proxies r when its path is under Path and not under Except, and
-// answers 404 (left for the caller to write) otherwise.
+// ServeHTTP is Middleware ending in httpmw.NotFound: r is proxied when its
+// path is under Path and not under Except, and answered 404, unwritten,
+// otherwise.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) (int, error) {
-	return p.serve(w, r, nil)
+	return p.serve(w, r, httpmw.HandlerFunc(httpmw.NotFound))
 }
 
 // Middleware proxies the requests under Path, except those under Except,
@@ -222,9 +222,6 @@ func (p *Proxy) matches(path string) bool {
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, next httpmw.Handler) (int, error) {
 	if !p.matches(r.URL.Path) {
-		if next == nil {
-			return http.StatusNotFound, nil
-		}
 		return next.ServeHTTP(w, r)
 	}
 	if p.maxBody > 0 && r.Body != nil && r.Body != http.NoBody {

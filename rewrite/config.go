@@ -1,32 +1,16 @@
 package rewrite
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
-// ErrInvalidConfig matches, with errors.Is, every error New returns.
-var ErrInvalidConfig = errors.New("rewrite: invalid config")
-
-// ConfigError is the error New returns for a bad Config field, such as
-// "rewrite: Config.Rules[1].Regexp: missing closing )".
-type ConfigError struct {
-	Field  string // the Config field, such as "Rules[0].To"
-	Reason string
-}
-
-// Error names the field and what is wrong with it.
-func (e *ConfigError) Error() string { return "rewrite: Config." + e.Field + ": " + e.Reason }
-
-// Is reports whether target is ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
-
 func invalid(field, format string, args ...any) error {
-	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	return cfgerr.New("rewrite", "Config."+field, format, args...)
 }
 
 // Config lists the rewrite rules. Its zero value rewrites nothing.

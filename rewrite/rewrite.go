@@ -13,7 +13,7 @@ type Rewrites struct {
 	rules []rule
 }
 
-// New validates c and returns Rewrites, or a *ConfigError naming the
+// New validates c and returns Rewrites, or a *httpmw.ConfigError naming the
 // first bad field.
 func New(c Config) (*Rewrites, error) {
 	rules, err := c.rules()

@@ -125,12 +125,12 @@ func (r *runner) load() (*generation, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := caddyfile.Load(r.conf, src, nil)
+	inst, err := caddyfile.Load(r.conf, src, nil)
 	if err != nil {
 		return nil, err
 	}
-	g := &generation{handlers: map[string]http.Handler{}, closer: cfg, idle: make(chan struct{})}
-	for _, s := range cfg.Servers {
+	g := &generation{handlers: map[string]http.Handler{}, closer: inst, idle: make(chan struct{})}
+	for _, s := range inst.Servers {
 		g.handlers[s.Addr] = s.Handler
 	}
 	return g, nil

@@ -1,6 +1,7 @@
-// Command chi shows httpmw middleware in a chi router: each Middleware goes
-// through httpmw.ToHTTPMiddleware into r.Use, or is scoped to a path prefix
-// with httpmw.Under first.
+// Command chi shows httpmw middleware in a chi router: the middlewares are
+// composed with httpmw.Chain (one scoped to a path prefix with
+// httpmw.Under) and adapted once with httpmw.ToHTTPMiddleware, so one edge
+// writes every error page.
 //
 //	go run ./examples/chi
 //	curl -i localhost:3000/api/hello
@@ -42,8 +43,10 @@ func main() {
 
 func router() http.Handler {
 	r := chi.NewRouter()
-	r.Use(httpmw.ToHTTPMiddleware(requestID))
-	r.Use(httpmw.ToHTTPMiddleware(httpmw.Under(httpmw.Path{Base: "/api"}, requireJSON)))
+	r.Use(httpmw.ToHTTPMiddleware(httpmw.Chain(
+		requestID,
+		httpmw.Under(httpmw.Path{Base: "/api"}, requireJSON),
+	)))
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "home")
 	})

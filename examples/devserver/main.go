@@ -190,7 +190,7 @@ func startInspector(lim httpserve.Limits, local, addr string) (record func(http.
 		ins.Close()
 		return nil, "", nil, fmt.Errorf("-inspect: %w", err)
 	}
-	ui := lim.Server(ins.Handler())
+	ui := lim.Server(httpmw.ToHTTP(ins.Handler()))
 	go ui.Serve(lim.Listener(uiLn))
 	record = func(h http.Handler) http.Handler { return httpmw.ToHTTP(ins.Middleware(httpmw.FromHTTP(h))) }
 	return record, uiLn.Addr().String(), func() { ins.Close(); ui.Close() }, nil

@@ -30,7 +30,7 @@ func New(root string, logOut io.Writer, welcome *template.Template) (http.Handle
 		access.Close()
 		return nil, nil, err
 	}
-	h := httpmw.ToHTTP(httpmw.Chain(access.Middleware, compress)(files))
+	h := httpmw.ToHTTP(httpmw.Chain(access.Middleware, compress.Middleware)(files))
 	return h, closers{files, access}, nil
 }
 

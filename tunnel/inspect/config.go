@@ -1,11 +1,15 @@
 package inspect
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/textproto"
 	"net/url"
+
+	"github.com/httpmw/httpmw/internal/cfgerr"
+	"github.com/httpmw/httpmw/internal/httptoken"
 )
 
 // Config configures an Inspector. Its zero value records the last 500
@@ -85,57 +89,66 @@ type settings struct {
 	remote     bool
 }
 
-func (c Config) settings() (*settings, error) {
+// validate checks every field without touching the system; the error
+// names the first bad one.
+func (c Config) validate() error {
+	if c.MaxEntries < 0 {
+		return cfgerr.New("inspect", "Config.MaxEntries", "must be >= 0, got %d", c.MaxEntries)
+	}
+	if c.MaxBytes < 0 {
+		return cfgerr.New("inspect", "Config.MaxBytes", "must be >= 0, got %d", c.MaxBytes)
+	}
+	if maxBytes := cmp.Or(c.MaxBytes, DefaultMaxBytes); c.MaxBodyBytes < 0 || int64(c.MaxBodyBytes) > maxBytes/4 {
+		return cfgerr.New("inspect", "Config.MaxBodyBytes", "must be 0-%d (MaxBytes/4), got %d", maxBytes/4, c.MaxBodyBytes)
+	}
+	for i, h := range c.RedactHeaders {
+		if !httptoken.IsToken(h) {
+			return cfgerr.New("inspect", fmt.Sprintf("Config.RedactHeaders[%d]", i), "%q is not a header name", h)
+		}
+	}
+	_, err := c.target()
+	return err
+}
+
+// target parses Config.Target; nil means replay is off.
+func (c Config) target() (*url.URL, error) {
+	if c.Target == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(c.Target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, cfgerr.New("inspect", "Config.Target", "want a base URL such as http://127.0.0.1:8080, got %q", c.Target)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return nil, cfgerr.New("inspect", "Config.Target", "must be scheme://host[:port] only, got %q", c.Target)
+	}
+	u.Path, u.RawPath = "", ""
+	return u, nil
+}
+
+// settings resolves a valid Config's zero fields to their defaults.
+func (c Config) settings() *settings {
 	s := &settings{
-		maxEntries: c.MaxEntries,
-		maxBytes:   c.MaxBytes,
+		maxEntries: cmp.Or(c.MaxEntries, DefaultMaxEntries),
+		maxBytes:   cmp.Or(c.MaxBytes, DefaultMaxBytes),
 		maxBody:    c.MaxBodyBytes,
 		remote:     c.AllowRemote,
-	}
-	if s.maxEntries == 0 {
-		s.maxEntries = DefaultMaxEntries
-	}
-	if s.maxEntries < 0 {
-		return nil, fmt.Errorf("inspect: Config.MaxEntries: must be >= 0, got %d", c.MaxEntries)
-	}
-	if s.maxBytes == 0 {
-		s.maxBytes = DefaultMaxBytes
-	}
-	if s.maxBytes < 0 {
-		return nil, fmt.Errorf("inspect: Config.MaxBytes: must be >= 0, got %d", c.MaxBytes)
 	}
 	if s.maxBody == 0 {
 		s.maxBody = min(DefaultMaxBodyBytes, int(s.maxBytes/4))
 	}
-	if s.maxBody < 0 || int64(s.maxBody) > s.maxBytes/4 {
-		return nil, fmt.Errorf("inspect: Config.MaxBodyBytes: must be 0-%d (MaxBytes/4), got %d", s.maxBytes/4, c.MaxBodyBytes)
+	if !c.KeepSecrets || len(c.RedactHeaders) > 0 {
+		s.redact = map[string]bool{}
 	}
 	if !c.KeepSecrets {
-		s.redact = map[string]bool{}
 		for _, h := range []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"} {
 			s.redact[h] = true
 		}
 	}
 	for _, h := range c.RedactHeaders {
-		if h == "" {
-			return nil, errors.New("inspect: Config.RedactHeaders: empty header name")
-		}
-		if s.redact == nil {
-			s.redact = map[string]bool{}
-		}
 		s.redact[textproto.CanonicalMIMEHeaderKey(h)] = true
 	}
-	if c.Target != "" {
-		u, err := url.Parse(c.Target)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("inspect: Config.Target: want a base URL such as http://127.0.0.1:8080, got %q", c.Target)
-		}
-		if u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
-			return nil, fmt.Errorf("inspect: Config.Target: must be scheme://host[:port] only, got %q", c.Target)
-		}
-		u.Path, u.RawPath = "", ""
-		s.target = u
-	}
+	s.target, _ = c.target()
 	s.transport = c.Transport
 	if s.transport == nil && s.target != nil {
 		s.ownsTr = &http.Transport{
@@ -145,5 +158,5 @@ func (c Config) settings() (*settings, error) {
 		}
 		s.transport = s.ownsTr
 	}
-	return s, nil
+	return s
 }

@@ -6,7 +6,7 @@
 //	if err != nil { ... }
 //	defer in.Close()
 //	app := httpmw.ToHTTP(in.Middleware(site))    // record what the app serves
-//	go http.Serve(uiListener, in.Handler())      // the UI, on 127.0.0.1:4040
+//	go http.Serve(uiListener, httpmw.ToHTTP(in.Handler())) // the UI, on 127.0.0.1:4040
 //
 // The Middleware keeps method, URL, headers, the first Config.MaxBodyBytes
 // of each body, status, timings and remote address in a ring bounded by

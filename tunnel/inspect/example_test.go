@@ -30,7 +30,7 @@ func Example() {
 		panic(err)
 	}
 	defer in.Close()
-	ui := httptest.NewServer(in.Handler()) // the devserver uses 127.0.0.1:4040
+	ui := httptest.NewServer(httpmw.ToHTTP(in.Handler())) // the devserver uses 127.0.0.1:4040
 	defer ui.Close()
 
 	res, err := http.Post(app.URL+"/greet", "text/plain", strings.NewReader("gopher"))

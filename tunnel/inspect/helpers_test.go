@@ -67,7 +67,7 @@ func newSite(t *testing.T, c Config) *site {
 	t.Cleanup(func() { in.Close() })
 	s.in = in
 	h = httpmw.ToHTTP(in.Middleware(httpmw.FromHTTP(echoApp())))
-	s.ui = httptest.NewServer(in.Handler())
+	s.ui = httptest.NewServer(httpmw.ToHTTP(in.Handler()))
 	t.Cleanup(s.ui.Close)
 	t.Cleanup(s.ui.CloseClientConnections) // SSE streams
 	return s

@@ -21,10 +21,10 @@ type Inspector struct {
 
 // New validates c and returns an Inspector. Call Close when done with it.
 func New(c Config) (*Inspector, error) {
-	s, err := c.settings()
-	if err != nil {
+	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	s := c.settings()
 	return &Inspector{
 		cfg:   s,
 		store: newStore(s.maxEntries, s.maxBytes),

@@ -77,7 +77,7 @@ func TestRedactsCredentialsByDefault(t *testing.T) {
 	}
 	// Nothing the UI or API can show holds a secret.
 	rec := httptest.NewRecorder()
-	s.in.Handler().ServeHTTP(rec, loopbackReq("GET", "/api/exchanges/1"))
+	httpmw.ToHTTP(s.in.Handler()).ServeHTTP(rec, loopbackReq("GET", "/api/exchanges/1"))
 	for _, secret := range []string{"tok-123", "cHJveHk=", "old-secret", "key-456", "s3cr3t-session"} {
 		if strings.Contains(rec.Body.String(), secret) {
 			t.Errorf("API detail shows %q", secret)

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/httptoken"
 )
 
 // Edit changes a request before it is replayed. Zero fields keep what was
@@ -143,7 +145,7 @@ func (in *Inspector) replayRequest(ctx context.Context, orig *Exchange, edit *Ed
 		h = http.Header{}
 		for k, vs := range edit.Header {
 			k = http.CanonicalHeaderKey(strings.TrimSpace(k))
-			if !validHeaderName(k) {
+			if !httptoken.IsToken(k) {
 				return nil, nil, fmt.Errorf("%w: header name %q", ErrBadEdit, k)
 			}
 			for _, v := range vs {
@@ -231,21 +233,7 @@ func targetURL(target *url.URL, pathQuery string) (*url.URL, error) {
 }
 
 func validMethod(m string) bool {
-	return m != "" && validHeaderName(m)
-}
-
-// validHeaderName reports whether s is an RFC 9110 token.
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x80 || c <= ' ' || strings.IndexByte("\"(),/:;<=>?@[\\]{}\x7f", c) >= 0 {
-			return false
-		}
-	}
-	return true
+	return httptoken.IsToken(m)
 }
 
 // causeOf drops the "Get URL:" prefix of a client error: the URL is shown

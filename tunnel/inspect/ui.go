@@ -12,12 +12,18 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/ascii"
+	"github.com/httpmw/httpmw/internal/clientip"
 )
 
 // Handler returns the web UI and its JSON API, meant for the local
-// developer. Mount it at the root of its own listener (the devserver uses
-// 127.0.0.1:4040) or under a prefix with http.StripPrefix, the prefix
-// ending in "/". Routes, relative to where it is mounted:
+// developer, as an httpmw.Handler like every handler of the library (see
+// gitsync's StatusHandler): serve it with httpmw.ToHTTP at the root of its
+// own listener (the devserver uses 127.0.0.1:4040), or under a prefix with
+// http.StripPrefix, the prefix ending in "/". Routes, relative to where it
+// is mounted:
 //
 //	GET  /                         the page: live list, detail, replay
 //	GET  /api/exchanges            summaries of the kept exchanges (JSON)
@@ -26,10 +32,11 @@ import (
 //	GET  /api/events               text/event-stream: a summary per new exchange
 //
 // Unless Config.AllowRemote is set, peers that are not loopback and Host
-// names that are not loopback get 403. Cross-origin POSTs are refused
+// names that are not loopback get 403, returned unwritten for the edge's
+// error page. The API writes its own errors, as JSON, and returns 0. Cross-origin POSTs are refused
 // (http.CrossOriginProtection), so another site open in the browser cannot
 // replay requests.
-func (in *Inspector) Handler() http.Handler {
+func (in *Inspector) Handler() httpmw.Handler {
 	mux := http.NewServeMux()
 	page := in.page()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -46,20 +53,20 @@ func (in *Inspector) Handler() http.Handler {
 	mux.HandleFunc("POST /api/exchanges/{id}/replay", in.serveReplay)
 	mux.HandleFunc("GET /api/events", in.serveEvents)
 	protected := http.NewCrossOriginProtection().Handler(mux)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpmw.HandlerFunc(func(w http.ResponseWriter, r *http.Request) (int, error) {
 		if !in.cfg.remote && !(loopbackPeer(r.RemoteAddr) && loopbackHost(r.Host)) {
-			http.Error(w, "403 Forbidden: the inspector answers loopback clients only", http.StatusForbidden)
-			return
+			return http.StatusForbidden, nil
 		}
 		protected.ServeHTTP(w, r)
+		return 0, nil
 	})
 }
 
 // loopbackPeer reports whether a RemoteAddr ("ip:port") is a loopback
 // address. Anything unparsable is not.
 func loopbackPeer(remote string) bool {
-	ap, err := netip.ParseAddrPort(remote)
-	return err == nil && ap.Addr().Unmap().IsLoopback()
+	a, ok := clientip.Peer(remote)
+	return ok && a.IsLoopback()
 }
 
 // loopbackHost reports whether the Host header names this machine by a
@@ -69,7 +76,7 @@ func loopbackHost(host string) bool {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	if ascii.EqualFold(host, "localhost") || ascii.HasSuffixFold(host, ".localhost") {
 		return true
 	}
 	a, err := netip.ParseAddr(host)

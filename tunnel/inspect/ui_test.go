@@ -9,12 +9,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/httpmw/httpmw"
 )
 
 func TestUIIsLoopbackOnly(t *testing.T) {
 	in, _ := New(Config{})
 	defer in.Close()
-	h := in.Handler()
+	h := httpmw.ToHTTP(in.Handler())
 	for _, tc := range []struct {
 		remote, host string
 		want         int
@@ -39,7 +41,7 @@ func TestUIIsLoopbackOnly(t *testing.T) {
 	r := loopbackReq("GET", "/api/exchanges")
 	r.RemoteAddr, r.Host = "192.168.1.20:5000", "devbox:4040"
 	rec := httptest.NewRecorder()
-	open.Handler().ServeHTTP(rec, r)
+	httpmw.ToHTTP(open.Handler()).ServeHTTP(rec, r)
 	if rec.Code != 200 {
 		t.Errorf("AllowRemote: %d", rec.Code)
 	}
@@ -53,7 +55,7 @@ func TestReplayRefusesCrossOriginPosts(t *testing.T) {
 	r.Header.Set("Sec-Fetch-Site", "cross-site")
 	r.Header.Set("Origin", "https://attacker.example")
 	rec := httptest.NewRecorder()
-	s.in.Handler().ServeHTTP(rec, r)
+	httpmw.ToHTTP(s.in.Handler()).ServeHTTP(rec, r)
 	if rec.Code != http.StatusForbidden {
 		t.Errorf("cross-site POST: %d", rec.Code)
 	}
@@ -66,7 +68,7 @@ func TestPageHasNoExternalAssetsAndStrictCSP(t *testing.T) {
 	in, _ := New(Config{})
 	defer in.Close()
 	rec := httptest.NewRecorder()
-	in.Handler().ServeHTTP(rec, loopbackReq("GET", "/"))
+	httpmw.ToHTTP(in.Handler()).ServeHTTP(rec, loopbackReq("GET", "/"))
 	csp := rec.Header().Get("Content-Security-Policy")
 	for _, want := range []string{"default-src 'none'", "script-src 'sha256-", "connect-src 'self'"} {
 		if !strings.Contains(csp, want) {
@@ -209,7 +211,7 @@ func TestUIUnderAPrefix(t *testing.T) {
 	in, _ := New(Config{})
 	defer in.Close()
 	mux := http.NewServeMux()
-	mux.Handle("/debug/inspect/", http.StripPrefix("/debug/inspect", in.Handler()))
+	mux.Handle("/debug/inspect/", http.StripPrefix("/debug/inspect", httpmw.ToHTTP(in.Handler())))
 	for _, path := range []string{"/debug/inspect/", "/debug/inspect/api/exchanges"} {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, loopbackReq("GET", path))
@@ -226,7 +228,7 @@ func TestUIUnderAPrefix(t *testing.T) {
 func TestEventStreamOutlivesServerTimeouts(t *testing.T) {
 	s := newSite(t, Config{})
 	const limit = 200 * time.Millisecond
-	ui := httptest.NewUnstartedServer(s.in.Handler())
+	ui := httptest.NewUnstartedServer(httpmw.ToHTTP(s.in.Handler()))
 	ui.Config.ReadTimeout, ui.Config.WriteTimeout = limit, limit
 	ui.Start()
 	t.Cleanup(ui.Close)

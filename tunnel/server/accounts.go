@@ -3,6 +3,8 @@ package server
 import (
 	"errors"
 	"fmt"
+
+	"github.com/httpmw/httpmw/internal/clientip"
 )
 
 // Per-account limits: one token must not be able to hold the server's
@@ -34,7 +36,7 @@ func (s *Server) quotaKey(account, remote string) string {
 	if p, ok := guesserKey(remote); ok {
 		return "anonymous " + p.String()
 	}
-	return "anonymous " + hostOf(remote)
+	return "anonymous " + clientip.Host(remote)
 }
 
 // usageOf returns key's usage, creating it; s.mu is held.

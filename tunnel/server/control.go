@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/httpmw/httpmw/internal/clientip"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -110,7 +111,7 @@ func (s *Server) serveControl(conn net.Conn, auth *wire.Auth) {
 	c := &control{
 		s:       s,
 		account: account,
-		ip:      hostOf(remote),
+		ip:      clientip.Host(remote),
 		conn:    conn,
 		out:     make(chan wire.Message, 64),
 		proxies: make(chan *pooledProxy, s.cfg.MaxPooledProxies),
@@ -302,14 +303,6 @@ func (s *Server) pruneResumable() {
 			delete(s.resumable, id)
 		}
 	}
-}
-
-func hostOf(addr string) string {
-	h, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	return h
 }
 
 func truncate(s string) string {

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/clientip"
 )
 
 // guessLimiter slows down the guessing of auth tokens and of tunnels'
@@ -94,14 +96,10 @@ func (l *guessLimiter) evict(now time.Time) {
 
 // guesserKey is the address block remote is counted in.
 func guesserKey(remote string) (netip.Prefix, bool) {
-	ap, err := netip.ParseAddrPort(remote)
-	addr := ap.Addr()
-	if err != nil {
-		if addr, err = netip.ParseAddr(remote); err != nil {
-			return netip.Prefix{}, false
-		}
+	addr, ok := clientip.Peer(remote)
+	if !ok {
+		return netip.Prefix{}, false
 	}
-	addr = addr.Unmap()
 	bits := 32
 	if addr.Is6() {
 		bits = 64
@@ -117,7 +115,7 @@ var errTooManyFailures = errors.New("authentication failed: too many failed atte
 // blocks the address.
 func (s *Server) noteFailure(remote string) {
 	if s.guesses.failed(remote) {
-		s.log.Warn("auth failures: address blocked", "remote", hostOf(remote),
+		s.log.Warn("auth failures: address blocked", "remote", clientip.Host(remote),
 			"failures", s.cfg.MaxAuthFailures, "for", s.cfg.AuthFailureWindow)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/clientip"
 )
 
 // publicLimit counts open public connections against Config.MaxPublicConns,
@@ -38,7 +40,7 @@ func (s *Server) admitPublic(c net.Conn) *publicConn {
 		n := s.stats.refusedPublicAddr.Add(1)
 		if log, burst := s.public.addrLog.note(); log {
 			s.log.Warn("public connections refused: MaxPublicConnsPerAddr reached", "limit", s.cfg.MaxPublicConnsPerAddr,
-				"remote", hostOf(c.RemoteAddr().String()), "refused", burst, "refused_total", n)
+				"remote", clientip.Host(c.RemoteAddr().String()), "refused", burst, "refused_total", n)
 		}
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xtaci/smux"
 
+	"github.com/httpmw/httpmw/internal/clientip"
 	"github.com/httpmw/httpmw/tunnel/internal/muxconn"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
@@ -226,7 +227,7 @@ func (s *Server) registerMux(conn net.Conn, m *wire.RegMux) {
 		conn.Close()
 		return
 	}
-	if s.cfg.bindProxyToIP() && hostOf(remote) != c.ip {
+	if s.cfg.bindProxyToIP() && clientip.Host(remote) != c.ip {
 		s.log.Warn("multiplexed connection refused: not from its control connection's address", "remote", remote, "client", shortID(c.id))
 		conn.Close()
 		return

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/httpmw/httpmw/internal/clientip"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -113,7 +114,7 @@ func (s *Server) registerProxy(conn net.Conn, m *wire.RegProxy) {
 		conn.Close()
 		return
 	}
-	if s.cfg.bindProxyToIP() && hostOf(remote) != c.ip {
+	if s.cfg.bindProxyToIP() && clientip.Host(remote) != c.ip {
 		s.log.Warn("proxy connection refused: not from its control connection's address", "remote", remote, "client", shortID(c.id))
 		conn.Close()
 		return

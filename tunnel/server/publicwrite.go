@@ -1,6 +1,10 @@
 package server
 
-import "time"
+import (
+	"time"
+
+	"github.com/httpmw/httpmw/internal/clientip"
+)
 
 // Write bounds each write to a public client with
 // Config.PublicWriteTimeout, as nginx's send_timeout: a client that stops
@@ -16,7 +20,7 @@ func (c *publicConn) Write(p []byte) (int, error) {
 		total := s.stats.writeTimeouts.Add(1)
 		if log, burst := s.writeTimeoutLog.note(); log {
 			s.log.Info("public connections closed: client not reading", "timeout", s.cfg.PublicWriteTimeout,
-				"remote", hostOf(c.RemoteAddr().String()), "closed", burst, "closed_total", total)
+				"remote", clientip.Host(c.RemoteAddr().String()), "closed", burst, "closed_total", total)
 		}
 		c.Close()
 	}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/httpmw/httpmw/internal/clientip"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -52,7 +53,7 @@ func (s *Server) acceptTunnels() {
 func (s *Server) refusedTunnel(addr net.Addr, why string, limit int) {
 	s.stats.refusedTunnel.Add(1)
 	if log, n := s.tunnelRefusals.note(); log {
-		s.log.Warn("tunnel connections refused: "+why, "limit", limit, "remote", hostOf(addr.String()),
+		s.log.Warn("tunnel connections refused: "+why, "limit", limit, "remote", clientip.Host(addr.String()),
 			"refused", n, "refused_total", s.stats.refusedTunnel.Load())
 	}
 }
