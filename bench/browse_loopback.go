@@ -24,14 +24,16 @@ import (
 // autoindex and Caddy 2's file_server browse, each in a process of its
 // own, and load GET /big/ with wrk -t1 -c8, as the proxy rows do: the Go
 // sides are children of this binary started by rpStartGo, so "CPU µs/req"
-// (from /proc, rpLoadAll's wrkRound) is the server's alone, never wrk's.
+// (from /proc, by wrkRound) is the server's alone, never wrk's.
 // The sides take turns within each round and each reports its median
 // round by req/s, with "page KB", the size of its listing page. No side
 // compresses: wrk sends no Accept-Encoding.
 //
 // A round is long against one listing (a whole number of seconds, for
-// wrk: blRound per 3,000 entries, at least blRound), because what a request cut off at the round's end
-// burned counts in the CPU but not in the requests.
+// wrk: blRound per 3,000 entries, at least blRound), because what a
+// request cut off at the round's end burned counts in the CPU but not in
+// the requests. A side slower than wrk's 2 s request timeout (Caddy at
+// 10,000 entries, here) is "not measured" with wrk's timeout count.
 const (
 	blRounds = 5
 	blRound  = time.Second
