@@ -65,7 +65,7 @@ func browseComparisons() []Comparison {
 			Peers: []Peer{{"http.FileServer", together("http.FileServer")}},
 		})
 	}
-	return all
+	return append(all, browseLoopbackComparisons()...)
 }
 
 // listingRounds is how many timed rounds each side of a listing gets,
