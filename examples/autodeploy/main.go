@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/examples/internal/devsite"
 	"github.com/httpmw/httpmw/gitsync"
-	"github.com/httpmw/httpmw/internal/devsite"
 	"github.com/httpmw/httpmw/internal/httpserve"
 )
 

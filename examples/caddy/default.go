@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 
-	"github.com/httpmw/httpmw/internal/devsite"
+	"github.com/httpmw/httpmw/examples/internal/devsite"
 )
 
 // defaultSite is what runs without a Caddyfile, as examples/devserver does:

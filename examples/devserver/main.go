@@ -38,7 +38,7 @@ import (
 	"syscall"
 
 	"github.com/httpmw/httpmw"
-	"github.com/httpmw/httpmw/internal/devsite"
+	"github.com/httpmw/httpmw/examples/internal/devsite"
 	"github.com/httpmw/httpmw/internal/httpserve"
 	"github.com/httpmw/httpmw/tunnel"
 	"github.com/httpmw/httpmw/tunnel/inspect"

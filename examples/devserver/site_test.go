@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/httpmw/httpmw/internal/devsite"
+	"github.com/httpmw/httpmw/examples/internal/devsite"
 	"github.com/httpmw/httpmw/internal/testhttp"
 )
 

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/httpmw/httpmw/internal/devsite"
+	"github.com/httpmw/httpmw/examples/internal/devsite"
 )
 
 // An empty folder shows the welcome page; once it has a file, a listing.
