@@ -32,8 +32,11 @@ type Handler struct {
 // New checks cfg and returns a Handler for it. It does not contact the
 // endpoints: a php-fpm that is down gets 502s until it is up.
 func New(cfg Config) (*Handler, error) {
-	s, err := cfg.settings()
-	if err != nil {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	s := cfg.settings()
+	if err := s.resolveDirs(); err != nil {
 		return nil, err
 	}
 	u, err := newUpstreams(s)
