@@ -1,6 +1,7 @@
 package fcgi
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -156,102 +157,112 @@ func PHP(root string, endpoints ...string) Config {
 // settings is a Config with defaults applied and values checked.
 type settings struct {
 	Config
-	root   string // absolute, cleaned
+	root   string // absolute, cleaned; set by resolveDirs
 	remote string // UpstreamRoot, or root
 	ext    string // lower case
 	split  string // lower case
 	except []string
 }
 
-func (c Config) settings() (*settings, error) {
+func invalid(field, format string, args ...any) error {
+	return cfgerr.New("fcgi", "Config."+field, format, args...)
+}
+
+// durations lists the timeouts of c with their defaults.
+func (c *Config) durations() []duration {
+	return []duration{
+		{"DialTimeout", &c.DialTimeout, 5 * time.Second},
+		{"WriteTimeout", &c.WriteTimeout, 60 * time.Second},
+		{"ReadTimeout", &c.ReadTimeout, 60 * time.Second},
+		{"IdleTimeout", &c.IdleTimeout, 30 * time.Second},
+		{"BodyTimeout", &c.BodyTimeout, 60 * time.Second},
+		{"SendTimeout", &c.SendTimeout, 60 * time.Second},
+	}
+}
+
+type duration struct {
+	name string
+	v    *time.Duration
+	def  time.Duration
+}
+
+// validate checks every field of c without touching the system, returning
+// an *httpmw.ConfigError for the first bad one. Root and TempDir are
+// looked at by resolveDirs, in New.
+func (c Config) validate() error {
+	for i, e := range c.Endpoints {
+		if _, _, err := parseEndpoint(e); err != nil {
+			return invalid(fmt.Sprintf("Endpoints[%d]", i), "%w", err)
+		}
+	}
+	if c.UpstreamRoot != "" && (!filepath.IsAbs(c.UpstreamRoot) || strings.ContainsRune(c.UpstreamRoot, 0)) {
+		return invalid("UpstreamRoot", "must be an absolute path, got %q", c.UpstreamRoot)
+	}
+	if _, err := suffixOption(c.Ext); err != nil {
+		return invalid("Ext", "%w", err)
+	}
+	if _, err := suffixOption(c.Split); err != nil {
+		return invalid("Split", "%w", err)
+	}
+	for i, idx := range c.Index {
+		if idx == "" || strings.ContainsAny(idx, "/\x00") || idx == "." || idx == ".." {
+			return invalid(fmt.Sprintf("Index[%d]", i), "%q must be a plain file name", idx)
+		}
+	}
+	for k, v := range c.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") || strings.ContainsRune(v, 0) {
+			return invalid("Env", "%q: names must be non-empty without '=' or NUL, values without NUL", k)
+		}
+		if pairSize(len(k), len(v)) > maxContent {
+			return invalid("Env", "%q: name and value exceed one FastCGI record (%d bytes)", k, maxContent)
+		}
+	}
+	for i, e := range c.Except {
+		if !strings.HasPrefix(e, "/") {
+			return invalid(fmt.Sprintf("Except[%d]", i), "%q must start with '/'", e)
+		}
+	}
+	for _, d := range c.durations() {
+		if *d.v < 0 {
+			return invalid(d.name, "must not be negative, got %v", *d.v)
+		}
+	}
+	if c.MaxConns < 0 {
+		return invalid("MaxConns", "must not be negative, got %d", c.MaxConns)
+	}
+	if c.SpoolMemory < 0 {
+		return invalid("SpoolMemory", "must not be negative, got %d", c.SpoolMemory)
+	}
+	if c.MaxSpool < 0 {
+		return invalid("MaxSpool", "must not be negative, got %d", c.MaxSpool)
+	}
+	return nil
+}
+
+// settings resolves the defaults of c, which validate has accepted. The
+// directories are resolved after, by resolveDirs.
+func (c Config) settings() *settings {
 	s := &settings{Config: c}
 	if len(s.Endpoints) == 0 {
 		s.Endpoints = []string{"127.0.0.1:9000"}
 	}
-	for i, e := range s.Endpoints {
-		if _, _, err := parseEndpoint(e); err != nil {
-			return nil, cfgerr.New("fcgi", fmt.Sprintf("Config.Endpoints[%d]", i), "%w", err)
-		}
-	}
-	root := s.Root
-	if root == "" {
-		root = "."
-	}
-	abs, err := filepath.Abs(root)
-	if err != nil {
-		return nil, cfgerr.New("fcgi", "Config.Root", "%w", err)
-	}
-	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
-		return nil, cfgerr.New("fcgi", "Config.Root", "%q is not a directory", root)
-	}
-	s.root = abs
-	s.remote = abs
 	if s.UpstreamRoot != "" {
-		if !filepath.IsAbs(s.UpstreamRoot) || strings.ContainsRune(s.UpstreamRoot, 0) {
-			return nil, cfgerr.New("fcgi", "Config.UpstreamRoot", "must be an absolute path, got %q", s.UpstreamRoot)
-		}
 		s.remote = filepath.Clean(s.UpstreamRoot)
 	}
-
 	if s.Ext == "" && s.Split == "" && len(s.Index) == 0 {
 		p := PHP("")
 		s.Ext, s.Split, s.Index = p.Ext, p.Split, p.Index
 	}
-	if s.ext, err = suffixOption(s.Ext); err != nil {
-		return nil, cfgerr.New("fcgi", "Config.Ext", "%w", err)
-	}
-	if s.split, err = suffixOption(s.Split); err != nil {
-		return nil, cfgerr.New("fcgi", "Config.Split", "%w", err)
-	}
-	for i, idx := range s.Index {
-		if idx == "" || strings.ContainsAny(idx, "/\x00") || idx == "." || idx == ".." {
-			return nil, cfgerr.New("fcgi", fmt.Sprintf("Config.Index[%d]", i), "%q must be a plain file name", idx)
-		}
-	}
-	for k, v := range s.Env {
-		if k == "" || strings.ContainsAny(k, "=\x00") || strings.ContainsRune(v, 0) {
-			return nil, cfgerr.New("fcgi", "Config.Env", "%q: names must be non-empty without '=' or NUL, values without NUL", k)
-		}
-		if pairSize(len(k), len(v)) > maxContent {
-			return nil, cfgerr.New("fcgi", "Config.Env", "%q: name and value exceed one FastCGI record (%d bytes)", k, maxContent)
-		}
-	}
-	for i, e := range s.Except {
-		if !strings.HasPrefix(e, "/") {
-			return nil, cfgerr.New("fcgi", fmt.Sprintf("Config.Except[%d]", i), "%q must start with '/'", e)
-		}
-		s.except = append(s.except, e)
-	}
-	for _, d := range []struct {
-		name string
-		v    *time.Duration
-		def  time.Duration
-	}{
-		{"DialTimeout", &s.DialTimeout, 5 * time.Second},
-		{"WriteTimeout", &s.WriteTimeout, 60 * time.Second},
-		{"ReadTimeout", &s.ReadTimeout, 60 * time.Second},
-		{"IdleTimeout", &s.IdleTimeout, 30 * time.Second},
-		{"BodyTimeout", &s.BodyTimeout, 60 * time.Second},
-		{"SendTimeout", &s.SendTimeout, 60 * time.Second},
-	} {
-		if *d.v < 0 {
-			return nil, cfgerr.New("fcgi", "Config."+d.name, "must not be negative, got %v", *d.v)
-		}
+	s.ext, _ = suffixOption(s.Ext)
+	s.split, _ = suffixOption(s.Split)
+	s.except = append(s.except, s.Except...)
+	for _, d := range s.durations() {
 		if *d.v == 0 {
 			*d.v = d.def
 		}
 	}
-	if s.MaxConns < 0 {
-		return nil, cfgerr.New("fcgi", "Config.MaxConns", "must not be negative, got %d", s.MaxConns)
-	}
 	if s.MaxConns == 0 {
 		s.MaxConns = 5
-	}
-	if s.SpoolMemory < 0 {
-		return nil, cfgerr.New("fcgi", "Config.SpoolMemory", "must not be negative, got %d", s.SpoolMemory)
-	}
-	if s.MaxSpool < 0 {
-		return nil, cfgerr.New("fcgi", "Config.MaxSpool", "must not be negative, got %d", s.MaxSpool)
 	}
 	if s.SpoolMemory == 0 {
 		s.SpoolMemory = 16 << 10
@@ -259,15 +270,48 @@ func (c Config) settings() (*settings, error) {
 	if s.MaxSpool == 0 {
 		s.MaxSpool = 64 << 20
 	}
-	if s.TempDir != "" {
-		if fi, err := os.Stat(s.TempDir); err != nil || !fi.IsDir() {
-			return nil, cfgerr.New("fcgi", "Config.TempDir", "%q is not a directory", s.TempDir)
-		}
-	}
 	if s.ServerSoftware == "" {
 		s.ServerSoftware = "httpmw"
 	}
-	return s, nil
+	return s
+}
+
+// resolveDirs makes Root absolute and checks that it and TempDir are
+// directories, the part of New that looks at the file system.
+func (s *settings) resolveDirs() error {
+	root := s.Root
+	if root == "" {
+		root = "."
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return invalid("Root", "%w", err)
+	}
+	if err := isDir(abs); err != nil {
+		return invalid("Root", "%q: %w", root, err)
+	}
+	s.root = abs
+	if s.UpstreamRoot == "" {
+		s.remote = abs
+	}
+	if s.TempDir != "" {
+		if err := isDir(s.TempDir); err != nil {
+			return invalid("TempDir", "%q: %w", s.TempDir, err)
+		}
+	}
+	return nil
+}
+
+// isDir returns the error of stat, or one saying dir is not a directory.
+func isDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return errors.New("not a directory")
+	}
+	return nil
 }
 
 // suffixOption checks Ext or Split: empty, or '.' followed by ASCII

@@ -1,9 +1,15 @@
 package fcgi
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/httpmw/httpmw"
 )
 
 func TestConfigErrors(t *testing.T) {
@@ -42,23 +48,22 @@ func TestConfigErrors(t *testing.T) {
 		if !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("%+v: %q, want prefix %q", tc.cfg, err, tc.want)
 		}
+		var ce *httpmw.ConfigError
+		field, _, _ := strings.Cut(strings.TrimPrefix(tc.want, "fcgi: "), ":")
+		if !errors.As(err, &ce) || ce.Package != "fcgi" || ce.Field != field {
+			t.Errorf("%+v: %v is not an *httpmw.ConfigError for the field", tc.cfg, err)
+		}
 	}
 }
 
 func TestConfigDefaults(t *testing.T) {
-	s, err := Config{}.settings()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustSettings(t, Config{})
 	if s.Endpoints[0] != "127.0.0.1:9000" || s.ext != ".php" || s.split != ".php" || s.Index[0] != "index.php" || s.MaxConns != 5 || s.root == "" ||
 		s.SpoolMemory != 16<<10 || s.MaxSpool != 64<<20 || s.BodyTimeout != 60*time.Second || s.SendTimeout != 60*time.Second {
 		t.Errorf("zero Config gave %+v", s)
 	}
 	// Setting one matching option drops the php preset as a whole.
-	s, err = Config{Ext: ".CGI"}.settings()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = mustSettings(t, Config{Ext: ".CGI"})
 	if s.ext != ".cgi" || s.split != "" || len(s.Index) != 0 {
 		t.Errorf("Ext only: ext %q split %q index %v", s.ext, s.split, s.Index)
 	}
@@ -66,6 +71,43 @@ func TestConfigDefaults(t *testing.T) {
 		if _, _, err := parseEndpoint(e); err != nil {
 			t.Errorf("%s: %v", e, err)
 		}
+	}
+}
+
+// mustSettings is what New does before it builds the upstreams.
+func mustSettings(tb testing.TB, c Config) *settings {
+	tb.Helper()
+	if err := c.validate(); err != nil {
+		tb.Fatal(err)
+	}
+	s := c.settings()
+	if err := s.resolveDirs(); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// TestRootStatInNew: validation does not look at the file system; New
+// reports a missing Root or TempDir, naming the field and wrapping the
+// stat error.
+func TestRootStatInNew(t *testing.T) {
+	missing := t.TempDir() + "/missing"
+	for _, c := range []Config{{Root: missing}, {Root: t.TempDir(), TempDir: missing}} {
+		if err := c.validate(); err != nil {
+			t.Errorf("validate(%+v) = %v, want nil: it must not stat", c, err)
+		}
+		_, err := New(c)
+		var ce *httpmw.ConfigError
+		if !errors.As(err, &ce) || !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("New(%+v) = %v, want a ConfigError wrapping fs.ErrNotExist", c, err)
+		}
+	}
+	file := t.TempDir() + "/file"
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Config{Root: file}); err == nil || err.Error() != fmt.Sprintf("fcgi: Config.Root: %q: not a directory", file) {
+		t.Errorf("Root is a file: %v", err)
 	}
 }
 

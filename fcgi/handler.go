@@ -29,11 +29,16 @@ type Handler struct {
 	params    sync.Pool // *params, so the CGI environment costs no allocation
 }
 
-// New checks cfg and returns a Handler for it. It does not contact the
-// endpoints: a php-fpm that is down gets 502s until it is up.
+// New checks cfg, then that Root and TempDir are directories, and returns
+// a Handler for it; either error is an *httpmw.ConfigError naming the
+// field. It does not contact the endpoints: a php-fpm that is down gets
+// 502s until it is up.
 func New(cfg Config) (*Handler, error) {
-	s, err := cfg.settings()
-	if err != nil {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	s := cfg.settings()
+	if err := s.resolveDirs(); err != nil {
 		return nil, err
 	}
 	u, err := newUpstreams(s)

@@ -56,10 +56,7 @@ func FuzzBuildParams(f *testing.F) {
 	f.Add("/a.php", strings.Repeat("q", 300), "X-Long", strings.Repeat("v", 70000), "Host", "evil")
 	f.Add("/a.php", "", "X-Fits", strings.Repeat("v", 65000), "X-Too", strings.Repeat("w", 65530))
 	f.Add("/a.php", strings.Repeat("q", 66000), "X-A", "1", "X-B", "2")
-	s, err := Config{Root: f.TempDir()}.settings()
-	if err != nil {
-		f.Fatal(err)
-	}
+	s := mustSettings(f, Config{Root: f.TempDir()})
 	f.Fuzz(func(t *testing.T, path, query, k1, v1, k2, v2 string) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.URL.Path, r.URL.RawQuery = path, query
@@ -187,10 +184,7 @@ func TestHeaderEnd(t *testing.T) {
 // TestHeaderSpellingsMerged: keys set by code in two spellings become one
 // variable, never two.
 func TestHeaderSpellingsMerged(t *testing.T) {
-	s, err := Config{Root: t.TempDir()}.settings()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustSettings(t, Config{Root: t.TempDir()})
 	r := httptest.NewRequest("GET", "/x.php", nil)
 	r.Header = http.Header{"x-a": {"1"}, "X-A": {"2"}, "x-B": {"3"}, "X-b": {"4"}, "Cookie": {"c=1"}, "cookie": {"d=2"}}
 	var p params

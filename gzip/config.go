@@ -128,39 +128,70 @@ func invalid(field, format string, args ...any) error {
 	return cfgerr.New("gzip", "Config."+field, format, args...)
 }
 
-// settings validates c and resolves its defaults.
-func (c Config) settings() (*settings, error) {
-	s := &settings{level: c.Level, minLength: c.MinLength}
-	if s.level == 0 {
-		s.level = DefaultLevel
+// validate checks every field of c, returning an *httpmw.ConfigError for
+// the first bad one. It resolves no defaults; settings does that after.
+func (c Config) validate() error {
+	if c.Level != 0 && (c.Level < 1 || c.Level > 9) {
+		return invalid("Level", "must be 1-9, got %d", c.Level)
 	}
-	if s.level < 1 || s.level > 9 {
-		return nil, invalid("Level", "must be 1-9, got %d", c.Level)
+	if c.MinLength < 0 {
+		return invalid("MinLength", "must not be negative, got %d", c.MinLength)
 	}
-	if s.minLength == 0 {
-		s.minLength = DefaultMinLength
-	}
-	if s.minLength < 0 {
-		return nil, invalid("MinLength", "must not be negative, got %d", c.MinLength)
-	}
-
-	s.allExt = c.Ext == nil
 	for _, e := range c.Ext {
-		switch {
-		case e == "*":
-			s.allExt = true
-		case e == "" || strings.HasPrefix(e, ".") && !strings.ContainsAny(e, "/ "):
-			s.ext = append(s.ext, strings.ToLower(e))
-		default:
-			return nil, invalid("Ext", `%q: want "*", "" or an extension such as ".html"`, e)
+		if e != "*" && e != "" && (!strings.HasPrefix(e, ".") || strings.ContainsAny(e, "/ ")) {
+			return invalid("Ext", `%q: want "*", "" or an extension such as ".html"`, e)
 		}
 	}
 	for _, p := range c.Not {
 		if !strings.HasPrefix(p, "/") {
-			return nil, invalid("Not", "%q: must start with /", p)
+			return invalid("Not", "%q: must start with /", p)
 		}
-		s.not = append(s.not, p)
 	}
+	if _, err := parseTypeSet(c.Types); err != nil {
+		return invalid("Types", "%v", err)
+	}
+	if _, err := parseTypeSet(c.SkipTypes); err != nil {
+		return invalid("SkipTypes", "%v", err)
+	}
+	if c.Prefer != nil && len(c.Prefer) == 0 {
+		return invalid("Prefer", "must list at least one encoding (nil means zstd, gzip)")
+	}
+	for i, name := range c.Prefer {
+		e := encodingByName(name)
+		if e == identity {
+			return invalid("Prefer", "%q: want %q or %q", name, Zstd, Gzip)
+		}
+		for _, seen := range c.Prefer[:i] {
+			if encodingByName(seen) == e {
+				return invalid("Prefer", "%q listed twice", name)
+			}
+		}
+	}
+	if c.BreachPadding < 0 || c.BreachPadding > MaxBreachPadding {
+		return invalid("BreachPadding", "must be 0-%d, got %d", MaxBreachPadding, c.BreachPadding)
+	}
+	return nil
+}
+
+// settings resolves the defaults of c, which validate has accepted.
+func (c Config) settings() *settings {
+	s := &settings{level: c.Level, minLength: c.MinLength}
+	if s.level == 0 {
+		s.level = DefaultLevel
+	}
+	if s.minLength == 0 {
+		s.minLength = DefaultMinLength
+	}
+
+	s.allExt = c.Ext == nil
+	for _, e := range c.Ext {
+		if e == "*" {
+			s.allExt = true
+		} else {
+			s.ext = append(s.ext, strings.ToLower(e))
+		}
+	}
+	s.not = append(s.not, c.Not...)
 
 	types, skip := c.Types, c.SkipTypes
 	if types == nil {
@@ -169,39 +200,21 @@ func (c Config) settings() (*settings, error) {
 	if skip == nil {
 		skip = defaultSkipTypes
 	}
-	var err error
-	if s.types, err = parseTypeSet(types); err != nil {
-		return nil, invalid("Types", "%v", err)
-	}
-	if s.skip, err = parseTypeSet(skip); err != nil {
-		return nil, invalid("SkipTypes", "%v", err)
-	}
+	// Both parse: validate checked the caller's lists, and the defaults
+	// are tested.
+	s.types, _ = parseTypeSet(types)
+	s.skip, _ = parseTypeSet(skip)
 
 	prefer := c.Prefer
 	if prefer == nil {
 		prefer = []string{Zstd, Gzip}
 	}
-	if len(prefer) == 0 {
-		return nil, invalid("Prefer", "must list at least one encoding (nil means zstd, gzip)")
-	}
 	for _, name := range prefer {
-		e := encodingByName(name)
-		if e == identity {
-			return nil, invalid("Prefer", "%q: want %q or %q", name, Zstd, Gzip)
-		}
-		for _, seen := range s.prefer {
-			if seen == e {
-				return nil, invalid("Prefer", "%q listed twice", name)
-			}
-		}
-		s.prefer = append(s.prefer, e)
+		s.prefer = append(s.prefer, encodingByName(name))
 	}
 
-	if c.BreachPadding < 0 || c.BreachPadding > MaxBreachPadding {
-		return nil, invalid("BreachPadding", "must be 0-%d, got %d", MaxBreachPadding, c.BreachPadding)
-	}
 	if c.BreachPadding > 0 {
 		s.padding = strings.Repeat("BREACH-padding.", c.BreachPadding/15+1)[:c.BreachPadding]
 	}
-	return s, nil
+	return s
 }

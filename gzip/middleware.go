@@ -19,10 +19,10 @@ type Compressor struct {
 // New returns a Compressor for c, or an *httpmw.ConfigError naming the
 // first bad field.
 func New(c Config) (*Compressor, error) {
-	s, err := c.settings()
-	if err != nil {
+	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	s := c.settings()
 	return &Compressor{c: &compressor{
 		settings: s,
 		codecs:   newCodecPools(s.level),

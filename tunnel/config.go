@@ -2,11 +2,12 @@ package tunnel
 
 import (
 	"crypto/tls"
-	"fmt"
 	"log/slog"
 	"net"
 	"strings"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // Config configures a Session and, through the embedded Endpoint, the tunnel
@@ -142,28 +143,10 @@ const (
 	maxProxies  = 128
 )
 
-// withDefaults validates c and returns it with zero fields set to defaults.
-func (c Config) withDefaults() (Config, error) {
-	if c.Server == "" {
-		return c, fmt.Errorf("tunnel: Config.Server: required (host:port of the ngrokd tunnel address)")
-	}
-	if _, _, err := net.SplitHostPort(c.Server); err != nil {
-		return c, fmt.Errorf("tunnel: Config.Server: must be host:port, got %q", c.Server)
-	}
-	for _, a := range c.Servers {
-		if _, _, err := net.SplitHostPort(a); err != nil {
-			return c, fmt.Errorf("tunnel: Config.Servers: must be host:port each, got %q", a)
-		}
-	}
-	if c.ProxyPool > maxPoolSize {
-		return c, fmt.Errorf("tunnel: Config.ProxyPool: must be at most %d, got %d", maxPoolSize, c.ProxyPool)
-	}
+// durations lists the timeouts of c with their defaults.
+func (c *Config) durations() []duration {
 	def := DefaultConfig()
-	for _, d := range []struct {
-		name string
-		v    *time.Duration
-		def  time.Duration
-	}{
+	return []duration{
 		{"DialTimeout", &c.DialTimeout, def.DialTimeout},
 		{"ReplyTimeout", &c.ReplyTimeout, def.ReplyTimeout},
 		{"WriteTimeout", &c.WriteTimeout, def.WriteTimeout},
@@ -171,24 +154,63 @@ func (c Config) withDefaults() (Config, error) {
 		{"PongTimeout", &c.PongTimeout, def.PongTimeout},
 		{"BackoffMin", &c.BackoffMin, def.BackoffMin},
 		{"BackoffMax", &c.BackoffMax, def.BackoffMax},
-	} {
-		if *d.v < 0 {
-			return c, fmt.Errorf("tunnel: Config.%s: must not be negative, got %v", d.name, *d.v)
+	}
+}
+
+type duration struct {
+	name string
+	v    *time.Duration
+	def  time.Duration
+}
+
+func invalid(field, format string, args ...any) error {
+	return cfgerr.New("tunnel", field, format, args...)
+}
+
+// validate checks every session field of c (not the Endpoint, which
+// Endpoint.validate checks), returning an *httpmw.ConfigError for the
+// first bad one.
+func (c Config) validate() error {
+	if c.Server == "" {
+		return invalid("Config.Server", "required (host:port of the ngrokd tunnel address)")
+	}
+	if _, _, err := net.SplitHostPort(c.Server); err != nil {
+		return invalid("Config.Server", "must be host:port, got %q", c.Server)
+	}
+	for _, a := range c.Servers {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return invalid("Config.Servers", "must be host:port each, got %q", a)
 		}
+	}
+	if c.ProxyPool > maxPoolSize {
+		return invalid("Config.ProxyPool", "must be at most %d, got %d", maxPoolSize, c.ProxyPool)
+	}
+	for _, d := range c.durations() {
+		if *d.v < 0 {
+			return invalid("Config."+d.name, "must not be negative, got %v", *d.v)
+		}
+	}
+	// Compared as they will be once defaulted.
+	if d := c.withDefaults(); d.BackoffMax < d.BackoffMin {
+		return invalid("Config.BackoffMax", "must be at least BackoffMin (%v), got %v", d.BackoffMin, d.BackoffMax)
+	}
+	return nil
+}
+
+// withDefaults returns c with zero fields set to defaults.
+func (c Config) withDefaults() Config {
+	for _, d := range c.durations() {
 		if *d.v == 0 {
 			*d.v = d.def
 		}
 	}
-	if c.BackoffMax < c.BackoffMin {
-		return c, fmt.Errorf("tunnel: Config.BackoffMax: must be at least BackoffMin (%v), got %v", c.BackoffMin, c.BackoffMax)
-	}
 	switch {
 	case c.ProxyPool == 0:
-		c.ProxyPool = def.ProxyPool
+		c.ProxyPool = DefaultConfig().ProxyPool
 	case c.ProxyPool < 0:
 		c.ProxyPool = 0
 	}
-	return c, nil
+	return c
 }
 
 // tlsConfig is the configuration every connection to the server uses.
@@ -215,50 +237,57 @@ func (c *Config) tlsConfig() *tls.Config {
 // protocols are what ReqTunnel.Protocol may join with "+".
 var protocols = map[string]bool{"http": true, "https": true, "tcp": true}
 
-// withDefaults validates e and returns it with Protocol defaulted; field
-// names in errors are prefixed with owner ("Config" or "Endpoint").
-func (e Endpoint) withDefaults(owner string) (Endpoint, error) {
-	if e.Protocol == "" {
-		e.Protocol = "http"
-	}
+// validate checks every field of e, returning an *httpmw.ConfigError
+// for the first bad one; its field path starts with owner ("Config" or
+// "Endpoint").
+func (e Endpoint) validate(owner string) error {
+	e = e.withDefaults() // "" is "http"
 	seen := map[string]bool{}
 	for _, p := range strings.Split(e.Protocol, "+") {
 		if !protocols[p] || seen[p] {
-			return e, fmt.Errorf("tunnel: %s.Protocol: must be http, https, tcp or a +-joined set of them, got %q", owner, e.Protocol)
+			return invalid(owner+".Protocol", "must be http, https, tcp or a +-joined set of them, got %q", e.Protocol)
 		}
 		seen[p] = true
 	}
 	web := seen["http"] || seen["https"]
 	if e.Subdomain != "" {
 		if !web {
-			return e, fmt.Errorf("tunnel: %s.Subdomain: only for http and https tunnels", owner)
+			return invalid(owner+".Subdomain", "only for http and https tunnels")
 		}
 		if !validHost(e.Subdomain, 63) || strings.Contains(e.Subdomain, ".") {
-			return e, fmt.Errorf("tunnel: %s.Subdomain: must be one DNS label (letters, digits, '-'), got %q", owner, e.Subdomain)
+			return invalid(owner+".Subdomain", "must be one DNS label (letters, digits, '-'), got %q", e.Subdomain)
 		}
 	}
 	if e.Hostname != "" {
 		if !web {
-			return e, fmt.Errorf("tunnel: %s.Hostname: only for http and https tunnels", owner)
+			return invalid(owner+".Hostname", "only for http and https tunnels")
 		}
 		if !validHost(e.Hostname, 253) {
-			return e, fmt.Errorf("tunnel: %s.Hostname: must be a DNS name, got %q", owner, e.Hostname)
+			return invalid(owner+".Hostname", "must be a DNS name, got %q", e.Hostname)
 		}
 	}
 	if e.HTTPAuth != "" {
 		if !web {
-			return e, fmt.Errorf("tunnel: %s.HTTPAuth: only for http and https tunnels", owner)
+			return invalid(owner+".HTTPAuth", "only for http and https tunnels")
 		}
 		// The credentials travel in one frame, which the 1.7 peers read
 		// with a single Read; keep it well inside one TLS record.
 		if !strings.Contains(e.HTTPAuth, ":") || len(e.HTTPAuth) > 1024 || strings.ContainsAny(e.HTTPAuth, "\r\n") {
-			return e, fmt.Errorf("tunnel: %s.HTTPAuth: must be user:pass, at most 1024 bytes", owner)
+			return invalid(owner+".HTTPAuth", "must be user:pass, at most 1024 bytes")
 		}
 	}
 	if e.RemotePort != 0 && !seen["tcp"] {
-		return e, fmt.Errorf("tunnel: %s.RemotePort: only for tcp tunnels", owner)
+		return invalid(owner+".RemotePort", "only for tcp tunnels")
 	}
-	return e, nil
+	return nil
+}
+
+// withDefaults returns e with Protocol defaulted to "http".
+func (e Endpoint) withDefaults() Endpoint {
+	if e.Protocol == "" {
+		e.Protocol = "http"
+	}
+	return e
 }
 
 // validHost reports whether s is a dot-separated list of DNS labels made

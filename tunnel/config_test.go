@@ -2,9 +2,12 @@ package tunnel
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/httpmw/httpmw"
 )
 
 func TestConfigErrorsNameTheField(t *testing.T) {
@@ -35,18 +38,22 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "tunnel: "+c.want) {
 			t.Errorf("%+v: got %v, want an error containing %q", cfg, err, c.want)
 		}
+		field, _, _ := strings.Cut(c.want, ":")
+		var ce *httpmw.ConfigError
+		if !errors.As(err, &ce) || ce.Package != "tunnel" || ce.Field != field {
+			t.Errorf("%+v: %v is not an *httpmw.ConfigError for %s", cfg, err, field)
+		}
 	}
 	s := &Session{}
-	if _, err := s.Listen(context.Background(), Endpoint{Protocol: "udp"}); err == nil || !strings.Contains(err.Error(), "Endpoint.Protocol") {
-		t.Errorf("Session.Listen: %v, want an Endpoint.Protocol error", err)
+	_, err := s.Listen(context.Background(), Endpoint{Protocol: "udp"})
+	var ce *httpmw.ConfigError
+	if !errors.As(err, &ce) || ce.Field != "Endpoint.Protocol" {
+		t.Errorf("Session.Listen: %v, want an Endpoint.Protocol ConfigError", err)
 	}
 }
 
 func TestZeroConfigIsTheDefault(t *testing.T) {
-	got, err := Config{Server: "h:1"}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := Config{Server: "h:1"}.withDefaults()
 	want := DefaultConfig()
 	want.Server = "h:1"
 	want.Protocol = ""
@@ -54,7 +61,7 @@ func TestZeroConfigIsTheDefault(t *testing.T) {
 		got.BackoffMin != want.BackoffMin || got.BackoffMax != want.BackoffMax || got.DialTimeout != want.DialTimeout {
 		t.Fatalf("zero Config became %+v, want %+v", got, want)
 	}
-	if c, _ := (Config{Server: "h:1", ProxyPool: -1}).withDefaults(); c.ProxyPool != 0 {
+	if c := (Config{Server: "h:1", ProxyPool: -1}).withDefaults(); c.ProxyPool != 0 {
 		t.Fatalf("ProxyPool -1 became %d, want no pool", c.ProxyPool)
 	}
 	if tc := (&Config{Server: "ngrok.example:4443"}).tlsConfig(); tc.ServerName != "ngrok.example" || tc.InsecureSkipVerify || tc.RootCAs != nil {
@@ -83,10 +90,11 @@ func FuzzEndpoint(f *testing.F) {
 	f.Add("tcp", "", "", "", uint16(8080))
 	f.Add("https+http+tcp", "-x", "a..b", "nocolon", uint16(1))
 	f.Fuzz(func(t *testing.T, proto, sub, host, auth string, port uint16) {
-		ep, err := Endpoint{Protocol: proto, Subdomain: sub, Hostname: host, HTTPAuth: auth, RemotePort: port}.withDefaults("Endpoint")
-		if err != nil {
+		ep := Endpoint{Protocol: proto, Subdomain: sub, Hostname: host, HTTPAuth: auth, RemotePort: port}
+		if ep.validate("Endpoint") != nil {
 			return
 		}
+		ep = ep.withDefaults()
 		for _, p := range strings.Split(ep.Protocol, "+") {
 			if !protocols[p] {
 				t.Fatalf("accepted protocol %q", ep.Protocol)

@@ -29,10 +29,10 @@ var _ net.Listener = (*Listener)(nil)
 // ctx bounds the Listener's whole life, not only the setup: cancelling it
 // closes the Listener as Close does.
 func Listen(ctx context.Context, cfg Config) (*Listener, error) {
-	ep, err := cfg.Endpoint.withDefaults("Config")
-	if err != nil {
+	if err := cfg.Endpoint.validate("Config"); err != nil {
 		return nil, err
 	}
+	ep := cfg.Endpoint.withDefaults()
 	s, err := Dial(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -56,10 +56,10 @@ type Session struct {
 // ctx bounds the whole session, not only the dial: cancelling it closes the
 // session as Close does.
 func Dial(ctx context.Context, cfg Config) (*Session, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.withDefaults()
 	s := &Session{
 		cfg:    cfg,
 		tls:    cfg.tlsConfig(),
@@ -164,11 +164,10 @@ func (s *Session) current(ctx context.Context) (*control, error) {
 // tunnel back, so the server keeps its URL until the session ends, and
 // connections to it are refused.
 func (s *Session) Listen(ctx context.Context, ep Endpoint) (*Listener, error) {
-	ep, err := ep.withDefaults("Endpoint")
-	if err != nil {
+	if err := ep.validate("Endpoint"); err != nil {
 		return nil, err
 	}
-	return s.listen(ctx, ep)
+	return s.listen(ctx, ep.withDefaults())
 }
 
 func (s *Session) listen(ctx context.Context, ep Endpoint) (*Listener, error) {

@@ -2,11 +2,12 @@ package server
 
 import (
 	"crypto/tls"
-	"fmt"
 	"log/slog"
 	"net"
 	"strings"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // Config configures a Server. Fields left zero take the default named in
@@ -261,9 +262,13 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// validate checks every field of c as the caller set it, returning an
+// *httpmw.ConfigError for the first bad one; New resolves the defaults
+// after. Rules that relate two fields compare the values as they will
+// be once defaulted.
 func (c Config) validate() error {
 	bad := func(field, format string, args ...any) error {
-		return fmt.Errorf("server: Config.%s: %s", field, fmt.Sprintf(format, args...))
+		return cfgerr.New("server", "Config."+field, format, args...)
 	}
 	if strings.ContainsAny(c.Domain, "/: ") || strings.HasPrefix(c.Domain, ".") {
 		return bad("Domain", "must be a bare DNS name, got %q", c.Domain)
@@ -285,7 +290,7 @@ func (c Config) validate() error {
 			return bad("Tokens", "empty token or account name")
 		}
 	}
-	if c.MaxFrame < 256 {
+	if c.MaxFrame != 0 && c.MaxFrame < 256 {
 		return bad("MaxFrame", "must be at least 256 bytes, got %d", c.MaxFrame)
 	}
 	for name, v := range map[string]int{
@@ -309,7 +314,11 @@ func (c Config) validate() error {
 			return bad(name, "must not be negative, got %v", d)
 		}
 	}
-	return c.Mux.validate()
+	if err := c.Mux.validate(); err != nil {
+		return err
+	}
+	_, err := normalizeReservations(c.Reservations, c.withDefaults().Domain)
+	return err
 }
 
 func (c Config) bindProxyToIP() bool {

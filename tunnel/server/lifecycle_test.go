@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -30,8 +31,9 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		cfg := base
 		edit(&cfg)
 		_, err := New(cfg)
-		if err == nil || !strings.HasPrefix(err.Error(), "server: Config."+field+":") {
-			t.Errorf("%s: got %v", field, err)
+		var ce *httpmw.ConfigError
+		if !errors.As(err, &ce) || ce.Package != "server" || ce.Field != "Config."+field {
+			t.Errorf("%s: got %v, want an *httpmw.ConfigError for Config.%[1]s", field, err)
 		}
 	}
 	if err := ListenAndServe(context.Background(), Config{}); err == nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xtaci/smux"
 
+	"github.com/httpmw/httpmw/internal/cfgerr"
 	"github.com/httpmw/httpmw/internal/clientip"
 	"github.com/httpmw/httpmw/tunnel/internal/muxconn"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
@@ -87,21 +88,25 @@ func (m MuxLimits) withDefaults(pingTimeout time.Duration) MuxLimits {
 	return m
 }
 
+// validate checks m as the caller set it. The rules that relate two
+// fields compare d, the values once defaulted (a zero KeepAliveTimeout
+// becomes at least KeepAliveInterval whatever Config.PingTimeout is).
 func (m MuxLimits) validate() error {
 	bad := func(field, format string, args ...any) error {
-		return fmt.Errorf("server: Config.Mux.%s: %s", field, fmt.Sprintf(format, args...))
+		return cfgerr.New("server", "Config.Mux."+field, format, args...)
 	}
+	d := m.withDefaults(0)
 	switch {
 	case m.MaxStreams < 0:
 		return bad("MaxStreams", "must not be negative, got %d", m.MaxStreams)
-	case m.StreamWindow < 16<<10 || m.StreamWindow > 16<<20:
+	case m.StreamWindow != 0 && (m.StreamWindow < 16<<10 || m.StreamWindow > 16<<20):
 		return bad("StreamWindow", "must be 16 KiB to 16 MiB, got %d", m.StreamWindow)
-	case m.SessionBuffer < m.StreamWindow || m.SessionBuffer > 1<<30:
-		return bad("SessionBuffer", "must be at least StreamWindow (%d) and at most 1 GiB, got %d", m.StreamWindow, m.SessionBuffer)
+	case d.SessionBuffer < d.StreamWindow || d.SessionBuffer > 1<<30:
+		return bad("SessionBuffer", "must be at least StreamWindow (%d) and at most 1 GiB, got %d", d.StreamWindow, d.SessionBuffer)
 	case m.KeepAliveInterval < 0:
 		return bad("KeepAliveInterval", "must not be negative, got %v", m.KeepAliveInterval)
-	case m.KeepAliveTimeout < m.KeepAliveInterval:
-		return bad("KeepAliveTimeout", "must be at least KeepAliveInterval (%v), got %v", m.KeepAliveInterval, m.KeepAliveTimeout)
+	case d.KeepAliveTimeout < d.KeepAliveInterval:
+		return bad("KeepAliveTimeout", "must be at least KeepAliveInterval (%v), got %v", d.KeepAliveInterval, d.KeepAliveTimeout)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/xtaci/smux"
 
+	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -238,8 +240,9 @@ func TestMuxLimitsValidated(t *testing.T) {
 		cfg := Config{Domain: "example.test", HTTPAddr: "127.0.0.1:0", AllowAnonymous: true, TunnelAddr: "127.0.0.1:0"}
 		edit(&cfg)
 		_, err := New(cfg)
-		if err == nil || !strings.HasPrefix(err.Error(), "server: Config."+field+": ") {
-			t.Errorf("%s: err = %v", field, err)
+		var ce *httpmw.ConfigError
+		if !errors.As(err, &ce) || ce.Package != "server" || ce.Field != "Config."+field {
+			t.Errorf("%s: err = %v, want an *httpmw.ConfigError for Config.%[1]s", field, err)
 		}
 	}
 }

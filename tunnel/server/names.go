@@ -1,8 +1,9 @@
 package server
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // Names form a tree, and one account holds a branch of it: a reservation
@@ -17,7 +18,7 @@ import (
 // match. Two keys for the same name with different owners are an error.
 func normalizeReservations(in map[string]string, domain string) (map[string]string, error) {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("server: Config.Reservations: %s", fmt.Sprintf(format, args...))
+		return cfgerr.New("server", "Config.Reservations", format, args...)
 	}
 	out := make(map[string]string, len(in))
 	for key, owner := range in {

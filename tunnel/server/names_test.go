@@ -1,10 +1,12 @@
 package server
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -103,8 +105,9 @@ func TestReservationsConfigErrors(t *testing.T) {
 		{"demo": ""},
 	} {
 		_, err := New(Config{Domain: "example.test", TunnelAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", AllowAnonymous: true, Reservations: res})
-		if err == nil || !strings.HasPrefix(err.Error(), "server: Config.Reservations: ") {
-			t.Fatalf("%v: err %v", res, err)
+		var ce *httpmw.ConfigError
+		if !errors.As(err, &ce) || ce.Field != "Config.Reservations" {
+			t.Fatalf("%v: err %v, want an *httpmw.ConfigError for Config.Reservations", res, err)
 		}
 	}
 }

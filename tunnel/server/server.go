@@ -73,10 +73,10 @@ const resumeWindow = 10 * time.Minute
 // New validates cfg and binds the listeners, so the addresses are known
 // before Serve runs. Close releases them.
 func New(cfg Config) (*Server, error) {
-	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.withDefaults()
 	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Logger,
