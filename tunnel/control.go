@@ -101,7 +101,7 @@ func (c *control) untrack(p net.Conn) {
 // connect dials the server, authenticates with the session's client id (so
 // that the server gives its URLs back) and starts the reader.
 func (s *Session) connect(ctx context.Context) (*control, error) {
-	conn, release, err := s.dial(ctx, s.tls)
+	conn, err := s.dial(ctx, s.tls)
 	if err != nil {
 		return nil, err
 	}
@@ -109,9 +109,6 @@ func (s *Session) connect(ctx context.Context) (*control, error) {
 	resp, err := s.authenticate(conn)
 	if !stop() || ctx.Err() != nil {
 		err = errors.Join(err, ctx.Err())
-	}
-	if err == nil {
-		err = release()
 	}
 	if err != nil {
 		conn.Close()

@@ -34,9 +34,9 @@
 // Against a stock ngrokd every public connection uses up one proxy
 // connection, and so costs one TLS handshake with the server; the client
 // resumes TLS sessions to keep that cheap. Multiplexed, a public connection
-// costs a stream: about a third of the CPU (bench/). A stock ngrokd drops pooled proxy connections that sat idle for
-// 60 s, so the first connection after a quiet minute waits for one
-// ReqProxy round trip.
+// costs a stream: about a third of the CPU (bench/). A stock ngrokd drops
+// pooled proxy connections that sat idle for 60 s, so the first connection
+// after a quiet minute waits for one ReqProxy round trip.
 //
 // The wire protocol and its quirks are described in internal/wire/PROTOCOL.md.
 package tunnel

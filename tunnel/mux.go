@@ -62,17 +62,12 @@ func (c *Config) muxOffer() string {
 // openMux dials the multiplexed connection for ctl, registers it with
 // RegMux and starts accepting the streams the server opens on it.
 func (s *Session) openMux(ctx context.Context, ctl *control) error {
-	conn, release, err := s.dial(ctx, s.tls)
+	conn, err := s.dial(ctx, s.tls)
 	if err != nil {
 		return err
 	}
 	conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-	err = wire.Write(conn, &wire.RegMux{ClientId: ctl.clientID})
-	if err == nil {
-		// Nothing answers RegMux: send it with the handshake's end now.
-		err = release()
-	}
-	if err != nil {
+	if err := wire.Write(conn, &wire.RegMux{ClientId: ctl.clientID}); err != nil {
 		conn.Close()
 		return fmt.Errorf("tunnel: send RegMux: %w", timeout(err))
 	}

@@ -33,7 +33,7 @@ func (s *Session) proxy(ctl *control) {
 			s.mu.Unlock()
 		}
 	}()
-	conn, release, err := s.dialProxyConn(s.ctx)
+	conn, err := s.dialProxyConn(s.ctx)
 	if err != nil {
 		s.log.Debug("tunnel: proxy connection failed", "err", err)
 		return
@@ -44,9 +44,6 @@ func (s *Session) proxy(ctl *control) {
 	}
 	sp, err := s.register(ctl, conn)
 	ctl.untrack(conn)
-	if err == nil {
-		err = release()
-	}
 	if err != nil {
 		conn.Close()
 		return

@@ -54,27 +54,27 @@ type resumeState struct {
 // dialProxyConn dials a proxy connection, resuming with X25519 alone when
 // the session cache holds a session to resume (see above), and falling back
 // to the full configuration when that fails or does not resume.
-func (s *Session) dialProxyConn(ctx context.Context) (*tls.Conn, func() error, error) {
+func (s *Session) dialProxyConn(ctx context.Context) (*tls.Conn, error) {
 	if s.resumeTLS == nil || s.resume.refused.Load() || !s.canResume() {
 		return s.dial(ctx, s.tls)
 	}
-	c, release, err := s.dial(ctx, s.resumeTLS)
+	c, err := s.dial(ctx, s.resumeTLS)
 	if err == nil && c.ConnectionState().DidResume {
-		return c, release, nil
+		return c, nil
 	}
 	if err == nil {
 		c.Close() // the server declined the session (its ticket keys changed, say)
 	} else if ctx.Err() != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	c, release, err2 := s.dial(ctx, s.tls)
+	c, err2 := s.dial(ctx, s.tls)
 	if err2 == nil && err != nil {
 		// X25519 alone failed where the full configuration works: the
 		// server refuses it, so stop wasting a handshake on it.
 		s.log.Debug("tunnel: the server refuses X25519 alone; proxy connections use the full key exchange", "err", err)
 		s.resume.refused.Store(true)
 	}
-	return c, release, err2
+	return c, err2
 }
 
 // canResume reports whether the cache holds a session for the server,

@@ -262,24 +262,21 @@ func (s *Session) route(url string) *Listener {
 	return s.routes[url]
 }
 
-// dial opens a TLS connection to the server. Until release is called its
-// writes are held back until it reads (see flightConn): call it once the
-// first frame has been sent and answered.
-func (s *Session) dial(ctx context.Context, conf *tls.Config) (c *tls.Conn, release func() error, err error) {
+// dial opens a TLS connection to the server.
+func (s *Session) dial(ctx context.Context, conf *tls.Config) (*tls.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.DialTimeout)
 	defer cancel()
 	addr := s.serverAddr()
 	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err == nil {
-		fc := newFlightConn(raw)
-		c = tls.Client(fc, conf)
+		c := tls.Client(raw, conf)
 		if err = c.HandshakeContext(ctx); err == nil {
-			return c, fc.release, nil
+			return c, nil
 		}
 		c.Close()
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return nil, nil, fmt.Errorf("tunnel: dial %s: %w", addr, ErrTimeout)
+		return nil, fmt.Errorf("tunnel: dial %s: %w", addr, ErrTimeout)
 	}
-	return nil, nil, fmt.Errorf("tunnel: dial %s: %w", addr, err)
+	return nil, fmt.Errorf("tunnel: dial %s: %w", addr, err)
 }
