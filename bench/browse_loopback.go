@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -211,52 +210,11 @@ func checkListing(url, last string) (int, error) {
 // blStartNginx runs nginx in the foreground with one worker serving dir
 // with autoindex on a free loopback port; its own files go to a temp dir.
 func blStartNginx(dir string) (addr string, pid int, stop func(), err error) {
-	bin, err := nginxBinary()
-	if err != nil {
-		return "", 0, nil, err
-	}
-	if addr, err = freeAddr(); err != nil {
-		return "", 0, nil, err
-	}
-	state, err := os.MkdirTemp("", "httpmw-bench-nginx")
-	if err != nil {
-		return "", 0, nil, err
-	}
-	conf := fmt.Sprintf(`daemon off;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
-	server {
-		listen %[2]s;
-		root %[3]s;
+	return startNginx(func(addr string) string {
+		return fmt.Sprintf(`	server {
+		listen %s;
+		root %s;
 		location / { autoindex on; }
-	}
-}
-`, state, addr, dir)
-	confPath := filepath.Join(state, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		os.RemoveAll(state)
-		return "", 0, nil, err
-	}
-	cmd := exec.Command(bin, "-p", state, "-e", filepath.Join(state, "error.log"), "-c", confPath)
-	stopProcess, err := startProcess(cmd)
-	if err != nil {
-		os.RemoveAll(state)
-		return "", 0, nil, err
-	}
-	stop = func() { stopProcess(); os.RemoveAll(state) }
-	if err := waitDial(addr); err != nil {
-		log, _ := os.ReadFile(filepath.Join(state, "error.log"))
-		stop()
-		return "", 0, nil, fmt.Errorf("nginx: %w: %s", err, bytes.TrimSpace(log))
-	}
-	return addr, cmd.Process.Pid, stop, nil
+	}`, addr, dir)
+	})
 }

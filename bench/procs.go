@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -62,4 +66,55 @@ func nginxBinary() (string, error) {
 		}
 	}
 	return "", errors.New("nginx not installed (apt-get install nginx-light)")
+}
+
+// startNginx runs nginx in the foreground with one worker, its state in a
+// temporary folder of its own, and inside its http block the lines that
+// site returns for the loopback address nginx is to listen on.
+func startNginx(site func(addr string) string) (addr string, pid int, stop func(), err error) {
+	bin, err := nginxBinary()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	if addr, err = freeAddr(); err != nil {
+		return "", 0, nil, err
+	}
+	state, err := os.MkdirTemp("", "httpmw-bench-nginx")
+	if err != nil {
+		return "", 0, nil, err
+	}
+	os.Chmod(state, 0o755) // the worker may run as another user
+	conf := fmt.Sprintf(`daemon off;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path %[1]s/body;
+	proxy_temp_path %[1]s/proxy;
+	fastcgi_temp_path %[1]s/fastcgi;
+	uwsgi_temp_path %[1]s/uwsgi;
+	scgi_temp_path %[1]s/scgi;
+%[2]s
+}
+`, state, site(addr))
+	confPath := filepath.Join(state, "nginx.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		os.RemoveAll(state)
+		return "", 0, nil, err
+	}
+	cmd := exec.Command(bin, "-p", state, "-e", filepath.Join(state, "error.log"), "-c", confPath)
+	stopProcess, err := startProcess(cmd)
+	if err != nil {
+		os.RemoveAll(state)
+		return "", 0, nil, err
+	}
+	stop = func() { stopProcess(); os.RemoveAll(state) }
+	if err := waitDial(addr); err != nil {
+		log, _ := os.ReadFile(filepath.Join(state, "error.log"))
+		stop()
+		return "", 0, nil, fmt.Errorf("nginx: %w: %s", err, bytes.TrimSpace(log))
+	}
+	return addr, cmd.Process.Pid, stop, nil
 }

@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"runtime/pprof"
@@ -501,63 +500,21 @@ func cpuTime(pids []int) (time.Duration, error) {
 // rpStartNginx runs nginx in the foreground with one worker and a keep-alive
 // upstream block over a and b, on a free loopback port, from a temp dir.
 func rpStartNginx(a, b string) (addr string, pid int, stop func(), err error) {
-	bin, err := nginxBinary()
-	if err != nil {
-		return "", 0, nil, err
-	}
-	if addr, err = freeAddr(); err != nil {
-		return "", 0, nil, err
-	}
-	dir, err := os.MkdirTemp("", "httpmw-bench-nginx")
-	if err != nil {
-		return "", 0, nil, err
-	}
-	os.Chmod(dir, 0o755)
-	conf := fmt.Sprintf(`daemon off;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	proxy_temp_path %[1]s/proxy;
-	fastcgi_temp_path %[1]s/fastcgi;
-	uwsgi_temp_path %[1]s/uwsgi;
-	scgi_temp_path %[1]s/scgi;
-	upstream up {
-		server %[2]s;
-		server %[3]s;
+	return startNginx(func(addr string) string {
+		return fmt.Sprintf(`	upstream up {
+		server %s;
+		server %s;
 		keepalive 64;
 	}
 	server {
-		listen %[4]s;
+		listen %s;
 		location / {
 			proxy_pass http://up;
 			proxy_http_version 1.1;
 			proxy_set_header Connection "";
 		}
-	}
-}
-`, dir, a, b, addr)
-	confPath := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		os.RemoveAll(dir)
-		return "", 0, nil, err
-	}
-	cmd := exec.Command(bin, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", confPath)
-	stopProcess, err := startProcess(cmd)
-	if err != nil {
-		os.RemoveAll(dir)
-		return "", 0, nil, err
-	}
-	stop = func() { stopProcess(); os.RemoveAll(dir) }
-	if err := waitDial(addr); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-		stop()
-		return "", 0, nil, fmt.Errorf("nginx: %w: %s", err, bytes.TrimSpace(log))
-	}
-	return addr, cmd.Process.Pid, stop, nil
+	}`, a, b, addr)
+	})
 }
 
 // rpInProcessAll measures one request through each proxy's handler, called
