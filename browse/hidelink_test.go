@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 // TestSymlinkToHiddenName links to hidden names from visible ones
@@ -87,5 +89,5 @@ func TestSymlinkToHiddenName(t *testing.T) {
 // curlStatus fetches url with curl and returns the status code it saw.
 func curlStatus(t *testing.T, url string) string {
 	t.Helper()
-	return strings.TrimSpace(curlArgs(t, "-o", "/dev/null", "-w", "%{http_code}", url))
+	return strings.TrimSpace(testhttp.Curl(t, "-o", "/dev/null", "-w", "%{http_code}", url))
 }

@@ -4,13 +4,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 // TestRedirectEscapesNames requests folders and files whose names hold
@@ -47,20 +47,7 @@ func TestRedirectEscapesNames(t *testing.T) {
 // curl fetches url with curl, following redirects, as text/plain.
 func curl(t *testing.T, url string) string {
 	t.Helper()
-	return curlArgs(t, "-L", "--max-redirs", "3", "-H", "Accept: text/plain", url)
-}
-
-// curlArgs runs curl with args and returns its output.
-func curlArgs(t *testing.T, args ...string) string {
-	t.Helper()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("no curl")
-	}
-	out, err := exec.Command("curl", append([]string{"-sS", "--max-time", "20"}, args...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("curl %v: %v: %s", args, err, out)
-	}
-	return string(out)
+	return testhttp.Curl(t, "-L", "--max-redirs", "3", "-H", "Accept: text/plain", url)
 }
 
 // TestRedirectUnderStripPrefix mounts the Server in chi under /files with

@@ -1,38 +1,19 @@
 package caddyfile
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/httpmw/httpmw/internal/testhttp"
 	"github.com/httpmw/httpmw/rewrite"
 )
-
-// curlOut runs curl -sS -i with args and returns what it printed, with
-// \r\n made \n.
-func curlOut(t *testing.T, args ...string) string {
-	t.Helper()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl not installed; CI installs it")
-	}
-	out, err := exec.Command("curl", append([]string{"-sS", "-i", "--max-time", "30"}, args...)...).Output()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		t.Fatalf("curl %v: exit %d: %s", args, exit.ExitCode(), exit.Stderr)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.ReplaceAll(string(out), "\r\n", "\n")
-}
 
 // errors, rewrite and internal together with log and proxy, served by a
 // real server and checked with curl.
@@ -101,7 +82,7 @@ func TestErrorsRewriteInternalWithCurl(t *testing.T) {
 		{path: "/error.log", status: "404 Not Found", body: "<h1>custom not found</h1>\n"},
 		{path: "/down/x", status: "502 Bad Gateway", body: "502 Bad Gateway\n", absent: []string{"127.0.0.1:1", "connection refused"}},
 	} {
-		out := curlOut(t, base+tc.path)
+		out := testhttp.Curl(t, "-i", base+tc.path)
 		head, body, _ := strings.Cut(out, "\n\n")
 		if !strings.HasPrefix(head, "HTTP/1.1 "+tc.status+"\n") || body != tc.body {
 			t.Errorf("%s: got\n%s\nwant status %s and body %q", tc.path, out, tc.status, tc.body)

@@ -1,36 +1,19 @@
 package inner
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
-
-func curl(t *testing.T, args ...string) string {
-	t.Helper()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl not installed; CI installs it")
-	}
-	out, err := exec.Command("curl", append([]string{"-sS", "--max-time", "30"}, args...)...).Output()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		t.Fatalf("curl %v: exit %d: %s", args, exit.ExitCode(), exit.Stderr)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.ReplaceAll(string(out), "\r\n", "\n")
-}
 
 // A real application server behind a reverse proxy hands a download to
 // the file server with X-Accel-Redirect, as nginx setups do; curl gets the
@@ -84,23 +67,23 @@ func TestThroughServerWithCurl(t *testing.T) {
 	defer srv.Close()
 	defer srv.Client().CloseIdleConnections()
 
-	out := curl(t, "-i", "-H", "Authorization: Bearer ok", srv.URL+"/app/report")
+	out := testhttp.Curl(t, "-i", "-H", "Authorization: Bearer ok", srv.URL+"/app/report")
 	if !strings.HasPrefix(out, "HTTP/1.1 200 OK\n") || !strings.HasSuffix(out, "\n\nquarterly numbers\n") ||
 		strings.Contains(out, "X-Accel-Redirect") || strings.Contains(out, "session=app-only") ||
 		!strings.Contains(out, "\nContent-Length: 18\n") {
 		t.Errorf("redirected download:\n%s", out)
 	}
-	out = curl(t, "-i", srv.URL+"/app/report")
+	out = testhttp.Curl(t, "-i", srv.URL+"/app/report")
 	if !strings.HasPrefix(out, "HTTP/1.1 403 Forbidden\n") || !strings.HasSuffix(out, "\n\nlog in first\n") {
 		t.Errorf("refused by the app:\n%s", out)
 	}
 	for _, p := range []string{"/internal/report.txt", "/internal/", "/./internal/report.txt", "/%69nternal/report.txt"} {
-		out = curl(t, "-i", "--path-as-is", srv.URL+p)
+		out = testhttp.Curl(t, "-i", "--path-as-is", srv.URL+p)
 		if !strings.HasPrefix(out, "HTTP/1.1 404 Not Found\n") || strings.Contains(out, "quarterly") {
 			t.Errorf("%s from outside:\n%s", p, out)
 		}
 	}
-	out = curl(t, "-i", srv.URL+"/app/loop")
+	out = testhttp.Curl(t, "-i", srv.URL+"/app/loop")
 	if !strings.HasPrefix(out, "HTTP/1.1 500 Internal Server Error\n") || strings.Contains(out, "again") {
 		t.Errorf("redirect loop:\n%s", out)
 	}

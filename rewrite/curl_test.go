@@ -1,31 +1,14 @@
 package rewrite
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
-
-func curl(t *testing.T, args ...string) string {
-	t.Helper()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl not installed; CI installs it")
-	}
-	out, err := exec.Command("curl", append([]string{"-sS", "--max-time", "30"}, args...)...).Output()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		t.Fatalf("curl %v: exit %d: %s", args, exit.ExitCode(), exit.Stderr)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.ReplaceAll(string(out), "\r\n", "\n")
-}
 
 // Through a real server: curl's request is rewritten for the handler
 // below, while the handler above still sees the path curl sent.
@@ -69,7 +52,7 @@ func TestThroughServerWithCurl(t *testing.T) {
 		// the handler below gets it as it came (a file server confines it).
 		{"/dl/x/..%2f..%2f..%2fetc%2fpasswd", "/dl/x/../../../etc/passwd", "", "/dl/x/..%2f..%2f..%2fetc%2fpasswd"},
 	} {
-		out := curl(t, "-i", "--path-as-is", srv.URL+tc.path)
+		out := testhttp.Curl(t, "-i", "--path-as-is", srv.URL+tc.path)
 		want := []string{
 			"HTTP/1.1 200 OK\n",
 			"\nX-Served-Path: " + tc.served + "\n",
