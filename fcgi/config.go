@@ -71,6 +71,14 @@ type Config struct {
 	// FastCGI; they go to the next handler.
 	Except []string
 
+	// FileCache is how long a script found under Root is trusted to be
+	// there without another look: a stat per request is a noticeable part
+	// of a fast page's cost. A script deleted within that time may still
+	// be sent to the FastCGI server, which answers 404 for it; a missing
+	// script is looked for on every request. Zero means 1s; negative
+	// looks on every request.
+	FileCache time.Duration
+
 	// DialTimeout bounds connecting to an endpoint. Zero means 5s.
 	DialTimeout time.Duration
 
@@ -263,6 +271,9 @@ func (c Config) settings() *settings {
 	}
 	if s.MaxConns == 0 {
 		s.MaxConns = 5
+	}
+	if s.FileCache == 0 {
+		s.FileCache = time.Second
 	}
 	if s.SpoolMemory == 0 {
 		s.SpoolMemory = 16 << 10

@@ -26,6 +26,8 @@ type conn struct {
 
 	readTimeout  time.Duration
 	writeTimeout time.Duration
+	readArmed    time.Time // when the read deadline was last set
+	writeArmed   time.Time
 
 	mu        sync.Mutex // guards cancelled against a deadline being reset
 	cancelled bool
@@ -53,7 +55,7 @@ var errCancelled = errors.New("fcgi: request cancelled")
 type deadlineReader struct{ c *conn }
 
 func (d deadlineReader) Read(p []byte) (int, error) {
-	if err := d.c.setDeadline(d.c.nc.SetReadDeadline, d.c.readTimeout); err != nil {
+	if err := d.c.extend(d.c.nc.SetReadDeadline, &d.c.readArmed, d.c.readTimeout); err != nil {
 		return 0, err
 	}
 	return d.c.nc.Read(p)
@@ -61,20 +63,31 @@ func (d deadlineReader) Read(p []byte) (int, error) {
 
 // write sends p with WriteTimeout.
 func (c *conn) write(p []byte) error {
-	if err := c.setDeadline(c.nc.SetWriteDeadline, c.writeTimeout); err != nil {
+	if err := c.extend(c.nc.SetWriteDeadline, &c.writeArmed, c.writeTimeout); err != nil {
 		return err
 	}
 	_, err := c.nc.Write(p)
 	return err
 }
 
-func (c *conn) setDeadline(set func(time.Time) error, d time.Duration) error {
+// extend moves a deadline to d from now, unless it was set less than d/8
+// ago: the timeout then fires between 7/8 of d and d after the last
+// progress, and a busy connection resets its deadlines a few times per
+// timeout instead of on every read and write, which cost as much as a
+// small request's whole parsing. A deadline left alone keeps a cancel's
+// deadline in the past.
+func (c *conn) extend(set func(time.Time) error, armed *time.Time, d time.Duration) error {
+	now := time.Now()
+	if now.Sub(*armed) < d/8 {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cancelled {
 		return errCancelled
 	}
-	return set(time.Now().Add(d))
+	*armed = now
+	return set(now.Add(d))
 }
 
 // cancel makes pending and future reads and writes fail at once. It is

@@ -23,6 +23,7 @@ type target struct {
 type params struct {
 	b        []byte
 	rec      []byte            // b framed into records, by appendParams
+	name     []byte            // scratch for an HTTP_* name
 	override map[string]string // Config.Env: these names are sent from there only
 	nul      bool              // a name or value held a NUL byte
 	tooLarge string            // the first variable too large for a record
@@ -39,6 +40,22 @@ func (p *params) add(name, value string) {
 		return
 	}
 	p.addRaw(name, value)
+}
+
+// addHeader is add for a name in a scratch buffer, without copying it to
+// a string: the override lookup and the append read it in place.
+func (p *params) addHeader(name []byte, value string) {
+	if _, ok := p.override[string(name)]; ok {
+		return
+	}
+	if p.tooLarge == "" && pairSize(len(name), len(value)) > maxContent {
+		p.tooLarge = string(name)
+	}
+	p.nul = p.nul || strings.IndexByte(value, 0) >= 0 // names passed passHeader
+	p.b = appendPairLen(p.b, len(name))
+	p.b = appendPairLen(p.b, len(value))
+	p.b = append(p.b, name...)
+	p.b = append(p.b, value...)
 }
 
 func (p *params) addRaw(name, value string) {
@@ -142,7 +159,12 @@ func (s *settings) buildParams(p *params, r *http.Request, t target) error {
 	if r.Host != "" {
 		p.add("HTTP_HOST", r.Host)
 	}
-	var name []byte
+	name := p.name[:0]
+	defer func() {
+		if cap(name) <= 1<<10 { // a huge name is not kept in the pool
+			p.name = name[:0]
+		}
+	}()
 	// net/http parses header names into canonical keys; code may still
 	// set "x-a" beside "X-A", which would both be HTTP_X_A. Then send
 	// each variable once, with every spelling's values.
@@ -169,7 +191,7 @@ func (s *settings) buildParams(p *params, r *http.Request, t target) error {
 		if ck == "Cookie" {
 			sep = "; " // RFC 6265 section 5.4: one Cookie header, "; " between pairs
 		}
-		p.add(string(name), strings.Join(vv, sep))
+		p.addHeader(name, strings.Join(vv, sep))
 	}
 	for k, v := range s.Env {
 		p.addRaw(k, v)

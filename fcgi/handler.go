@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,6 +23,7 @@ import (
 type Handler struct {
 	s         *settings
 	upstreams *upstreams
+	files     files
 	except    []httpmw.Path
 	params    sync.Pool // *params, so the CGI environment costs no allocation
 }
@@ -45,7 +44,7 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{s: s, upstreams: u}
+	h := &Handler{s: s, upstreams: u, files: files{root: s.root, ttl: max(s.FileCache, 0)}}
 	for _, e := range s.except {
 		h.except = append(h.except, httpmw.Path{Base: e})
 	}
@@ -136,7 +135,7 @@ func (h *Handler) route(urlPath string) (target, int, error) {
 	}
 	if strings.HasSuffix(p, "/") {
 		for _, idx := range h.s.Index {
-			if isFile(h.filename(p + idx)) {
+			if _, ok := h.files.lookup(p + idx); ok {
 				p += idx
 				break
 			}
@@ -152,20 +151,11 @@ func (h *Handler) route(urlPath string) (target, int, error) {
 	// Only an existing regular file is sent. php-fpm with
 	// cgi.fix_pathinfo=1 would otherwise walk a missing
 	// /uploads/evil.jpg/x.php back to evil.jpg and run the upload.
-	filename := h.filename(script)
-	if !isFile(filename) {
+	filename, ok := h.files.lookup(script)
+	if !ok {
 		return target{}, http.StatusNotFound, nil
 	}
 	return target{scriptName: script, pathInfo: pathInfo, filename: filename}, http.StatusOK, nil
-}
-
-func (h *Handler) filename(urlPath string) string {
-	return filepath.Join(h.s.root, filepath.FromSlash(urlPath))
-}
-
-func isFile(name string) bool {
-	fi, err := os.Stat(name)
-	return err == nil && fi.Mode().IsRegular()
 }
 
 // roundTrip runs the request on an endpoint the balancer picks, and on

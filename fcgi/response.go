@@ -1,13 +1,13 @@
 package fcgi
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/textproto"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -28,9 +28,17 @@ type exchange struct {
 	dropBody    bool // the status allows no body (204, 304): drain it
 	status      int
 
-	rc         *http.ResponseController // for SendTimeout; nil until the first write
+	sent       int                      // body bytes written to w
+	rc         *http.ResponseController // for SendTimeout; nil until a write may block
 	noDeadline bool                     // w cannot set write deadlines
 }
+
+// unblockedBytes is how much of a body is written before SendTimeout is
+// set: net/http holds that much in its response buffer (HTTP/1 and
+// HTTP/2) until the handler flushes or returns, so those writes cannot
+// block on the client. A small page then costs no deadline at all; a
+// flush always sets it.
+const unblockedBytes = 2 << 10
 
 // sendDeadline gives the next write to the client SendTimeout, so that a
 // client that stops reading frees the FastCGI connection rather than hold
@@ -151,7 +159,9 @@ func (x *exchange) stdout(n int) error {
 			chunk = body
 		}
 		if len(chunk) > 0 && !x.dropBody {
-			x.sendDeadline()
+			if x.sent += len(chunk); x.sent > unblockedBytes {
+				x.sendDeadline()
+			}
 			_, err := x.w.Write(chunk)
 			switch {
 			case errors.Is(err, http.ErrBodyNotAllowed):
@@ -235,32 +245,34 @@ func headerEnd(b []byte) (end, body int) {
 // section 6.3) into h and returns the status: the Status header's, else
 // 302 with a Location, else 200. Any line that is not a well-formed
 // "Name: value" is an error: letting it through could split the response.
+//
+// The values are cut from one string of the whole block, and a field's
+// first value sits in one slice shared by all fields, so a page's header
+// costs two allocations, not two per line.
 func parseCGIHeader(b []byte, h http.Header) (int, error) {
+	text := string(b)
+	vals := make([]string, 0, strings.Count(text, "\n")+1)
 	status := 0
 	location := false
-	for len(b) > 0 {
-		var line []byte
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			line, b = b, nil
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || !validFieldName(line[:colon]) {
+	for len(text) > 0 {
+		line, rest, _ := strings.Cut(text, "\n")
+		text = rest
+		line = strings.TrimSuffix(line, "\r")
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || !validFieldName(name) {
 			return 0, fmt.Errorf("%w: malformed header line", ErrBadResponse)
 		}
-		value := bytes.Trim(line[colon+1:], " \t")
+		value = strings.Trim(value, " \t")
 		if !validFieldValue(value) {
 			return 0, fmt.Errorf("%w: control character in header value", ErrBadResponse)
 		}
-		key := canonicalKey(line[:colon])
+		key := canonicalKey(name)
 		switch key {
 		case "Status":
 			if len(value) < 3 {
 				return 0, fmt.Errorf("%w: bad Status header", ErrBadResponse)
 			}
-			code, err := strconv.Atoi(string(value[:3]))
+			code, err := strconv.Atoi(value[:3])
 			if err != nil || code < 200 || code > 999 || (len(value) > 3 && value[3] != ' ') {
 				return 0, fmt.Errorf("%w: bad Status header", ErrBadResponse)
 			}
@@ -271,7 +283,13 @@ func parseCGIHeader(b []byte, h http.Header) (int, error) {
 		case "Connection", "Keep-Alive", "Transfer-Encoding", "Trailer", "Upgrade", "Proxy-Connection":
 			continue // hop-by-hop: framing is this server's business
 		}
-		h[key] = append(h[key], string(value))
+		if prior := h[key]; len(prior) > 0 {
+			h[key] = append(prior, value)
+			continue
+		}
+		vals = append(vals, value)
+		n := len(vals)
+		h[key] = vals[n-1 : n : n] // capped: a second value is appended elsewhere
 	}
 	if status == 0 {
 		status = http.StatusOK
@@ -291,27 +309,27 @@ var commonFields = [...]string{
 }
 
 // canonicalKey is textproto.CanonicalMIMEHeaderKey for a valid field name.
-func canonicalKey(name []byte) string {
+func canonicalKey(name string) string {
 	for _, k := range commonFields {
-		if len(k) == len(name) && bytes.EqualFold(name, []byte(k)) {
+		if len(k) == len(name) && strings.EqualFold(name, k) {
 			return k
 		}
 	}
-	return textproto.CanonicalMIMEHeaderKey(string(name))
+	return textproto.CanonicalMIMEHeaderKey(name)
 }
 
-func validFieldName(b []byte) bool {
-	for _, c := range b {
-		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte("()<>@,;:\\\"/[]?={}"), c) >= 0 {
+func validFieldName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
 			return false
 		}
 	}
-	return len(b) > 0
+	return len(s) > 0
 }
 
-func validFieldValue(b []byte) bool {
-	for _, c := range b {
-		if c < ' ' && c != '\t' || c == 0x7f {
+func validFieldValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
 			return false
 		}
 	}
