@@ -61,7 +61,8 @@ func (p *pool) get(ctx context.Context, fresh bool) (*conn, error) {
 		}
 		// Every slot is busy: wait for one, the slow path.
 		if timer == nil {
-			timer = time.NewTimer(p.s.ReadTimeout)
+			timer = waitTimer(p.s.ReadTimeout)
+			defer waitTimers.Put(timer)
 			defer timer.Stop()
 		}
 		select {
@@ -217,4 +218,17 @@ func (p *pool) close() {
 	for _, c := range idle {
 		p.discard(c)
 	}
+}
+
+// waitTimers are reused by waits for a free connection, the usual case
+// when clients outnumber MaxConns. Since Go 1.23 a stopped timer's channel
+// holds no stale tick, so Reset makes it as good as new.
+var waitTimers sync.Pool // *time.Timer, stopped
+
+func waitTimer(d time.Duration) *time.Timer {
+	if t, ok := waitTimers.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
 }
