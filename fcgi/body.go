@@ -2,13 +2,13 @@ package fcgi
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/bodyerr"
 )
 
 // requestBody is what goes to the script's stdin: the whole request body,
@@ -157,13 +157,16 @@ func readUpTo(r io.Reader, p []byte) (int, error) {
 // bodyFailure maps a failure to read the client's body to a status: the
 // client's fault in every case, never the FastCGI server's.
 func bodyFailure(r *http.Request, err error) (int, error) {
-	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return http.StatusRequestTimeout, fmt.Errorf("%w: %w", ErrBodyTimeout, err)
-	case errors.Is(r.Context().Err(), context.Canceled):
-		return StatusClientClosedRequest, fmt.Errorf("fcgi: client gone: %w", err)
+	switch status := bodyerr.Status(r.Context(), err); status {
+	case http.StatusRequestTimeout:
+		return status, fmt.Errorf("%w: %w", ErrBodyTimeout, err)
+	case http.StatusRequestEntityTooLarge: // an outer http.MaxBytesReader
+		return status, fmt.Errorf("%w: %w", ErrBodyTooLarge, err)
+	case bodyerr.ClientClosed:
+		return status, fmt.Errorf("fcgi: client gone: %w", err)
+	default:
+		return status, fmt.Errorf("%w: reading body: %w", ErrBadRequest, err)
 	}
-	return http.StatusBadRequest, fmt.Errorf("%w: reading body: %w", ErrBadRequest, err)
 }
 
 // timedReader gives each read of the client's body BodyTimeout, as nginx's

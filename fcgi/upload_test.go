@@ -331,3 +331,33 @@ func TestAbortClosesSpool(t *testing.T) {
 	waitFor(t, func() bool { return len(openSpools(tmp)) == 0 })
 	checkNoSpool(t, tmp)
 }
+
+// A client that leaves in the middle of its body is reported as 499, by
+// the rule reverseproxy shares (internal/bodyerr): no bad request, and no
+// fault of php-fpm's.
+func TestCutBodyIs499(t *testing.T) {
+	fpm := testfpm.Start(t, testfpm.Options{})
+	writeScripts(fpm)
+	h, err := New(Config{Root: fpm.Root, Endpoints: []string{fpm.Addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reported := make(chan int, 1)
+	srv := httptest.NewServer(httpmw.Adapter{OnError: func(r *http.Request, status int, err error) {
+		t.Logf("%d %v", status, err)
+		reported <- status
+	}}.Handler(h))
+	t.Cleanup(func() { srv.Close(); h.Close() })
+
+	c := startUpload(t, srv.Listener.Addr().String(), "/input.php", 100000)
+	c.Write(make([]byte, 50000))
+	c.(*net.TCPConn).CloseWrite()
+	select {
+	case status := <-reported:
+		if status != StatusClientClosedRequest {
+			t.Errorf("body cut by the client leaving: reported %d, want 499", status)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the cut body was never reported")
+	}
+}

@@ -1,12 +1,13 @@
 package reverseproxy
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"sync/atomic"
+
+	"github.com/httpmw/httpmw/internal/bodyerr"
 )
 
 // clientBody passes the client's request body to the Transport and notes
@@ -53,19 +54,15 @@ type clientBodyError struct{ err error }
 func (e *clientBodyError) Error() string { return "reading the request body: " + e.err.Error() }
 func (e *clientBodyError) Unwrap() error { return e.err }
 
-// classifyBody is classify for a clientBodyError.
-func classifyBody(err error) (int, error) {
-	var tooLarge *http.MaxBytesError
-	var op *net.OpError
-	switch {
-	case errors.As(err, &tooLarge):
-		return http.StatusRequestEntityTooLarge, fmt.Errorf("%w: %w", ErrBodyTooLarge, err)
-	case isTimeout(err):
-		// The server's ReadTimeout: the client is still there to be told.
-		return http.StatusRequestTimeout, fmt.Errorf("%w: %w", ErrBadRequest, err)
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &op):
-		return StatusClientClosed, fmt.Errorf("%w: %w", ErrClientClosed, err)
-	default:
-		return http.StatusBadRequest, fmt.Errorf("%w: %w", ErrBadRequest, err)
+// classifyBody is classify for a clientBodyError, by the rule every
+// handler reading a body shares.
+func classifyBody(ctx context.Context, err error) (int, error) {
+	switch status := bodyerr.Status(ctx, err); status {
+	case http.StatusRequestEntityTooLarge:
+		return status, fmt.Errorf("%w: %w", ErrBodyTooLarge, err)
+	case bodyerr.ClientClosed:
+		return status, fmt.Errorf("%w: %w", ErrClientClosed, err)
+	default: // 400, or 408 for a client that stalled and is still there to be told
+		return status, fmt.Errorf("%w: %w", ErrBadRequest, err)
 	}
 }

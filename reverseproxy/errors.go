@@ -44,7 +44,7 @@ func classify(ctx context.Context, err error) (int, error) {
 	var body *clientBodyError
 	switch {
 	case errors.As(err, &body):
-		return classifyBody(body)
+		return classifyBody(ctx, body)
 	case errors.Is(err, balancer.ErrNoUpstream):
 		return http.StatusServiceUnavailable, err
 	case errors.As(err, &tooLarge):
