@@ -69,6 +69,14 @@ type Config struct {
 	// QueueSize bounds the Async queue, in lines. 0 means 4096.
 	QueueSize int
 
+	// QueueBytes bounds the Async queue in bytes, whatever the number of
+	// lines: a client can make its line as long as net/http lets its
+	// request line and headers be (1 MiB by default, more once escaped),
+	// so lines alone would not bound the memory a slow disk lets pile up.
+	// A line that would pass it is dropped and counted like one that finds
+	// the queue full. 0 means 4 MiB.
+	QueueBytes int
+
 	// Path limits logging to requests under a base path, matched as
 	// httpmw.Path does. The zero value logs every path.
 	Path httpmw.Path
@@ -130,7 +138,10 @@ var (
 // ErrClosed is returned by Logger.Reopen after Close.
 var ErrClosed = errors.New("logger: closed")
 
-const defaultQueueSize = 4096
+const (
+	defaultQueueSize  = 4096
+	defaultQueueBytes = 4 << 20
+)
 
 // validate checks every field without touching the system; the error
 // names the first bad one.
@@ -172,6 +183,12 @@ func (c *Config) validate() error {
 	}
 	if c.QueueSize > 0 && !c.Async {
 		return cfgerr.New("logger", "Config.QueueSize", "%w: needs Config.Async", ErrConflict)
+	}
+	if c.QueueBytes < 0 {
+		return cfgerr.New("logger", "Config.QueueBytes", "must not be negative, got %d", c.QueueBytes)
+	}
+	if c.QueueBytes > 0 && !c.Async {
+		return cfgerr.New("logger", "Config.QueueBytes", "%w: needs Config.Async", ErrConflict)
 	}
 	for i, p := range c.Except {
 		if !strings.HasPrefix(p, "/") {

@@ -65,7 +65,8 @@
 // response logs no bytes, as net/http sends none.
 //
 // Config.Async keeps a slow disk from holding requests: lines go through a
-// bounded queue, and a line that finds it full is dropped and counted
+// queue bounded in lines and in bytes, and a line that finds it full is
+// dropped and counted
 // (Logger.Dropped). Close writes out everything queued.
 //
 // Config.Slog sends structured records to a *slog.Logger instead:

@@ -287,3 +287,43 @@ func httpmustServer(t *testing.T, h http.Handler) *httptest.Server {
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+// The attack: a slow disk, and clients that send the longest request line
+// net/http takes. The Async queue holds at most QueueBytes of their lines,
+// however few lines that is; the rest are dropped and counted.
+func TestAsyncQueueBoundedInBytes(t *testing.T) {
+	w := &blockingWriter{release: make(chan struct{}), entered: make(chan struct{}, 1), writes: writes{batched: true}}
+	l, err := New(Config{Format: "{uri}", Output: w, Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(httpmw.ToHTTP(l.Middleware(hello)))
+	defer srv.Close()
+
+	long := srv.URL + "/" + strings.Repeat("a", 500<<10) // a 500 KiB request line
+	for range 20 {                                       // 10 MB of lines: 20 of the default 4096 lines
+		res, err := http.Get(long)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+	}
+	<-w.entered // the writer holds one line; the queue holds the rest
+	queued := l.sink.(*asyncSink).queued.Load()
+	if queued > defaultQueueBytes {
+		t.Errorf("%d bytes queued, bound %d", queued, defaultQueueBytes)
+	}
+	if d := l.Dropped(); d < 10 {
+		t.Errorf("dropped %d of 20 lines of 500 KiB with a 4 MiB queue, want at least 10", d)
+	}
+	close(w.release)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if written := len(w.lines(t)); uint64(written)+l.Dropped() != 20 {
+		t.Fatalf("%d written + %d dropped != 20", written, l.Dropped())
+	}
+}

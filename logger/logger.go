@@ -89,11 +89,14 @@ func newLogger(cfg Config, afterReopen func(error)) (*Logger, error) {
 		out = l.file
 	}
 	if cfg.Async {
-		size := cfg.QueueSize
+		size, bytes := cfg.QueueSize, cfg.QueueBytes
 		if size == 0 {
 			size = defaultQueueSize
 		}
-		l.sink = newAsyncSink(out, size, &l.lines, &l.count, l.reportWrite)
+		if bytes == 0 {
+			bytes = defaultQueueBytes
+		}
+		l.sink = newAsyncSink(out, size, int64(bytes), &l.lines, &l.count, l.reportWrite)
 	} else {
 		l.sink = &syncSink{out: out, lines: &l.lines, count: &l.count, report: l.reportWrite}
 	}

@@ -73,21 +73,24 @@ func (s *syncSink) close() {
 	s.mu.Unlock()
 }
 
-// asyncSink hands lines to one writer goroutine through a bounded queue;
-// a full queue drops the line rather than hold the request.
+// asyncSink hands lines to one writer goroutine through a queue bounded
+// in lines and in bytes; a full queue drops the line rather than hold the
+// request.
 type asyncSink struct {
-	mu     sync.RWMutex // read-held while sending, so close cannot race a send
-	closed bool
-	queue  chan *[]byte
-	done   chan struct{}
-	out    io.Writer
-	lines  *lines
-	count  *counters
-	report func(error)
+	mu       sync.RWMutex // read-held while sending, so close cannot race a send
+	closed   bool
+	queue    chan *[]byte
+	queued   atomic.Int64 // bytes in queue
+	maxBytes int64
+	done     chan struct{}
+	out      io.Writer
+	lines    *lines
+	count    *counters
+	report   func(error)
 }
 
-func newAsyncSink(out io.Writer, size int, l *lines, c *counters, report func(error)) *asyncSink {
-	s := &asyncSink{queue: make(chan *[]byte, size), done: make(chan struct{}), out: out, lines: l, count: c, report: report}
+func newAsyncSink(out io.Writer, size int, maxBytes int64, l *lines, c *counters, report func(error)) *asyncSink {
+	s := &asyncSink{queue: make(chan *[]byte, size), maxBytes: maxBytes, done: make(chan struct{}), out: out, lines: l, count: c, report: report}
 	go s.run()
 	return s
 }
@@ -103,7 +106,7 @@ func (s *asyncSink) run() {
 	batch := make([]byte, 0, maxBatch)
 	for b := range s.queue {
 		batch = append(batch[:0], *b...)
-		s.lines.put(b)
+		s.dequeued(b)
 	more:
 		for len(batch) < maxBatch {
 			select {
@@ -112,7 +115,7 @@ func (s *asyncSink) run() {
 					break more
 				}
 				batch = append(batch, *b...)
-				s.lines.put(b)
+				s.dequeued(b)
 			default:
 				break more
 			}
@@ -126,17 +129,27 @@ func (s *asyncSink) run() {
 }
 
 func (s *asyncSink) write(b *[]byte) {
+	n := int64(len(*b))
 	s.mu.RLock()
 	if !s.closed {
-		select {
-		case s.queue <- b:
-			s.mu.RUnlock()
-			return
-		default:
+		if s.queued.Add(n) <= s.maxBytes {
+			select {
+			case s.queue <- b:
+				s.mu.RUnlock()
+				return
+			default:
+			}
 		}
+		s.queued.Add(-n)
 	}
 	s.mu.RUnlock()
 	s.count.dropped.Add(1)
+	s.lines.put(b)
+}
+
+// dequeued releases a line the writer goroutine has copied out.
+func (s *asyncSink) dequeued(b *[]byte) {
+	s.queued.Add(-int64(len(*b)))
 	s.lines.put(b)
 }
 
