@@ -66,8 +66,7 @@
 //
 // Config.Async keeps a slow disk from holding requests: lines go through a
 // queue bounded in lines and in bytes, and a line that finds it full is
-// dropped and counted
-// (Logger.Dropped). Close writes out everything queued.
+// dropped and counted (Logger.Dropped). Close writes out everything queued.
 //
 // Config.Slog sends structured records to a *slog.Logger instead:
 // request (remote, method, host, uri, proto, user_agent, referer),
