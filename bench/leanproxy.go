@@ -23,11 +23,12 @@ type leanProxy struct {
 	upstreams []string
 	next      atomic.Uint32
 	tr        *http.Transport
-	bufs      sync.Pool // *[32 << 10]byte
+	rt        http.RoundTripper // what sends: tr, or a canned answer in the layer rows
+	bufs      sync.Pool         // *[32 << 10]byte
 }
 
 func newLeanProxy(upstreams ...string) *leanProxy {
-	return &leanProxy{
+	p := &leanProxy{
 		upstreams: upstreams,
 		tr: &http.Transport{
 			Proxy:               nil,
@@ -40,6 +41,8 @@ func newLeanProxy(upstreams ...string) *leanProxy {
 		},
 		bufs: sync.Pool{New: func() any { return new([32 << 10]byte) }},
 	}
+	p.rt = p.tr
+	return p
 }
 
 // leanHopHeaders are dropped in both directions (RFC 9110, 7.6.1).
@@ -86,7 +89,7 @@ func (p *leanProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out.Header["X-Forwarded-Proto"] = vals[1:2:2]
 	out.Header["X-Forwarded-Host"] = vals[2:3:3]
 
-	res, err := p.tr.RoundTrip(out)
+	res, err := p.rt.RoundTrip(out)
 	if err != nil {
 		w.WriteHeader(http.StatusBadGateway)
 		return

@@ -69,6 +69,7 @@ func reverseproxyComparisons() []Comparison {
 	}
 	inProcess := measuredTogether(rpInProcessAll)
 	return append(all, []Comparison{
+		rpLayerComparison(),
 		{
 			Package: "reverseproxy", Case: "in-process request, loopback upstream",
 			Ours: inProcess(rpOursName),
@@ -355,7 +356,16 @@ func rpPlain(a, _ string) (http.Handler, func(), error) {
 // leanest proxy's Transport and with pooled copy buffers: what a user who
 // knows net/http's knobs would write with the standard library.
 func rpTuned(a, b string) (http.Handler, func(), error) {
+	return rpTunedOn(nil, a, b)
+}
+
+// rpTunedOn is rpTuned sending through rt, or through the leanest proxy's
+// Transport when rt is nil.
+func rpTunedOn(rt http.RoundTripper, a, b string) (http.Handler, func(), error) {
 	lean := newLeanProxy(a, b)
+	if rt == nil {
+		rt = lean.tr
+	}
 	var next atomic.Uint32
 	ups := []string{a, b}
 	rp := &httputil.ReverseProxy{
@@ -364,7 +374,7 @@ func rpTuned(a, b string) (http.Handler, func(), error) {
 			pr.Out.Host = pr.In.Host
 			pr.SetXForwarded()
 		},
-		Transport:  lean.tr,
+		Transport:  rt,
 		BufferPool: leanBufferPool{&lean.bufs},
 		ErrorLog:   log.New(io.Discard, "", 0),
 	}
