@@ -1,7 +1,6 @@
 package ext
 
 import (
-	"fmt"
 	"net/http"
 	"os"
 	"path"
@@ -9,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/cfgerr"
 )
 
 // Extensions rewrites extensionless request paths to the first file that
@@ -36,7 +36,7 @@ func New(cfg Config) (*Extensions, error) {
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, fmt.Errorf("ext: Config.Root: %w", err)
+		return nil, cfgerr.New("ext", "Config.Root", "%w", err)
 	}
 	e := &Extensions{exts: exts, dir: dir, follow: throughSymlink(dir)}
 	if e.follow {

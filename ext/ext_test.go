@@ -199,8 +199,8 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, root := range []string{filepath.Join(dir, "missing"), filepath.Join(dir, "file")} {
 		_, err := ext.New(ext.Config{Root: root})
-		if err == nil || !strings.HasPrefix(err.Error(), "ext: Config.Root: ") {
-			t.Errorf("Root %s: %v", root, err)
+		if err == nil || !strings.HasPrefix(err.Error(), "ext: Config.Root: ") || !errors.As(err, new(*httpmw.ConfigError)) {
+			t.Errorf("Root %s: %v, want an *httpmw.ConfigError naming Config.Root", root, err)
 		}
 	}
 }

@@ -114,8 +114,8 @@ func TestRootStatInNew(t *testing.T) {
 func TestConfigPolicy(t *testing.T) {
 	for _, eps := range [][]string{{"127.0.0.1:9000"}, {"127.0.0.1:9000", "127.0.0.1:9001"}} {
 		_, err := New(Config{Root: t.TempDir(), Endpoints: eps, Policy: "fastest"})
-		if err == nil || !strings.HasPrefix(err.Error(), "fcgi: Config.Policy: ") {
-			t.Errorf("%d endpoints, unknown policy: %v", len(eps), err)
+		if err == nil || !strings.HasPrefix(err.Error(), "fcgi: Config.Policy: ") || !errors.As(err, new(*httpmw.ConfigError)) {
+			t.Errorf("%d endpoints, unknown policy: %v, want an *httpmw.ConfigError naming Config.Policy", len(eps), err)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package fcgi
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -34,7 +33,7 @@ func newUpstreams(s *settings) (*upstreams, error) {
 	}
 	lb, err := balancer.New(cfg) // no active checks: starts nothing
 	if err != nil {
-		return nil, fmt.Errorf("fcgi: Config.Policy: %w", err)
+		return nil, invalid("Policy", "%w", err)
 	}
 	if len(u.pools) == 1 {
 		lb.Close() // it only checked Policy: one endpoint needs no choice

@@ -3,12 +3,12 @@ package cluster
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/httpmw/httpmw/internal/cfgerr"
 	"github.com/httpmw/httpmw/tunnel/server"
 )
 
@@ -90,9 +90,10 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// validate returns an *httpmw.ConfigError naming the first bad field.
 func (c Config) validate() error {
 	bad := func(field, format string, args ...any) error {
-		return fmt.Errorf("cluster: Config.%s: %s", field, fmt.Sprintf(format, args...))
+		return cfgerr.New("cluster", "Config."+field, format, args...)
 	}
 	if len(c.Endpoints) == 0 {
 		return bad("Endpoints", "at least one etcd URL is required")
@@ -117,8 +118,11 @@ func (c Config) validate() error {
 	if c.LeaseTTL < 2*time.Second {
 		return bad("LeaseTTL", "must be at least 2s, got %v", c.LeaseTTL)
 	}
-	if c.StoreTimeout < 0 || c.ForwardDialTimeout < 0 {
-		return bad("StoreTimeout", "timeouts must not be negative")
+	if c.StoreTimeout < 0 {
+		return bad("StoreTimeout", "must not be negative, got %v", c.StoreTimeout)
+	}
+	if c.ForwardDialTimeout < 0 {
+		return bad("ForwardDialTimeout", "must not be negative, got %v", c.ForwardDialTimeout)
 	}
 	if c.Server.Registry != nil {
 		return bad("Server.Registry", "is set by New; leave it nil")

@@ -1,10 +1,12 @@
 package cluster
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/tunnel/server"
 )
 
@@ -24,18 +26,24 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		}
 	}
 	for field, mutate := range map[string]func(*Config){
-		"Endpoints":       func(c *Config) { c.Endpoints = nil },
-		"Name":            func(c *Config) { c.Name = "a/b" },
-		"Advertise":       func(c *Config) { c.Advertise = ":7000" },
-		"Certificate":     func(c *Config) { c.Server.DevCA = nil },
-		"LeaseTTL":        func(c *Config) { c.LeaseTTL = time.Second },
-		"Server.Registry": func(c *Config) { c.Server.Registry = &registry{} },
+		"Endpoints":          func(c *Config) { c.Endpoints = nil },
+		"Name":               func(c *Config) { c.Name = "a/b" },
+		"Advertise":          func(c *Config) { c.Advertise = ":7000" },
+		"Certificate":        func(c *Config) { c.Server.DevCA = nil },
+		"LeaseTTL":           func(c *Config) { c.LeaseTTL = time.Second },
+		"Server.Registry":    func(c *Config) { c.Server.Registry = &registry{} },
+		"StoreTimeout":       func(c *Config) { c.StoreTimeout = -time.Second },
+		"ForwardDialTimeout": func(c *Config) { c.ForwardDialTimeout = -time.Second },
 	} {
 		c := good()
 		mutate(&c)
 		_, err := New(c)
 		if err == nil || !strings.HasPrefix(err.Error(), "cluster: Config."+field+": ") {
 			t.Errorf("%s: got %v", field, err)
+		}
+		var ce *httpmw.ConfigError
+		if !errors.As(err, &ce) || ce.Field != "Config."+field {
+			t.Errorf("%s: %v is not an *httpmw.ConfigError naming the field", field, err)
 		}
 	}
 }
