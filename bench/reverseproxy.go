@@ -64,6 +64,7 @@ func reverseproxyComparisons() []Comparison {
 				{rpNginxName, load(rpNginxName)},
 				{rpCaddyName, load(rpCaddyName)},
 				{rpInHandler, load(rpInHandler)},
+				{rpFastName, load(rpFastName)},
 			},
 		})
 	}
@@ -144,11 +145,22 @@ func init() {
 // rpServe is the child's side of rpStartGo: it prints its URL and serves
 // until its stdin closes, so it cannot outlive the bench.
 func rpServe(side string) {
+	a, b, _ := strings.Cut(os.Getenv(rpUpEnv), ",")
+	if side == rpFastName {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			fatal(err)
+		}
+		stop := serveFastProxy(ln, a, b)
+		fmt.Println("http://" + ln.Addr().String() + "/")
+		io.Copy(io.Discard, os.Stdin) // until the parent closes it, or dies
+		stop()
+		return
+	}
 	build, ok := rpGoSides[side]
 	if !ok {
 		fatal(fmt.Errorf("unknown proxy side %q", side))
 	}
-	a, b, _ := strings.Cut(os.Getenv(rpUpEnv), ",")
 	h, stop, err := build(a, b)
 	if err != nil {
 		fatal(err)
@@ -225,7 +237,7 @@ func rpStartGo(bin, side, a, b string) (url string, pid int, stop func(), err er
 // shared machine hits every contender alike; each reports its median round
 // (by req/s, with that round's CPU per request and latencies).
 func rpLoadAll(conns int) (map[string]Figures, map[string]error) {
-	names := []string{rpOursName, rpLeanName, rpTunedName, rpPlainName, rpNginxName, rpCaddyName, rpInHandler}
+	names := []string{rpOursName, rpLeanName, rpTunedName, rpPlainName, rpNginxName, rpCaddyName, rpInHandler, rpFastName}
 	errs := map[string]error{}
 	fail := func(err error) (map[string]Figures, map[string]error) {
 		for _, n := range names {
@@ -258,7 +270,7 @@ func rpLoadAll(conns int) (map[string]Figures, map[string]error) {
 	if err != nil {
 		return fail(err)
 	}
-	for _, name := range []string{rpOursName, rpLeanName, rpTunedName, rpPlainName, rpInHandler} {
+	for _, name := range []string{rpOursName, rpLeanName, rpTunedName, rpPlainName, rpInHandler, rpFastName} {
 		url, pid, stop, err := rpStartGo(self, name, a, b)
 		if err != nil {
 			errs[name] = err
@@ -550,7 +562,7 @@ func rpInProcessAll() (map[string]Figures, map[string]error) {
 	}
 	best := map[string]Figures{}
 	for range 3 {
-		for _, name := range []string{rpOursName, rpLeanName, rpTunedName, rpPlainName, rpInHandler} {
+		for _, name := range []string{rpOursName, rpLeanName, rpTunedName, rpPlainName, rpInHandler, rpFastName} {
 			h, ok := handlers[name]
 			if !ok || errs[name] != nil {
 				continue
