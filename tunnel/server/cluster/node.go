@@ -1,14 +1,3 @@
-// Package cluster runs several tunnel servers (package tunnel/server) as
-// one service, coordinated through etcd. Each node holds a lease in etcd
-// that it keeps alive and claims, under it, the names and TCP ports of the
-// tunnels it holds: a name taken on any node is taken on all. A public
-// request that reaches a node not holding its name is forwarded, once,
-// over mutual TLS to the node that does. A node that dies loses its lease,
-// so its names are free again after Config.LeaseTTL and its clients get
-// them back on another node. A node that cannot reach etcd keeps serving
-// its tunnels and refuses new names with a passing error until it can.
-//
-// It is a package of its own so that a single server does not link etcd.
 package cluster
 
 import (
