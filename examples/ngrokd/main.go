@@ -10,6 +10,10 @@
 // clients trust the CA. The stock ngrok 1.7 client then connects with
 // "server_addr: host:4443" and "auth_token: s3cret" in its config file.
 //
+// The per-client limits and timeouts of server.Config have flags named
+// after their fields (limits.go), such as -maxSessionsPerAccount and
+// -disableMux; 0 keeps the default.
+//
 // With -etcd, the server is one node of a cluster (package
 // tunnel/server/cluster); see cluster.go for its flags.
 package main
@@ -42,6 +46,7 @@ type options struct {
 	tokensFile                              string
 	anonymous, dev                          bool
 	devDir, logLevel                        string
+	limits                                  limitFlags
 	cluster                                 clusterOptions
 }
 
@@ -70,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.dev, "dev", false, "development mode: make (once) and use a local CA when -tlsCrt is not given")
 	fs.StringVar(&o.devDir, "devDir", defaultDevDir(), "where -dev keeps its CA")
 	fs.StringVar(&o.logLevel, "log-level", "INFO", "DEBUG, INFO, WARN or ERROR")
+	o.limits.flags(fs)
 	o.cluster.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -105,6 +111,7 @@ func config(o *options) (cfg server.Config, notes []string, err error) {
 		Reservations:   map[string]string{},
 		Logger:         slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
 	}
+	o.limits.apply(&cfg)
 	if o.tcpPorts != "" {
 		lo, hi, ok := strings.Cut(o.tcpPorts, "-")
 		a, err1 := strconv.Atoi(lo)
