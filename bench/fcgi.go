@@ -56,7 +56,7 @@ func fcgiComparisons() []Comparison {
 			},
 		})
 	}
-	return all
+	return append(all, fcgiLayerComparison())
 }
 
 const (
