@@ -74,7 +74,7 @@ type Config struct {
 	// request line and headers be (1 MiB by default, more once escaped),
 	// so lines alone would not bound the memory a slow disk lets pile up.
 	// A line that would pass it is dropped and counted like one that finds
-	// the queue full. 0 means 4 MiB.
+	// the queue full, unless the queue is empty. 0 means 4 MiB.
 	QueueBytes int
 
 	// Path limits logging to requests under a base path, matched as

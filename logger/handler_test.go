@@ -327,3 +327,22 @@ func TestAsyncQueueBoundedInBytes(t *testing.T) {
 		t.Fatalf("%d written + %d dropped != 20", written, l.Dropped())
 	}
 }
+
+// A line longer than QueueBytes on its own is still written when nothing
+// else is queued.
+func TestAsyncLineLongerThanQueueBytes(t *testing.T) {
+	out := &writes{batched: true}
+	l, err := New(Config{Format: "{uri}", Output: out, Async: true, QueueBytes: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httpmw.ToHTTP(l.Middleware(hello))
+	r, _ := http.NewRequestWithContext(context.Background(), "GET", "/"+strings.Repeat("a", 4096), nil)
+	h.ServeHTTP(discardWriter{http.Header{}}, r)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if lines := out.lines(t); len(lines) != 1 || len(lines[0]) < 4096 || l.Dropped() != 0 {
+		t.Fatalf("%d lines written, %d dropped; want the long line written", len(lines), l.Dropped())
+	}
+}

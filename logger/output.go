@@ -132,7 +132,9 @@ func (s *asyncSink) write(b *[]byte) {
 	n := int64(len(*b))
 	s.mu.RLock()
 	if !s.closed {
-		if s.queued.Add(n) <= s.maxBytes {
+		// A line longer than the bound on its own still goes in when
+		// nothing else waits: memory stays bounded by that one line.
+		if q := s.queued.Add(n); q <= s.maxBytes || q == n {
 			select {
 			case s.queue <- b:
 				s.mu.RUnlock()
