@@ -3,6 +3,7 @@ package fcgi
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,7 +50,10 @@ func (f *files) lookup(urlPath string) (string, bool) {
 		return filename, false
 	}
 	if f.ttl > 0 {
-		_, had := f.known.Swap(urlPath, knownFile{filename, time.Now().Add(f.ttl)})
+		// The key is cloned: urlPath may be a slice of a request line of
+		// up to a megabyte (a script followed by a long PATH_INFO), which
+		// the map would otherwise keep alive.
+		_, had := f.known.Swap(strings.Clone(urlPath), knownFile{filename, time.Now().Add(f.ttl)})
 		if !had && f.count.Add(1) > maxKnownFiles {
 			f.known.Clear() // the count is approximate under races; a bound, not a tally
 			f.count.Store(0)

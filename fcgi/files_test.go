@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +79,32 @@ func TestFileCacheBounded(t *testing.T) {
 	}
 	if _, ok := f.lookup("/dir.php"); ok {
 		t.Fatal("a directory was taken for a script")
+	}
+}
+
+// A remembered script must not keep alive the request line its path was
+// cut from: a script followed by a megabyte of PATH_INFO, for each of
+// many scripts, would otherwise pin a megabyte each.
+func TestFileCacheKeepsNoRequestLine(t *testing.T) {
+	root := t.TempDir()
+	f := &files{root: root, ttl: time.Hour}
+	const scripts = 32
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range scripts {
+		name := fmt.Sprintf("/s%d.php", i)
+		if err := os.WriteFile(filepath.Join(root, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		line := name + "/" + strings.Repeat("x", 1<<20) // as a request's path would be
+		if _, ok := f.lookup(line[:len(name)]); !ok {
+			t.Fatalf("%s not found", name)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > scripts<<20/2 {
+		t.Fatalf("heap grew by %d bytes for %d remembered scripts: request lines are kept", grown, scripts)
 	}
 }
