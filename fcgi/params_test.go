@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -138,11 +140,15 @@ func FuzzParseCGIHeader(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte("A: 1\nB: 2\nA: 3\nc: 4\nSet-Cookie: x\nset-cookie: y"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		h := http.Header{}
+		h := http.Header{"Vary": {"Origin"}} // as a middleware above may have set
 		status, err := parseCGIHeader(b, h)
 		if err != nil {
 			return
+		}
+		if want := referenceCGIHeader(b); !reflect.DeepEqual(h, want) {
+			t.Fatalf("parsed %q into\n%v\nwant\n%v", b, h, want)
 		}
 		if status < 200 || status > 999 {
 			t.Fatalf("status %d", status)
@@ -162,6 +168,25 @@ func FuzzParseCGIHeader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// referenceCGIHeader is what parseCGIHeader must produce for a header
+// block it accepts, written the plain way: line by line, each value
+// appended to its field, after a Vary: Origin already there.
+func referenceCGIHeader(b []byte) http.Header {
+	h := http.Header{"Vary": {"Origin"}}
+	for rest := string(b); rest != ""; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		name, value, _ := strings.Cut(strings.TrimSuffix(line, "\r"), ":")
+		key := textproto.CanonicalMIMEHeaderKey(name)
+		switch key {
+		case "Status", "Connection", "Keep-Alive", "Transfer-Encoding", "Trailer", "Upgrade", "Proxy-Connection":
+			continue
+		}
+		h[key] = append(h[key], strings.Trim(value, " \t"))
+	}
+	return h
 }
 
 func TestHeaderEnd(t *testing.T) {
