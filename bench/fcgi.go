@@ -61,7 +61,7 @@ func fcgiComparisons() []Comparison {
 
 const (
 	fcgiConns    = 16
-	fcgiRounds   = 5
+	fcgiRounds   = 9
 	fcgiDuration = 2 * time.Second
 
 	fcgiServeEnv    = "HTTPMW_BENCH_FCGI_SERVE"    // side to serve, one of the Go sides below
