@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"path"
 	"runtime/debug"
 	"strings"
 
 	"github.com/httpmw/httpmw/internal/ascii"
 	"github.com/httpmw/httpmw/internal/respwriter"
+	"github.com/httpmw/httpmw/internal/urlpath"
 )
 
 // Handler serves an HTTP request the way Caddy 0.x middleware did.
@@ -249,30 +249,10 @@ func (m Path) Matches(p string) bool {
 // cleanPath is path.Clean for request paths: rooted, no trailing slash,
 // and free when the path is already clean (the common case).
 func cleanPath(p string) string {
-	if p == "" || p == "/" {
-		return "/"
+	if c := strings.TrimSuffix(urlpath.Clean(p), "/"); c != "" {
+		return c
 	}
-	if p[0] == '/' && isClean(p) {
-		return p
-	}
-	return path.Clean("/" + p)
-}
-
-func isClean(p string) bool {
-	if p[len(p)-1] == '/' {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		if p[i] != '/' {
-			continue
-		}
-		rest := p[i+1:]
-		if strings.HasPrefix(rest, "/") || rest == "." || rest == ".." ||
-			strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") {
-			return false
-		}
-	}
-	return true
+	return "/"
 }
 
 // Under applies m only to requests whose path matches base; other requests

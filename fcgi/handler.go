@@ -15,6 +15,7 @@ import (
 	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/balancer"
 	"github.com/httpmw/httpmw/internal/ascii"
+	"github.com/httpmw/httpmw/internal/urlpath"
 )
 
 // Handler sends matching requests to FastCGI servers such as php-fpm. It
@@ -127,7 +128,7 @@ func (h *Handler) route(urlPath string) (target, int, error) {
 	if strings.IndexByte(urlPath, 0) >= 0 {
 		return target{}, http.StatusBadRequest, fmt.Errorf("%w: NUL byte in path", ErrBadRequest)
 	}
-	p := cleanRequestPath(urlPath)
+	p := urlpath.Clean(urlPath)
 	for _, e := range h.except {
 		if e.Matches(p) {
 			return target{}, 0, nil

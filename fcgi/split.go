@@ -1,9 +1,6 @@
 package fcgi
 
 import (
-	"path"
-	"strings"
-
 	"github.com/httpmw/httpmw/internal/ascii"
 )
 
@@ -31,17 +28,4 @@ func splitScript(p, split string) (script, pathInfo string, ok bool) {
 		from += i + 1
 	}
 	return "", "", false
-}
-
-// cleanRequestPath is path.Clean on a rooted path that keeps a trailing
-// slash, the mark of a directory request.
-func cleanRequestPath(p string) string {
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
-	}
-	c := path.Clean(p) // p itself, with no allocation, when already clean
-	if c != "/" && strings.HasSuffix(p, "/") {
-		c += "/"
-	}
-	return c
 }

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 	"sync"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/urlpath"
 )
 
 // Internal hides internal paths from clients and serves them when a
@@ -106,7 +106,7 @@ func redirected(r *http.Request, target string) (*http.Request, error) {
 	r2 := new(http.Request)
 	*r2 = *r
 	u := *r.URL
-	u.Path, u.RawPath = cleanPath(p), ""
+	u.Path, u.RawPath = urlpath.Clean(p), ""
 	if hasQuery {
 		u.RawQuery = q
 	}
@@ -120,13 +120,4 @@ func redirected(r *http.Request, target string) (*http.Request, error) {
 		r2.Header.Del(k)
 	}
 	return r2, nil
-}
-
-// cleanPath roots and cleans p, keeping a trailing slash.
-func cleanPath(p string) string {
-	c := path.Clean("/" + p)
-	if c != "/" && strings.HasSuffix(p, "/") {
-		c += "/"
-	}
-	return c
 }

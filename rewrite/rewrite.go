@@ -5,6 +5,7 @@ import (
 	"path"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/urlpath"
 )
 
 // Rewrites rewrites request paths before the handlers below it see them.
@@ -52,7 +53,7 @@ func (rw *Rewrites) Middleware(next httpmw.Handler) httpmw.Handler {
 func (rw *Rewrites) rewrite(r *http.Request) (newPath, newQuery string, ok bool) {
 	// Rules see the cleaned path: what they match and what they copy into
 	// To has no dot segments, so "/x/../../etc" cannot ride a {path}.
-	p := cleanPath(r.URL.Path)
+	p := urlpath.Clean(r.URL.Path)
 	for i := range rw.rules {
 		rl := &rw.rules[i]
 		if rl.re == nil {
@@ -74,7 +75,7 @@ func (rl *rule) apply(p, q string) (newPath, newQuery string, ok bool) {
 	if !rl.base.Matches(p) || !matchExt(rl.exts, p) {
 		return "", "", false
 	}
-	base := cleanPath(rl.base.Base)
+	base := urlpath.Clean(rl.base.Base)
 	rel := p
 	if base != "/" {
 		rel = p[len(base):] // Matches held, and p is clean: p starts with base

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/httpmw/httpmw/internal/urlpath"
 )
 
 // placeholder kinds; literal text has kind 0.
@@ -134,37 +136,5 @@ func (t template) expand(p, q, rel string, match []int) (newPath, newQuery strin
 			}
 		}
 	}
-	return cleanPath(string(pb)), string(qb)
-}
-
-// cleanPath roots and cleans p, keeping a trailing slash: the result
-// never climbs above "/".
-func cleanPath(p string) string {
-	if isClean(p) {
-		return p // the common case, free
-	}
-	c := path.Clean("/" + p)
-	if c != "/" && strings.HasSuffix(p, "/") {
-		c += "/"
-	}
-	return c
-}
-
-// isClean reports whether p is rooted and has no empty or dot segments
-// (a trailing slash is allowed).
-func isClean(p string) bool {
-	if p == "" || p[0] != '/' {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		if p[i] != '/' {
-			continue
-		}
-		rest := p[i+1:]
-		if strings.HasPrefix(rest, "/") || rest == "." || rest == ".." ||
-			strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") {
-			return false
-		}
-	}
-	return true
+	return urlpath.Clean(string(pb)), string(qb)
 }
