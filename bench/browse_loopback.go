@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 	"time"
 
@@ -159,25 +157,8 @@ func blLoadAll(n int) (map[string]Figures, map[string]error) {
 				}
 				size[name] = float64(n) / 1024
 			}
-			rounds := map[string][]Figures{}
-			for round := range blRounds {
-				for _, name := range rotated(blNames, round) {
-					url, ok := targets[name]
-					if !ok || errs[name] != nil {
-						continue
-					}
-					f, err := wrkRound(url, blConns, blRoundFor(n), pids[name]())
-					if err != nil {
-						errs[name] = err
-						continue
-					}
-					rounds[name] = append(rounds[name], f)
-				}
-			}
-			median = map[string]Figures{}
-			for name, rs := range rounds {
-				slices.SortFunc(rs, func(x, y Figures) int { return cmp.Compare(x["req/s"], y["req/s"]) })
-				median[name] = rs[len(rs)/2]
+			median = wrkTurns(blNames, targets, pids, blConns, blRoundFor(n), blRounds, errs)
+			for name := range median {
 				median[name]["page KB"] = size[name]
 			}
 			return nil, nil

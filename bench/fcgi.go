@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,28 +117,10 @@ func fcgiLoadAll(children int) (map[string]Figures, map[string]error) {
 		}
 		defer stop()
 		urls[name], pids[name] = url, p
-		if err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(fcgiConns), "-d1s", url).Run(); err != nil {
-			errs[name] = fmt.Errorf("wrk warm-up: %w", err)
-		}
 	}
-	rounds := map[string][]Figures{}
-	for round := range fcgiRounds {
-		for _, name := range rotated(names, round) {
-			if _, ok := urls[name]; !ok || errs[name] != nil {
-				continue
-			}
-			f, err := wrkRound(urls[name], fcgiConns, fcgiDuration, pids[name]())
-			if err != nil {
-				errs[name] = err
-				continue
-			}
-			rounds[name] = append(rounds[name], f)
-		}
-	}
-	median := map[string]Figures{}
-	for name, rs := range rounds {
-		slices.SortFunc(rs, func(x, y Figures) int { return cmp.Compare(x["req/s"], y["req/s"]) })
-		median[name] = rs[len(rs)/2]
+	wrkWarm(urls, fcgiConns, errs)
+	median := wrkTurns(names, urls, pids, fcgiConns, fcgiDuration, fcgiRounds, errs)
+	for name := range median {
 		var rss float64
 		for _, pid := range pids[name]() {
 			if kb, err := PeakRSS(pid); err == nil {

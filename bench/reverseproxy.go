@@ -300,33 +300,47 @@ func rpLoadAll(conns int) (map[string]Figures, map[string]error) {
 		}
 	}
 
-	// A short warm-up fills keep-alive pools on every side.
-	for name, target := range targets {
-		if err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(conns), "-d1s", target).Run(); err != nil {
+	wrkWarm(targets, conns, errs)
+	return wrkTurns(names, targets, pids, conns, rpDuration, rpRounds, errs), errs
+}
+
+// wrkWarm runs wrk for a second against each side in urls, to fill
+// keep-alive pools before the measured rounds.
+func wrkWarm(urls map[string]string, conns int, errs map[string]error) {
+	for name, url := range urls {
+		if err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(conns), "-d1s", url).Run(); err != nil {
 			errs[name] = fmt.Errorf("wrk warm-up: %w", err)
 		}
 	}
-	rounds := map[string][]Figures{}
-	for round := range rpRounds {
+}
+
+// wrkTurns loads each side in urls rounds times for d at conns
+// connections, in turns, and returns each side's median round by req/s,
+// with that round's CPU per request (from pids) and latencies. A side that
+// fails gets its error in errs and no more turns; a side missing from urls
+// is skipped.
+func wrkTurns(names []string, urls map[string]string, pids map[string]func() []int, conns int, d time.Duration, rounds int, errs map[string]error) map[string]Figures {
+	all := map[string][]Figures{}
+	for round := range rounds {
 		for _, name := range rotated(names, round) {
-			target, ok := targets[name]
+			url, ok := urls[name]
 			if !ok || errs[name] != nil {
 				continue
 			}
-			f, err := wrkRound(target, conns, rpDuration, pids[name]())
+			f, err := wrkRound(url, conns, d, pids[name]())
 			if err != nil {
 				errs[name] = err
 				continue
 			}
-			rounds[name] = append(rounds[name], f)
+			all[name] = append(all[name], f)
 		}
 	}
 	median := map[string]Figures{}
-	for name, rs := range rounds {
+	for name, rs := range all {
 		slices.SortFunc(rs, func(x, y Figures) int { return cmp.Compare(x["req/s"], y["req/s"]) })
 		median[name] = rs[len(rs)/2]
 	}
-	return median, errs
+	return median
 }
 
 // rotated is names starting at its round-th element, wrapping around: each
