@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,25 +62,7 @@ func (p *inHandlerProxy) put(i int, c *ihConn) {
 
 func (p *inHandlerProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	i := int(p.next.Add(1)) % len(p.upstreams)
-	u := *r.URL
-	u.Scheme, u.Host = "http", p.upstreams[i]
-	out := new(http.Request)
-	*out = *r
-	out.URL, out.RequestURI, out.Close = &u, "", false
-	out.Proto, out.ProtoMajor, out.ProtoMinor = "HTTP/1.1", 1, 1
-	out.Header = make(http.Header, len(r.Header)+3)
-	if r.ContentLength == 0 {
-		out.Body = nil
-	}
-	leanCopyHeader(out.Header, r.Header)
-	clientIP, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if prior := r.Header["X-Forwarded-For"]; len(prior) > 0 {
-		clientIP = strings.Join(prior, ", ") + ", " + clientIP
-	}
-	vals := []string{clientIP, "http", r.Host}
-	out.Header["X-Forwarded-For"] = vals[0:1:1]
-	out.Header["X-Forwarded-Proto"] = vals[1:2:2]
-	out.Header["X-Forwarded-Host"] = vals[2:3:3]
+	out := leanOutgoing(r, p.upstreams[i])
 
 	c, err := p.conn(i)
 	if err != nil {

@@ -67,10 +67,11 @@ func leanCopyHeader(dst, src http.Header) {
 	}
 }
 
-func (p *leanProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	up := p.upstreams[int(p.next.Add(1))%len(p.upstreams)]
+// leanOutgoing is r as it goes to upstream: its own URL and header (the
+// hop-by-hop fields dropped, X-Forwarded-* set), everything else shared.
+func leanOutgoing(r *http.Request, upstream string) *http.Request {
 	u := *r.URL
-	u.Scheme, u.Host = "http", up
+	u.Scheme, u.Host = "http", upstream
 	out := new(http.Request)
 	*out = *r // one allocation; the context comes along
 	out.URL, out.RequestURI, out.Close = &u, "", false
@@ -88,6 +89,11 @@ func (p *leanProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out.Header["X-Forwarded-For"] = vals[0:1:1]
 	out.Header["X-Forwarded-Proto"] = vals[1:2:2]
 	out.Header["X-Forwarded-Host"] = vals[2:3:3]
+	return out
+}
+
+func (p *leanProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	out := leanOutgoing(r, p.upstreams[int(p.next.Add(1))%len(p.upstreams)])
 
 	res, err := p.rt.RoundTrip(out)
 	if err != nil {
