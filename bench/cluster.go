@@ -126,21 +126,31 @@ func clusterTunnel(ca *server.DevCA, tunnelAddr string, servers []string) (stop 
 	return func() { l.Close(); hs.Close() }, nil
 }
 
-func clusterLoad(forwarded, keepAlive bool, conns int, d time.Duration) (Figures, error) {
-	dir, err := os.MkdirTemp("", "bench-cluster")
-	if err != nil {
-		return nil, err
+// clusterBase makes a state folder, starts etcd in it and makes the
+// development CA the nodes share; stop removes them.
+func clusterBase() (dir, etcd string, ca *server.DevCA, stop func(), err error) {
+	if dir, err = os.MkdirTemp("", "bench-cluster"); err != nil {
+		return "", "", nil, nil, err
 	}
-	defer os.RemoveAll(dir)
 	etcd, stopEtcd, err := startEtcd(dir)
 	if err != nil {
-		return nil, err
+		os.RemoveAll(dir)
+		return "", "", nil, nil, err
 	}
-	defer stopEtcd()
-	ca, err := server.NewDevCA()
+	stop = func() { stopEtcd(); os.RemoveAll(dir) }
+	if ca, err = server.NewDevCA(); err != nil {
+		stop()
+		return "", "", nil, nil, err
+	}
+	return dir, etcd, ca, stop, nil
+}
+
+func clusterLoad(forwarded, keepAlive bool, conns int, d time.Duration) (Figures, error) {
+	_, etcd, ca, stop, err := clusterBase()
 	if err != nil {
 		return nil, err
 	}
+	defer stop()
 	holder, stopA, err := startNode(clusterNodeConfig(etcd, ca, "a"))
 	if err != nil {
 		return nil, err
@@ -171,20 +181,11 @@ func clusterLoad(forwarded, keepAlive bool, conns int, d time.Duration) (Figures
 // holding the tunnel (a child process) to the first 200 through the
 // surviving node, with the client's backoff at 50-250 ms.
 func clusterFailover() (Figures, error) {
-	dir, err := os.MkdirTemp("", "bench-cluster")
+	dir, etcd, ca, stop, err := clusterBase()
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	etcd, stopEtcd, err := startEtcd(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer stopEtcd()
-	ca, err := server.NewDevCA()
-	if err != nil {
-		return nil, err
-	}
+	defer stop()
 	key, err := ca.KeyPEM()
 	if err != nil {
 		return nil, err
