@@ -306,6 +306,23 @@ func tcOurs(o tcOptions) tcSetup {
 	}
 }
 
+// tcPeerSetup prepares a side run by a peer's programs: h served directly
+// (the local service the peer's client forwards to), two free loopback
+// ports for its server, and a temporary folder for its configuration.
+func tcPeerSetup(h http.Handler, tmpPrefix string) (local *tcSide, ports []int, tmp string, err error) {
+	if local, err = tcDirect(h); err != nil {
+		return nil, nil, "", err
+	}
+	if ports, err = tcFreePorts(2); err == nil {
+		tmp, err = os.MkdirTemp("", tmpPrefix)
+	}
+	if err != nil {
+		local.stop()
+		return nil, nil, "", err
+	}
+	return local, ports, tmp, nil
+}
+
 // tcNgrok17 runs the original ngrokd and client from $NGROK17_DIR.
 // ngrokd takes addresses as flags, so free loopback ports are picked first.
 func tcNgrok17(h http.Handler) (*tcSide, error) {
@@ -313,18 +330,8 @@ func tcNgrok17(h http.Handler) (*tcSide, error) {
 	if err != nil {
 		return nil, err
 	}
-	local, err := tcDirect(h)
+	local, ports, tmp, err := tcPeerSetup(h, "ngrok17-bench")
 	if err != nil {
-		return nil, err
-	}
-	ports, err := tcFreePorts(2)
-	if err != nil {
-		local.stop()
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp("", "ngrok17-bench")
-	if err != nil {
-		local.stop()
 		return nil, err
 	}
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", ports[0])

@@ -43,18 +43,8 @@ func tcFrp(h http.Handler) (*tcSide, error) {
 			return nil, fmt.Errorf("not measured: %w", err)
 		}
 	}
-	local, err := tcDirect(h)
+	local, ports, tmp, err := tcPeerSetup(h, "frp-bench")
 	if err != nil {
-		return nil, err
-	}
-	ports, err := tcFreePorts(2)
-	if err != nil {
-		local.stop()
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp("", "frp-bench")
-	if err != nil {
-		local.stop()
 		return nil, err
 	}
 	_, localPort, _ := net.SplitHostPort(local.addr)
