@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/httpmw/httpmw/internal/testfpm"
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 // TestSeveralEndpoints: requests are spread over the endpoints, and one
@@ -25,7 +26,7 @@ func TestSeveralEndpoints(t *testing.T) {
 		t.Errorf("round robin over two endpoints served %v, want 5 each", seen)
 	}
 
-	down := freeAddr(t)
+	down := testhttp.FreeAddr(t)
 	s = newSite(t, fpm, Config{Endpoints: []string{down, fpm.Addr, down}})
 	for i := range 6 {
 		res, body := get(t, nil, s.srv.URL+"/pool.php")

@@ -80,7 +80,7 @@ func TestClientFaultsKeepEndpoints(t *testing.T) {
 		c.Write(make([]byte, 50000))
 		c.Close()
 	}
-	waitFor(t, func() bool { return wt.active.Load() == 0 })
+	testhttp.WaitFor(t, func() bool { return wt.active.Load() == 0 })
 
 	seen := map[string]int{}
 	for range 10 {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/internal/testfpm"
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 func TestResponseHeaders(t *testing.T) {
@@ -260,7 +261,7 @@ func TestRouting(t *testing.T) {
 // gets 404 even though no FastCGI server is listening at all.
 func TestMissingScriptNeverContactsServer(t *testing.T) {
 	root := t.TempDir()
-	h, err := New(Config{Root: root, Endpoints: []string{freeAddr(t)}})
+	h, err := New(Config{Root: root, Endpoints: []string{testhttp.FreeAddr(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/internal/testfpm"
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 // TestWriteTimeout: a script that does not read its body (PHP with
@@ -142,5 +143,5 @@ func TestSlowReaderFreesConnection(t *testing.T) {
 		t.Errorf("GET beside a client that stopped reading: %d %q, want 200", res.StatusCode, body)
 	}
 	c.Close()
-	waitFor(t, func() bool { return wt.active.Load() == 0 })
+	testhttp.WaitFor(t, func() bool { return wt.active.Load() == 0 })
 }

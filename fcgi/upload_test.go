@@ -20,6 +20,7 @@ import (
 
 	"github.com/httpmw/httpmw"
 	"github.com/httpmw/httpmw/internal/testfpm"
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 const sha256Script = `<?php header('Content-Type: text/plain');
@@ -139,7 +140,7 @@ func TestSlowUploadsDoNotStarvePHP(t *testing.T) {
 	}
 	// The uploads are spooled to files, unlinked from TempDir right after
 	// they are made (a file may be seen open in the moment between).
-	waitFor(t, func() bool {
+	testhttp.WaitFor(t, func() bool {
 		left, _ := os.ReadDir(tmp)
 		return len(openSpools(tmp)) == 5 && len(left) == 0
 	})
@@ -148,7 +149,7 @@ func TestSlowUploadsDoNotStarvePHP(t *testing.T) {
 	for _, u := range uploads {
 		u.Close()
 	}
-	waitFor(t, func() bool { return wt.active.Load() == 0 })
+	testhttp.WaitFor(t, func() bool { return wt.active.Load() == 0 })
 	checkNoSpool(t, tmp)
 }
 
@@ -259,7 +260,7 @@ func TestBodyLimits(t *testing.T) {
 	if b, _ := os.ReadFile(count); string(b) != "xx" {
 		t.Errorf("the script ran for the stalled body")
 	}
-	waitFor(t, func() bool { return wt.active.Load() == 0 })
+	testhttp.WaitFor(t, func() bool { return wt.active.Load() == 0 })
 	checkNoSpool(t, tmp)
 }
 
@@ -284,18 +285,6 @@ func openSpools(dir string) []string {
 		}
 	}
 	return open
-}
-
-// waitFor polls cond until it holds, failing the test after 30 seconds.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 30s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // TestAbortClosesSpool: when php-fpm dies in the middle of a response to a
@@ -328,7 +317,7 @@ func TestAbortClosesSpool(t *testing.T) {
 	if _, err := io.ReadAll(res.Body); err == nil {
 		t.Error("the cut response looked complete")
 	}
-	waitFor(t, func() bool { return len(openSpools(tmp)) == 0 })
+	testhttp.WaitFor(t, func() bool { return len(openSpools(tmp)) == 0 })
 	checkNoSpool(t, tmp)
 }
 

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 // Server is a running php-fpm.
@@ -60,7 +62,7 @@ func Start(t testing.TB, opts Options) *Server {
 		opts.Children = 4
 	}
 	dir := t.TempDir()
-	f := &Server{t: t, dir: dir, opts: opts, Root: filepath.Join(dir, "root"), Sock: filepath.Join(dir, "fpm.sock"), Addr: freeAddr(t)}
+	f := &Server{t: t, dir: dir, opts: opts, Root: filepath.Join(dir, "root"), Sock: filepath.Join(dir, "fpm.sock"), Addr: testhttp.FreeAddr(t)}
 	if err := os.Mkdir(f.Root, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -75,18 +77,8 @@ func Start(t testing.TB, opts Options) *Server {
 		if attempt == 3 || !strings.Contains(err.Error(), "unable to bind") {
 			t.Fatal(err)
 		}
-		f.Addr = freeAddr(t)
+		f.Addr = testhttp.FreeAddr(t)
 	}
-}
-
-func freeAddr(t testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }
 
 func (f *Server) config() string {

@@ -1,7 +1,8 @@
 // Package testhttp holds the small HTTP helpers that the tests of several
 // packages share: building a request, sending it and reading the whole
-// answer, and a buffer that code under test may log to while the test
-// reads it.
+// answer, a buffer that code under test may log to while the test reads
+// it, polling for a condition (WaitFor) and picking a free loopback
+// address (FreeAddr).
 //
 //	res, body := testhttp.Do(t, client.Do, testhttp.NewRequest(t, "GET", url, "Accept", "text/plain"))
 package testhttp

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpmw/httpmw/internal/testhttp"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -45,7 +46,7 @@ func TestTCPTunnelListenerFailureReachesClient(t *testing.T) {
 	if got == nil || got.ReqId != "dies" || got.Url != nt.Url || !strings.Contains(got.Error, "The tunnel "+nt.Url+" failed") {
 		t.Fatalf("client was told %+v", got)
 	}
-	waitFor(t, func() bool { srv.mu.Lock(); defer srv.mu.Unlock(); return srv.tunnels[nt.Url] == nil })
+	testhttp.WaitFor(t, func() bool { srv.mu.Lock(); defer srv.mu.Unlock(); return srv.tunnels[nt.Url] == nil })
 	check()
 }
 

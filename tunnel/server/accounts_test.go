@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpmw/httpmw/internal/testhttp"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -69,7 +70,7 @@ func TestAccountLimits(t *testing.T) {
 
 	// Closing a session gives back its session and its tunnels.
 	alice[0].close()
-	waitFor(t, func() bool { return srv.Stats().Clients == 3 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().Clients == 3 })
 	c, resp := connect(t, srv, "alice-token", "", "")
 	if resp.Error != "" {
 		t.Fatalf("session after one closed: %s", resp.Error)

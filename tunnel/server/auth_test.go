@@ -102,7 +102,7 @@ func TestResumeKeepsIDAndRandomNames(t *testing.T) {
 		t.Fatalf("tunnels: %+v %+v", first[0], first[1])
 	}
 	c.close()
-	waitFor(t, func() bool { return srv.Stats().Clients == 0 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().Clients == 0 })
 
 	c2, resp2 := connect(t, srv, "alice-token", resp.ClientId, "")
 	if resp2.ClientId != resp.ClientId {
@@ -148,7 +148,7 @@ func TestReservationsAndPolicy(t *testing.T) {
 	if nt := loner.tunnel(&wire.ReqTunnel{ReqId: "1", Protocol: "http", Subdomain: "bobs"})[0]; nt.Error == "" {
 		t.Fatal("reserved name granted")
 	}
-	waitFor(t, func() bool { return srv.Stats().Clients == 1 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().Clients == 1 })
 
 	bob, _ := connect(t, srv, "bob-token", "", "")
 	for _, req := range []*wire.ReqTunnel{

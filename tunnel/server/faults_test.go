@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpmw/httpmw/internal/testhttp"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -25,7 +26,7 @@ func liveTunnel(t *testing.T, srv *Server, sub string) func() {
 	// The first request takes a pooled proxy connection, and the later
 	// ones reuse its keep-alive connection, so that none waits for a
 	// proxy: some tests make that wait short.
-	waitFor(t, func() bool { return pooledProxies(srv, c.id) > 0 })
+	testhttp.WaitFor(t, func() bool { return pooledProxies(srv, c.id) > 0 })
 	client := newHTTPClient(t)
 	check := func() {
 		t.Helper()
@@ -59,7 +60,7 @@ func TestFrameLengthsRefused(t *testing.T) {
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], 1<<40)
 	c.ctl.Write(b[:])
-	waitFor(t, func() bool { return srv.Stats().BadFrames == 4 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().BadFrames == 4 })
 	check()
 }
 
@@ -109,7 +110,7 @@ func TestSlowlorisPublicConnection(t *testing.T) {
 	}
 	conn.Close()
 	<-closed
-	waitFor(t, func() bool { return srv.Stats().HeaderTimeouts == 1 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().HeaderTimeouts == 1 })
 }
 
 // TestStalledBodyIsCut: a request body that stops arriving loses its
@@ -148,7 +149,7 @@ func TestStalledBodyIsCut(t *testing.T) {
 	if strings.Contains(reply, "200 OK") || isTimeout(err) {
 		t.Fatalf("stalled upload: %q, %v; want the connection closed after BodyReadTimeout", reply, err)
 	}
-	waitFor(t, func() bool { return srv.Stats().BodyTimeouts == 1 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().BodyTimeouts == 1 })
 	check()
 }
 
@@ -184,7 +185,7 @@ func TestIdlePublicConnectionsBounded(t *testing.T) {
 	// One address: its share (MaxPublicConnsPerAddr, 256) is reached
 	// before the limit; the bystander's keep-alive connection holds one.
 	held := int64(srv.cfg.MaxPublicConnsPerAddr - 1)
-	waitFor(t, func() bool { st := srv.Stats(); return st.RefusedPublicConns+st.RefusedPublicAddr == opened-held })
+	testhttp.WaitFor(t, func() bool { st := srv.Stats(); return st.RefusedPublicConns+st.RefusedPublicAddr == opened-held })
 	if open := srv.Stats().PublicConns; open > limit {
 		t.Fatalf("%d public connections open, limit %d", open, limit)
 	}
@@ -202,7 +203,7 @@ func TestIdlePublicConnectionsBounded(t *testing.T) {
 		c.Close()
 	}
 	conns = nil
-	waitFor(t, func() bool { return srv.Stats().PublicConns <= 1 }) // the bystander's keep-alive
+	testhttp.WaitFor(t, func() bool { return srv.Stats().PublicConns <= 1 }) // the bystander's keep-alive
 	check()
 }
 
@@ -268,7 +269,7 @@ func TestPooledProxiesAndTunnelsPerClientBounded(t *testing.T) {
 			}
 		}()
 	}
-	waitFor(t, func() bool { return closedCount.Load() == 3 && pooledProxies(srv, resp.ClientId) == 2 })
+	testhttp.WaitFor(t, func() bool { return closedCount.Load() == 3 && pooledProxies(srv, resp.ClientId) == 2 })
 	nts := c.tunnel(&wire.ReqTunnel{ReqId: "t", Protocol: "http+https"})
 	if nts[0].Error != "" || nts[1].Error != "" {
 		t.Fatal("two tunnels refused")
@@ -315,7 +316,7 @@ func TestClientVanishesMidStream(t *testing.T) {
 	case <-time.After(patience):
 		t.Fatal("public request hangs after its client vanished")
 	}
-	waitFor(t, func() bool { return srv.Stats().Clients == 1 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().Clients == 1 })
 	check()
 }
 

@@ -117,7 +117,7 @@ func TestAcceptSurvivesFDExhaustion(t *testing.T) {
 	}()
 
 	var info fdChildInfo
-	waitFor(t, func() bool {
+	testhttp.WaitFor(t, func() bool {
 		b, err := os.ReadFile(filepath.Join(dir, "info.json"))
 		return err == nil && json.Unmarshal(b, &info) == nil
 	})
@@ -169,12 +169,12 @@ func TestAcceptSurvivesFDExhaustion(t *testing.T) {
 	exhausted := func(addr string) func() bool {
 		return func() bool { return strings.Contains(logs.String(), addr+": accept4: too many open files") }
 	}
-	waitFor(t, exhausted(info.HTTP))
+	testhttp.WaitFor(t, exhausted(info.HTTP))
 	// One touch each of the tunnel port and the tcp tunnel's port.
 	dialTo(info.Tunnel)
 	dialTo(tcpAddr)
-	waitFor(t, exhausted(info.Tunnel))
-	waitFor(t, exhausted(tcpAddr))
+	testhttp.WaitFor(t, exhausted(info.Tunnel))
+	testhttp.WaitFor(t, exhausted(tcpAddr))
 
 	for _, c := range idle {
 		c.Close()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testhttp"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -116,7 +117,7 @@ func TestCloseLetsRequestsFinish(t *testing.T) {
 		close(closed)
 	}()
 	// Close has begun once the public listener refuses connections.
-	waitFor(t, func() bool {
+	testhttp.WaitFor(t, func() bool {
 		c, err := net.Dial("tcp", srv.HTTPAddr().String())
 		if err == nil {
 			c.Close()

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpmw/httpmw/internal/testhttp"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -60,12 +61,12 @@ func TestNATNeighbourKeepsSession(t *testing.T) {
 		t.Fatalf("resume of a live session while blocked: %+v", r)
 	}
 	// ...and so does it after the session ended, within the resume window.
-	waitFor(t, func() bool { return srv.Stats().Clients == 1 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().Clients == 1 })
 	srv.mu.Lock()
 	live := srv.controls[alice.id]
 	srv.mu.Unlock()
 	live.close("test: connection lost")
-	waitFor(t, func() bool { return srv.Stats().Clients == 0 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().Clients == 0 })
 	if r := authResume(t, srv, "127.0.0.1", "alice-token", alice.id); r.Error != "" || r.ClientId != alice.id {
 		t.Fatalf("resume of an ended session while blocked: %+v", r)
 	}

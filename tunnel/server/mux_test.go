@@ -18,6 +18,7 @@ import (
 	"github.com/xtaci/smux"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testhttp"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -181,7 +182,7 @@ func TestMuxMaxStreams(t *testing.T) {
 		t.Fatalf("first stream: %d", code)
 	}
 	client.CloseIdleConnections() // its stream ends with its connection
-	waitFor(t, func() bool {
+	testhttp.WaitFor(t, func() bool {
 		code, _ := publicGet(t, newHTTPClient(t), srv, mc.url, "/third", nil)
 		return code == 200
 	})
@@ -211,7 +212,7 @@ func TestMuxClientOpenedStreamEndsSession(t *testing.T) {
 			break
 		}
 	}
-	waitFor(t, func() bool { return srv.Stats().Clients == 0 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().Clients == 0 })
 }
 
 // RegMux from a client that did not negotiate, or with an unknown id, is
@@ -301,7 +302,7 @@ func TestMuxClientThatStopsReadingFailsItsSession(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	waitFor(t, func() bool { return srv.Stats().Clients == 0 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().Clients == 0 })
 }
 
 // A client that ignores the stream windows and floods a stream whose

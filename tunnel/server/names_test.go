@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/httpmw/httpmw"
+	"github.com/httpmw/httpmw/internal/testhttp"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -91,7 +92,7 @@ func TestNamesCoverTheirSubdomains(t *testing.T) {
 
 	// Once alice is gone, her names are free.
 	alice.close()
-	waitFor(t, func() bool { return srv.Stats().Clients == 2 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().Clients == 2 })
 	if e := claimErr(bob, "http", "x.demo", ""); e != "" {
 		t.Fatalf("x.demo after alice left: %s", e)
 	}

@@ -37,7 +37,7 @@ func TestIdlePreAuthConnsFromOneAddress(t *testing.T) {
 		idle = append(idle, c)
 	}
 	held := srv.cfg.MaxUnauthConnsPerAddr
-	waitFor(t, func() bool { return srv.Stats().RefusedTunnelConns == opened-int64(held) })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().RefusedTunnelConns == opened-int64(held) })
 
 	end := endOf(srv)
 	end.from = "127.0.0.2"
@@ -62,7 +62,7 @@ func TestSilentTunnelConnTimesOut(t *testing.T) {
 	if _, err := conn.Read(make([]byte, 1)); isTimeout(err) {
 		t.Fatal("server kept a silent connection open")
 	}
-	waitFor(t, func() bool { return srv.Stats().BadHandshakes == 1 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().BadHandshakes == 1 })
 }
 
 // TestSilentControlTimesOut: a control connection that never pings is
@@ -75,7 +75,7 @@ func TestSilentControlTimesOut(t *testing.T) {
 	case <-time.After(patience):
 		t.Fatal("control without pings still open")
 	}
-	waitFor(t, func() bool { return srv.Stats().Clients == 0 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().Clients == 0 })
 }
 
 // drained returns a channel closed once msgs is closed, discarding what

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpmw/httpmw/internal/testhttp"
 	"github.com/httpmw/httpmw/tunnel/internal/wire"
 )
 
@@ -37,7 +38,7 @@ func TestPublicSlotsSharedPerAddress(t *testing.T) {
 		}
 		idle = append(idle, c)
 	}
-	waitFor(t, func() bool { return srv.Stats().RefusedPublicAddr == opened-16 })
+	testhttp.WaitFor(t, func() bool { return srv.Stats().RefusedPublicAddr == opened-16 })
 	if open := srv.Stats().PublicConns; open != 16 {
 		t.Fatalf("one address holds %d public connections, want 16", open)
 	}
@@ -78,5 +79,5 @@ func TestPublicReaderThatNeverReads(t *testing.T) {
 		conn.(*net.TCPConn).SetReadBuffer(4 << 10)
 		fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: flood.example.test\r\n\r\n")
 	}
-	waitFor(t, func() bool { st := srv.Stats(); return st.WriteTimeouts == 2 && st.PublicConns == 0 })
+	testhttp.WaitFor(t, func() bool { st := srv.Stats(); return st.WriteTimeouts == 2 && st.PublicConns == 0 })
 }

@@ -147,20 +147,7 @@ func TestUnknownTokenRefused(t *testing.T) {
 // patience bounds every wait of these tests for something that should
 // happen at once: generous, so that a loaded machine (other tests, -race)
 // only makes them slower, never wrong.
-const patience = 30 * time.Second
-
-// waitFor polls cond: the server's state changes on its own goroutines
-// and has no event to wait on from outside.
-func waitFor(t testing.TB, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not reached in %v", patience)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+const patience = testhttp.Patience
 
 func tlsClient(raw net.Conn, srv *Server) *tls.Conn {
 	c := tls.Client(raw, &tls.Config{RootCAs: srv.RootCAs(), ServerName: "localhost"})

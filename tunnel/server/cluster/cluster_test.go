@@ -15,6 +15,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/httpmw/httpmw/internal/testhttp"
 	"github.com/httpmw/httpmw/tunnel"
 )
 
@@ -75,7 +76,7 @@ func TestForwardedRequestIsNeverForwardedAgain(t *testing.T) {
 // A stale entry (its node gone) answers 502 quickly, not after a hang.
 func TestStaleEntryAnswers502Quickly(t *testing.T) {
 	tc := newTestCluster(t, 1)
-	gone := freeAddr(t) // nothing listens here
+	gone := testhttp.FreeAddr(t) // nothing listens here
 	v := fmt.Sprintf(`{"node":"node-gone","addr":%q,"session":"x","nonce":"y"}`, gone)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -260,7 +261,7 @@ func TestClientSkipsUnreachableFirstServer(t *testing.T) {
 	tc := newTestCluster(t, 2)
 	cfg := tc.client("second", 0)
 	cfg.Servers = []string{cfg.Server}
-	cfg.Server = freeAddr(t) // nothing listens here
+	cfg.Server = testhttp.FreeAddr(t) // nothing listens here
 	if _, err := tc.listen(cfg); err != nil {
 		t.Fatal(err)
 	}

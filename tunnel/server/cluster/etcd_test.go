@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -10,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/httpmw/httpmw/internal/testhttp"
 )
 
 // etcdProc is a real etcd (Debian's etcd-server package) on loopback
@@ -32,21 +33,10 @@ func startEtcd(t *testing.T) *etcdProc {
 	if err != nil {
 		t.Skip("SKIPPED: etcd is not installed (apt-get install etcd-server); the cluster tests need a real etcd")
 	}
-	e := &etcdProc{t: t, bin: bin, dir: t.TempDir(), url: "http://" + freeAddr(t), peer: "http://" + freeAddr(t)}
+	e := &etcdProc{t: t, bin: bin, dir: t.TempDir(), url: "http://" + testhttp.FreeAddr(t), peer: "http://" + testhttp.FreeAddr(t)}
 	e.start()
 	t.Cleanup(e.stop)
 	return e
-}
-
-// freeAddr is a loopback address with a port free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func (e *etcdProc) start() {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpmw/httpmw/internal/testhttp"
 	"github.com/httpmw/httpmw/tunnel"
 )
 
@@ -22,7 +23,7 @@ func TestTCPPortTakenClusterWide(t *testing.T) {
 	tc := newTestClusterWith(t, 2, func(i int, c *Config) {
 		c.Server.TCPAddr = "127.0.0." + strconv.Itoa(1+2*i) // 127.0.0.1, 127.0.0.3
 	})
-	port := freeAddr(t)
+	port := testhttp.FreeAddr(t)
 	_, p, _ := net.SplitHostPort(port)
 	n, _ := strconv.Atoi(p)
 	cfg := tc.client("", 0)
